@@ -218,7 +218,11 @@ class Form:
     def group_oid(self, group: ItemGroup) -> str:
         return f"IG.{self.code}.{group.name}"
 
-    def item_oid(self, item: Item) -> str:
+    def item_oid(self, group: ItemGroup, item: Item) -> str:
+        """IT.<FORM>.<NAME>; a name used in two repeating groups of one form (the DOX and IFO
+        administration rows both have EXDOSE) is qualified by its group: IT.CT.DOX.EXDOSE."""
+        if sum(1 for _, other in self.items() if other.name == item.name) > 1:
+            return f"IT.{self.code}.{group.name}.{item.name}"
         return f"IT.{self.code}.{item.name}"
 
     def items(self) -> Iterable[tuple[ItemGroup, Item]]:
@@ -226,9 +230,9 @@ class Form:
             for item in group.items:
                 yield group, item
 
-    def item(self, name: str) -> Item | None:
-        for _, item in self.items():
-            if item.name == name:
+    def item(self, name: str, group: str | None = None) -> Item | None:
+        for grp, item in self.items():
+            if item.name == name and (group is None or grp.name == group):
                 return item
         return None
 
