@@ -41,7 +41,7 @@ def wanted_stamp() -> str:
 
 
 def ensure_venv() -> Path:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may run under any python3
         sys.exit("TNT Desktop needs Python 3.11 or newer; this is " + sys.version.split()[0])
     python = venv_python()
     if not python.exists():

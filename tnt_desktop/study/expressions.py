@@ -18,6 +18,7 @@ its dependants. Nothing is ever passed to `eval`.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -60,10 +61,18 @@ class Expression:
         return text
 
 
+_IDENT = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
 def _ref_name(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
+    if isinstance(node, ast.Name) and _IDENT.fullmatch(node.id):
         return node.id
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+    if (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and _IDENT.fullmatch(node.value.id)
+        and _IDENT.fullmatch(node.attr)
+    ):
         return f"{node.value.id}.{node.attr}"
     return None
 

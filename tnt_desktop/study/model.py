@@ -66,7 +66,7 @@ class Text:
         return Text(self.en.format(**values), self.zh.format(**values))
 
 
-def T(en: str, zh: str) -> Text:  # noqa: N802 - short constructor used in every form table
+def T(en: str, zh: str) -> Text:
     return Text(en, zh)
 
 
@@ -141,7 +141,7 @@ class Codelist:
         return item.label.get(lang) if item else code
 
 
-def C(code: str, en: str, zh: str, **attrs: str) -> CodeItem:  # noqa: N802 - table constructor
+def C(code: str, en: str, zh: str, **attrs: str) -> CodeItem:
     return CodeItem(code, Text(en, zh), tuple(attrs.items()))
 
 
@@ -159,6 +159,7 @@ class Item:
     decimals: int | None = None  # float(n)
     unit: str | None = None  # key of study.units.UNITS
     hard: Range | None = None  # outside → the value cannot be saved
+    must_be: str | None = None  # the only acceptable answer (ICPIPL must be Y); else hard error
     soft: Range | None = None  # outside → saved, a query opens
     pattern: str | None = None  # regular expression a text value must match (fullmatch)
     condition: str | None = None  # expression (study.expressions); shown/applicable only if true
@@ -219,8 +220,8 @@ class Form:
         return f"IG.{self.code}.{group.name}"
 
     def item_oid(self, group: ItemGroup, item: Item) -> str:
-        """IT.<FORM>.<NAME>; a name used in two repeating groups of one form (the DOX and IFO
-        administration rows both have EXDOSE) is qualified by its group: IT.CT.DOX.EXDOSE."""
+        """IT.<FORM>.<NAME>; a name used in two repeating groups of one form (the DOXADM and IFOADM
+        administration rows both have EXDOSE) is qualified by its group: IT.CT.DOXADM.EXDOSE."""
         if sum(1 for _, other in self.items() if other.name == item.name) > 1:
             return f"IT.{self.code}.{group.name}.{item.name}"
         return f"IT.{self.code}.{item.name}"
@@ -252,6 +253,14 @@ class Event:
     type: str = "Scheduled"  # ODM StudyEventDef Type: Scheduled / Unscheduled / Common
     window: Text | None = None  # planned timing, for people
     mandatory: bool = True
+    # forms that belong only to some repeats of a repeating event: (form code, repeat keys)
+    form_repeats: tuple[tuple[str, tuple[int, ...]], ...] = ()
+
+    def has_form_at(self, code: str, repeat: int = 1) -> bool:
+        if code not in self.forms:
+            return False
+        only = dict(self.form_repeats).get(code)
+        return only is None or repeat in only
 
 
 @dataclass(frozen=True)

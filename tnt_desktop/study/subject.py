@@ -78,6 +78,8 @@ class FormRecord:
     values: dict[str, Any] = field(default_factory=dict)
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # group name → rows
     missing: dict[str, str] = field(default_factory=dict)  # item name → reason for missing
+    # reasons for missing inside repeating rows: group name → row index → item name → reason
+    row_missing: dict[str, dict[int, dict[str, str]]] = field(default_factory=dict)
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.values.get(name, default)
@@ -99,9 +101,7 @@ class SubjectData:
 
     def forms(self, code: str, event: str | None = None) -> list[FormRecord]:
         """Every instance of a form, optionally within one event, in event-repeat order."""
-        found = [
-            r for r in self.records if r.form == code and (event is None or r.event == event)
-        ]
+        found = [r for r in self.records if r.form == code and (event is None or r.event == event)]
         return sorted(found, key=lambda r: (r.event, r.repeat))
 
     def form(self, code: str, event: str | None = None) -> FormRecord | None:

@@ -49,5 +49,6 @@ UNITS: dict[str, Unit] = {
         _u("U/L", "UL", "U/L"),
         _u("IU/L", "IUL", "IU/L"),
         _u("mg/day", "MGDAY", "mg/day", "mg/天"),
+        _u("g/24h", "G24H", "g/24 h", "g/24 小时"),
     )
 }

@@ -18,7 +18,7 @@ from tnt_desktop.study.subject import PartialDate
 MULTI_SEPARATOR = "|"
 
 
-class ValueError_(ValueError):  # noqa: N801 - keeps the builtin's name visible
+class ValueError_(ValueError):
     """A value that does not parse for its item; carries a message in both languages."""
 
     def __init__(self, message: Text) -> None:
@@ -68,7 +68,9 @@ def parse_value(item: Item, raw: str) -> Any:
             raise _bad(item, raw, "is not a number", "不是数字") from None
         if item.decimals is not None and -number.as_tuple().exponent > item.decimals:  # type: ignore[operator]
             raise _bad(
-                item, raw, f"has more than {item.decimals} decimal(s)",
+                item,
+                raw,
+                f"has more than {item.decimals} decimal(s)",
                 f"小数位超过 {item.decimals} 位",
             )
         return number
@@ -84,7 +86,9 @@ def parse_value(item: Item, raw: str) -> Any:
             return PartialDate.parse(text)
         except ValueError:
             raise _bad(
-                item, raw, "is not a date (YYYY, YYYY-MM or YYYY-MM-DD)",
+                item,
+                raw,
+                "is not a date (YYYY, YYYY-MM or YYYY-MM-DD)",
                 "不是日期（YYYY、YYYY-MM 或 YYYY-MM-DD）",
             ) from None
     if dt is DataType.TIME:

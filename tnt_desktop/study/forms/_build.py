@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from tnt_desktop.study.model import (
-    Codelist,
     CodeItem,
+    Codelist,
     DataType,
     Item,
     ItemGroup,

@@ -1,0 +1,152 @@
+"""`tnt-desktop`: headless commands for administration, automation, support and tests.
+
+Without arguments it will start the desktop GUI (issue 4); until the GUI lands it prints what the
+program can do. Every command and sub-command answers `--help` and `--version`. Errors the user
+can cause print a message in the user's language (TNT_LANG=zh|en, else the locale) and exit
+non-zero; they never print a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import locale
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from tnt_desktop import APP_NAME, __version__
+from tnt_desktop.errors import OutputError, StudyDefinitionError, TntError
+from tnt_desktop.study.model import Text
+
+
+def ui_language() -> str:
+    chosen = os.environ.get("TNT_LANG") or os.environ.get("LANG") or ""
+    if not chosen:
+        chosen = (locale.getlocale()[0] or "") if hasattr(locale, "getlocale") else ""
+    return "zh" if chosen.lower().startswith("zh") else "en"
+
+
+def _say(text: Text, stream=None) -> None:
+    print(text.get(ui_language()), file=stream or sys.stdout)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose every sub-command also answers --version."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_argument(
+            "--version", action="version", version=f"{APP_NAME} {__version__}",
+            help="print the version and exit",
+        )  # fmt: skip
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="tnt-desktop",
+        description=f"{APP_NAME} — eCRF of the TNT-STS trial (NCT06593899). "
+        "Without a command: start the desktop application.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    study = commands.add_parser("study", help="inspect the study definition")
+    study_commands = study.add_subparsers(dest="study_command", metavar="SUBCOMMAND")
+    check = study_commands.add_parser(
+        "check", help="validate the study definition itself (exit 3 on any problem)"
+    )
+    check.add_argument("--warnings", action="store_true", help="also list warnings")
+    check.set_defaults(handler=_study_check)
+    dictionary = study_commands.add_parser(
+        "dictionary", help="write the data dictionary (one row per item) as CSV"
+    )
+    dictionary.add_argument("--out", required=True, type=Path, metavar="FILE.csv")
+    dictionary.set_defaults(handler=_study_dictionary)
+    study.set_defaults(handler=lambda args: _print_help(study))
+    return parser
+
+
+def _print_help(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 0
+
+
+def _study_check(args: argparse.Namespace) -> int:
+    from tnt_desktop.study.definition import get_study
+    from tnt_desktop.study.selfcheck import check_study
+
+    study = get_study()
+    problems = check_study(study)
+    errors = [p for p in problems if not p.warning]
+    for problem in problems:
+        if not problem.warning or args.warnings:
+            print(problem, file=sys.stderr)
+    items = len(study.item_definitions())
+    summary = (
+        f"{len(study.events)} events, {len(study.forms)} forms, {items} items, "
+        f"{len(study.codelists)} codelists, {len(study.derivations)} derivations, "
+        f"{len(study.checks)} edit checks"
+    )
+    if errors:
+        raise StudyDefinitionError(
+            Text(
+                f"study check failed: {len(errors)} problem(s) in {summary}",
+                f"研究定义检查未通过：{summary} 中有 {len(errors)} 个问题",
+            )
+        )
+    warnings = len(problems) - len(errors)
+    _say(
+        Text(
+            f"study check passed: {summary}; {warnings} warning(s)",
+            f"研究定义检查通过：{summary}；{warnings} 条警告",
+        )
+    )
+    return 0
+
+
+def _study_dictionary(args: argparse.Namespace) -> int:
+    from tnt_desktop.exports.dictionary import write_dictionary_csv
+    from tnt_desktop.study.definition import get_study
+
+    out: Path = args.out
+    try:
+        count = write_dictionary_csv(get_study(), out)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise OutputError(
+            Text(f"cannot write {out}: {reason}", f"无法写入 {out}：{reason}")
+        ) from None
+    _say(Text(f"data dictionary: {count} items written to {out}",
+              f"数据字典：已写入 {count} 个条目到 {out}"))  # fmt: skip
+    return 0
+
+
+def _start_gui() -> int:
+    _say(
+        Text(
+            f"{APP_NAME} {__version__}: the desktop application is not built yet; "
+            "the headless commands below are available.",
+            f"{APP_NAME} {__version__}：桌面界面尚未完成；可使用以下命令行功能。",
+        )
+    )
+    build_parser().print_help()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    try:
+        if handler is None:
+            return _start_gui()
+        return int(handler(args))
+    except TntError as exc:
+        _say(exc.message, sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

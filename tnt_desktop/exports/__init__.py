@@ -1,0 +1,1 @@
+"""Sponsor exports: data dictionary, CSV, PDF, CDISC ODM, transfer packages (no Qt)."""
