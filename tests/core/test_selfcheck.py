@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 
 from tnt_desktop.study.definition import get_study
-from tnt_desktop.study.forms._build import R, boolean, coded, group
+from tnt_desktop.study.forms._build import D, R, boolean, coded, group
 from tnt_desktop.study.model import Event, Form, T
 from tnt_desktop.study.selfcheck import SPEC_CHECKS, SPEC_FORMS, check_study
 
@@ -67,7 +67,7 @@ def test_untranslated_chinese_label_is_reported(study):
 
 
 def test_unregistered_derivation_is_reported(study):
-    bad = _with_form(study, _form(boolean("X", "X item", "X 项", "D", derivation="D-99")))
+    bad = _with_form(study, _form(boolean("X", "X item", "X 项", D, derivation="D-99")))
     assert "derivation D-99 is not registered" in _messages(bad)
 
 

@@ -34,6 +34,7 @@ YES = "Y"
 NO = "N"
 
 REPEATING_EVENTS = frozenset(e.oid for e in EVENTS if e.repeating)
+CheckBody = Callable[..., Iterable[Finding]]
 ALL_FORMS: tuple[str, ...] = tuple(dict.fromkeys(code for e in EVENTS for code in e.forms))
 
 
@@ -57,9 +58,9 @@ class CheckDef:
         self.items = items
         self.dv = dv
         self.needs_today = needs_today
-        self.function: Callable[..., Iterable[Finding]] | None = None
+        self.function: CheckBody | None = None
 
-    def __call__(self, function: Callable[..., Iterable[Finding]]) -> Callable[..., Iterable[Finding]]:
+    def __call__(self, function: CheckBody) -> CheckBody:
         self.function = function
         return function
 
@@ -222,7 +223,7 @@ def plus_days(day: date, n: int) -> date:
 
 
 def classify(delta: int, ok: tuple[int, int], query: tuple[int, int]) -> str:
-    """"ok" inside ok, "query" inside query (but outside ok), else "deviation"."""
+    """Place a day count: 'ok' inside `ok`, 'query' inside `query`, else 'deviation'."""
     if ok[0] <= delta <= ok[1]:
         return "ok"
     if query[0] <= delta <= query[1]:
@@ -244,7 +245,9 @@ def _codelists() -> dict[str, Any]:
     return {c.name: c for c in codelists}
 
 
-def codes_with_attr(codelist: str, attr: str, value: str, fallback: frozenset[str]) -> frozenset[str]:
+def codes_with_attr(
+    codelist: str, attr: str, value: str, fallback: frozenset[str]
+) -> frozenset[str]:
     found = _codelists().get(codelist)
     if found is None:
         return fallback

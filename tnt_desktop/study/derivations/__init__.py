@@ -1,5 +1,119 @@
-"""Derivations of CRF_SPEC.md §4 (placeholder until the derivation modules land)."""
+"""Derivations of CRF_SPEC.md §4: the registry `DERIVATIONS`, `derive_all` and `subject_level`.
 
-from tnt_desktop.study.model import Derivation
+Each module owns the pure functions and the `Derivation`s of one subject area; this package
+only orders them. `DERIVATIONS` is in dependency order (a derivation only reads derived values
+that an earlier one wrote), e.g. BSA before the CT doses, the RT summary before CYPLDAT, EOTDAT
+before FUMON.
+"""
 
-DERIVATIONS: tuple[Derivation, ...] = ()
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from typing import Any
+
+from tnt_desktop.study.derivations import (
+    ae,
+    chemotherapy,
+    demographics,
+    eligibility,
+    followup,
+    labs,
+    pathology,
+    radiotherapy,
+    surgery,
+    tumour,
+    wound,
+)
+from tnt_desktop.study.model import Derivation, DerivedValue
+from tnt_desktop.study.parameters import StudyParameters
+from tnt_desktop.study.subject import FormRecord, SubjectData
+
+DERIVATIONS: tuple[Derivation, ...] = (
+    *demographics.DERIVATIONS,  # D-01 AGE, D-02 BSA, D-03 BMI
+    *eligibility.DERIVATIONS,  # D-05
+    *tumour.DERIVATIONS,  # D-04, D-06, D-07 (reads AJCC_T), D-TUPRE-TUPCHG
+    *radiotherapy.DERIVATIONS,  # D-RT-RTPLDPF, D-08
+    *chemotherapy.DERIVATIONS,  # CYCNUM, CONFIG, CYBSA, CYPLDAT (RTENDAT), D-09 (CYBSA), D-10, D-11
+    *surgery.DERIVATIONS,  # SURGDUR, LIMBSPFL, SURGLOS
+    *pathology.DERIVATIONS,  # PCTSUM, D-12, D-13 (RTCOMPL)
+    *wound.DERIVATIONS,  # WNDPOD, D-14
+    *ae.DERIVATIONS,  # AEREL
+    *followup.DERIVATIONS,  # D-17 EOTDAT, FUMON (EOTDAT), MSTSVER, D-15, D-18, D-19
+    *labs.DERIVATIONS,  # LBORRESU, LBNRIND/LBCTCGR, D-16 CrCl (DM.AGE, CT.CYWEIGHT)
+)
+
+DERIVATIONS_BY_ID: dict[str, Derivation] = {d.id: d for d in DERIVATIONS}
+
+
+def _target(subject: SubjectData, value: DerivedValue) -> FormRecord | None:
+    for record in subject.records:
+        if (record.form, record.event, record.repeat) == (value.form, value.event, value.repeat):
+            return record
+    return None
+
+
+def _ref(value: DerivedValue) -> str:
+    if value.group is not None:
+        return f"{value.form}.{value.group}.{value.item}"
+    return f"{value.form}.{value.item}"
+
+
+def apply(subject: SubjectData, values: Iterable[DerivedValue], keep: frozenset[str] = frozenset()
+          ) -> None:
+    """Write form-level derived values into `subject` in place (None removes the value);
+    subject-level values and refs listed in `keep` are skipped."""
+    for value in values:
+        if value.form is None or _ref(value) in keep or f"{value.form}.{value.item}" in keep:
+            continue
+        record = _target(subject, value)
+        if record is None:
+            continue
+        if value.group is not None:
+            rows = record.rows.get(value.group, [])
+            if value.row is None or not 0 <= value.row < len(rows):
+                continue
+            target = rows[value.row]
+        else:
+            target = record.values
+        if value.value is None:
+            target.pop(value.item, None)
+        else:
+            target[value.item] = value.value
+
+
+def derive_all(
+    subject: SubjectData, params: StudyParameters, *, keep: Iterable[str] = ()
+) -> SubjectData:
+    """A new SubjectData (deep copy) with every form-level derived item recomputed, in
+    dependency order. `keep` lists qualified refs whose stored value must not be replaced
+    (an editable derived item overridden with a reason, e.g. "TUBL.AJCC_T"); later derivations
+    then read the stored value. The input is never modified."""
+    result = copy.deepcopy(subject)
+    kept = frozenset(keep)
+    for derivation in DERIVATIONS:
+        if derivation.function is None:
+            continue
+        apply(result, derivation.function(result, params), kept)
+    return result
+
+
+def subject_level(
+    subject: SubjectData, params: StudyParameters, *, keep: Iterable[str] = ()
+) -> dict[str, Any]:
+    """The subject-level values (CHEMOEND, CHEMOPERIODEND, RESP_AC, MWC90, OS/LC times…),
+    computed on the derived copy of the subject; every declared subject output is present
+    (None when it cannot be derived)."""
+    derived = derive_all(subject, params, keep=keep)
+    values: dict[str, Any] = {}
+    for derivation in DERIVATIONS:
+        if not derivation.subject_outputs or derivation.function is None:
+            continue
+        values.update({name: None for name in derivation.subject_outputs})
+        for value in derivation.function(derived, params):
+            if value.form is None:
+                values[value.item] = value.value
+    return values
+
+
+__all__ = ["DERIVATIONS", "DERIVATIONS_BY_ID", "apply", "derive_all", "subject_level"]

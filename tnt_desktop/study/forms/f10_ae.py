@@ -368,6 +368,11 @@ FORM = Form(
                                "(F16).",
                                "如为“是”，请在合并用药记录（F16）中记录所用药物。")),
             coded("AEOUT", "Outcome", "转归", "OUT", R, sdtm="AEOUT"),
+            date_("AESAEAWDAT", "Date the investigator became aware of the SAE",
+                  "研究者获知严重不良事件的日期", C, condition=_SAE,
+                  help=help_("Needed to time SAE reporting (added: the spec asks for the check "
+                             "but names no item).",
+                             "用于判断严重不良事件报告是否及时（规范要求该核查但未定义此条目）。")),
             date_("AESAEDAT", "Date the SAE was reported to the sponsor / ethics committee",
                   "向申办方/伦理委员会报告严重不良事件的日期", C, condition=_SAE,
                   help=help_("A query opens when it is more than 1 calendar day after the "

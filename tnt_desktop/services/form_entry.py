@@ -1,0 +1,566 @@
+"""`save_form` — the one write path for clinical data.
+
+permission check → parse and validate against the study definition (hard errors refuse the save
+and name the field; soft warnings need an explicit override reason) → values → derived values
+recomputed for the whole subject (audited as SYSTEM) → audit entries → commit, all in one
+transaction. Changing a value saved before requires a reason for change. The GUI, the CLI, the
+demo generator and the ODM import all call this function; nothing else writes item values.
+
+Hard findings whose items all lie in the form being saved refuse the save. Hard cross-form
+findings (X-13 compares IE with DM, say) cannot refuse it — which form is wrong is for a person
+to decide, and refusing both saves would deadlock — so they are recorded on the form and block
+marking it complete.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tnt_desktop.errors import ConflictError, NotFound, TntError
+from tnt_desktop.services.clinical_data import MAIN, LoadedForm, find_subject, load_subject
+from tnt_desktop.services.permissions import Permission
+from tnt_desktop.services.session import AppSession
+from tnt_desktop.storage.audit import utc_now_text
+from tnt_desktop.storage.models import CheckOverride, EventInstance, FormInstance, ItemValue
+from tnt_desktop.study.checks import run_checks
+from tnt_desktop.study.derivations import derive_all
+from tnt_desktop.study.model import (
+    MISSING_REASONS,
+    Finding,
+    Form,
+    Severity,
+    Text,
+)
+from tnt_desktop.study.subject import FormRecord, SubjectData
+from tnt_desktop.study.validation import validate_form
+from tnt_desktop.study.values import ValueError_, format_value, parse_value
+
+
+class ChangeReason(StrEnum):
+    TRANSCRIPTION_ERROR = "TRANSCRIPTION_ERROR"
+    SOURCE_CORRECTED = "SOURCE_CORRECTED"
+    QUERY_RESPONSE = "QUERY_RESPONSE"
+    LATE_DATA = "LATE_DATA"
+    OTHER = "OTHER"
+
+
+CHANGE_REASON_LABELS: dict[ChangeReason, Text] = {
+    ChangeReason.TRANSCRIPTION_ERROR: Text("Transcription error", "转录错误"),
+    ChangeReason.SOURCE_CORRECTED: Text("Source document corrected", "源文件已更正"),
+    ChangeReason.QUERY_RESPONSE: Text("Query response", "质疑回复"),
+    ChangeReason.LATE_DATA: Text("Late data", "延迟录入的数据"),
+    ChangeReason.OTHER: Text("Other (specify)", "其他（请注明）"),
+}
+
+
+class FormStatus(StrEnum):
+    NOT_STARTED = "NOT_STARTED"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETE = "COMPLETE"
+
+
+@dataclass
+class RowEntry:
+    key: int | None = None  # the stored row key of an existing row; None for a new row
+    values: dict[str, str] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class FormEntry:
+    """What a user (or an import) wants one form instance to become.
+
+    `values` lists only the items being set ("" clears one); items not named keep their value.
+    A group named in `rows` gets exactly those rows: a stored row left out is removed.
+    """
+
+    subject: str
+    event: str
+    form: str
+    repeat: int = 1
+    values: dict[str, str] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)
+    rows: dict[str, list[RowEntry]] = field(default_factory=dict)
+    complete: bool = False
+    reason: str | None = None
+    reason_text: str = ""
+    overrides: dict[str, str] = field(default_factory=dict)  # finding key → reason
+    expected_version: int | None = None
+
+
+@dataclass
+class SaveResult:
+    status: str
+    version: int
+    changed: int
+    derived_changed: int
+    findings: list[Finding]  # what remains on the form: overridden soft, cross-form
+
+
+def finding_key(finding: Finding, row_key: int | None = None) -> str:
+    item = finding.items[0] if finding.items else ""
+    return f"{finding.check_id}|{item}|{'' if row_key is None else row_key}"
+
+
+class ValidationFailed(TntError):
+    def __init__(self, findings: list[Finding]) -> None:
+        first = findings[0].message
+        more = len(findings) - 1
+        suffix_en = f" (and {more} more)" if more else ""
+        suffix_zh = f"（另有 {more} 项）" if more else ""
+        super().__init__(
+            Text(f"not saved: {first.en}{suffix_en}", f"未保存：{first.zh}{suffix_zh}")
+        )
+        self.findings = findings
+
+
+class OverrideRequired(TntError):
+    def __init__(self, findings: list[tuple[str, Finding]]) -> None:
+        first = findings[0][1].message
+        super().__init__(
+            Text(f"not saved: confirm with a reason — {first.en}",
+                 f"未保存：请填写原因后确认 — {first.zh}")
+        )  # fmt: skip
+        self.findings = findings  # (finding key, finding)
+
+
+class ReasonRequired(TntError):
+    def __init__(self, items: list[str]) -> None:
+        names = ", ".join(items[:5]) + (" …" if len(items) > 5 else "")
+        super().__init__(
+            Text(f"not saved: changing saved data ({names}) needs a reason for change",
+                 f"未保存：修改已保存的数据（{names}）需要填写修改原因")
+        )  # fmt: skip
+        self.items = items
+
+
+def _hard(check: str, ref: str, en: str, zh: str, row: int | None = None) -> Finding:
+    return Finding(check, Severity.HARD, Text(en, zh), (ref,), row=row)
+
+
+def _utc() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _parse_into(
+    form: Form, group: str | None, raw: dict[str, str], missing: dict[str, str],
+    target: dict, target_missing: dict, errors: list[Finding], row: int | None,
+) -> None:  # fmt: skip
+    for name, text in raw.items():
+        item = form.item(name, group)
+        ref = f"{form.code}.{name}"
+        if item is None or (group is None and form.group_of(name) and form.group_of(
+                name).repeating):  # fmt: skip
+            errors.append(_hard("UNKNOWN-ITEM", ref, f"{name} is not an item of {form.code}",
+                                f"{name} 不是 {form.code} 的条目", row))  # fmt: skip
+            continue
+        if item.is_derived and not item.editable_derived:
+            errors.append(_hard("DERIVED", ref, f"{name} is derived and cannot be typed",
+                                f"{name} 为系统计算值，不能手工录入", row))  # fmt: skip
+            continue
+        if text is None or str(text).strip() == "":
+            target.pop(name, None)
+            continue
+        try:
+            target[name] = parse_value(item, str(text))
+        except ValueError_ as exc:
+            errors.append(Finding("TYPE", Severity.HARD, exc.message, (ref,), row=row))
+            continue
+        target_missing.pop(name, None)
+    for name, reason in missing.items():
+        ref = f"{form.code}.{name}"
+        item = form.item(name, group)
+        if item is None:
+            errors.append(_hard("UNKNOWN-ITEM", ref, f"{name} is not an item of {form.code}",
+                                f"{name} 不是 {form.code} 的条目", row))  # fmt: skip
+        elif not reason:
+            target_missing.pop(name, None)
+        elif reason not in MISSING_REASONS:
+            errors.append(_hard("MISSING-REASON", ref, f"{name}: unknown reason {reason!r}",
+                                f"{name}：未知的缺失原因 {reason!r}", row))  # fmt: skip
+        else:
+            target_missing[name] = reason
+            target.pop(name, None)
+
+
+def _new_record(
+    form: Form, entry: FormEntry, old: LoadedForm | None, errors: list[Finding]
+) -> tuple[FormRecord, dict[str, list[int]]]:
+    if old is not None:
+        record = copy.deepcopy(old.record)
+        row_keys = {g: list(keys) for g, keys in old.row_keys.items()}
+        used = {key for (_g, key, _n) in old.stored}
+    else:
+        record = FormRecord(entry.event, entry.form, entry.repeat)
+        row_keys, used = {}, set()
+    _parse_into(form, None, entry.values, entry.missing, record.values, record.missing, errors,
+                None)  # fmt: skip
+    next_key = max(used | {0}) + 1
+    for group_name, rows in entry.rows.items():
+        group = next((g for g in form.groups if g.name == group_name and g.repeating), None)
+        if group is None:
+            errors.append(_hard("UNKNOWN-GROUP", f"{form.code}.{group_name}",
+                                f"{group_name} is not a repeating group of {form.code}",
+                                f"{group_name} 不是 {form.code} 的重复组"))  # fmt: skip
+            continue
+        old_rows = record.rows.get(group_name, [])
+        old_keys = row_keys.get(group_name, [])
+        old_missing = record.row_missing.get(group_name, {})
+        new_rows, new_keys, new_missing = [], [], {}
+        for index, row in enumerate(rows):
+            if row.key is not None and row.key in old_keys:
+                position = old_keys.index(row.key)
+                values = dict(old_rows[position])
+                missing = dict(old_missing.get(position, {}))
+                key = row.key
+            elif row.key is not None:
+                errors.append(_hard("UNKNOWN-ROW", f"{form.code}.{group_name}",
+                                    f"row {row.key} of {group_name} does not exist",
+                                    f"{group_name} 的第 {row.key} 行不存在"))  # fmt: skip
+                continue
+            else:
+                values, missing, key = {}, {}, next_key
+                next_key += 1
+            _parse_into(form, group_name, row.values, row.missing, values, missing, errors,
+                        index)  # fmt: skip
+            new_rows.append(values)
+            new_keys.append(key)
+            if missing:
+                new_missing[len(new_rows) - 1] = missing
+        record.rows[group_name] = new_rows
+        record.row_missing[group_name] = new_missing
+        row_keys[group_name] = new_keys
+    return record, row_keys
+
+
+def _points_only_at(finding: Finding, code: str) -> bool:
+    return bool(finding.items) and all(ref.split(".")[0] == code for ref in finding.items)
+
+
+def _canonical(form: Form, group: str | None, name: str, value) -> str | None:
+    if value is None:
+        return None
+    item = form.item(name, group)
+    return format_value(item, value) if item is not None else str(value)
+
+
+def _cells(form: Form, record: FormRecord, row_keys: dict[str, list[int]]) -> dict:
+    """(group, row key, item) → (canonical value, missing reason) for a whole form record."""
+    cells: dict[tuple[str, int, str], tuple[str | None, str | None]] = {}
+    for name, value in record.values.items():
+        cells[(MAIN, 0, name)] = (_canonical(form, None, name, value), None)
+    for name, reason in record.missing.items():
+        cells[(MAIN, 0, name)] = (cells.get((MAIN, 0, name), (None, None))[0], reason)
+    for group, rows in record.rows.items():
+        keys = row_keys.get(group, [])
+        missing = record.row_missing.get(group, {})
+        for index, row in enumerate(rows):
+            for name, value in row.items():
+                cells[(group, keys[index], name)] = (_canonical(form, group, name, value), None)
+            for name, reason in missing.get(index, {}).items():
+                old = cells.get((group, keys[index], name), (None, None))[0]
+                cells[(group, keys[index], name)] = (old, reason)
+    return cells
+
+
+def _row_key_of(finding: Finding, row_keys: dict[str, list[int]], form: Form) -> int | None:
+    if finding.row is None or not finding.items:
+        return None
+    parts = finding.items[0].split(".")
+    group = parts[1] if len(parts) == 3 else None
+    if group is None:
+        item = form.item(parts[-1])
+        grp = form.group_of(parts[-1]) if item else None
+        group = grp.name if grp is not None and grp.repeating else None
+    keys = row_keys.get(group or "", [])
+    return keys[finding.row] if finding.row < len(keys) else None
+
+
+def save_form(app: AppSession, entry: FormEntry, *, today: date | None = None) -> SaveResult:
+    """Validate and save one form instance in one transaction (see the module docstring)."""
+    app.require(Permission.ENTER_DATA)
+    with app.transaction() as session:
+        return save_form_in(app, session, entry, today=today)
+
+
+def save_form_in(
+    app: AppSession, session: Session, entry: FormEntry, *, today: date | None = None
+) -> SaveResult:
+    """`save_form` inside a transaction the caller owns (enrolment, screen failure, import),
+    so that a multi-step use case commits or fails as one. The caller checked permissions."""
+    study = app.study
+    try:
+        form = study.form(entry.form)
+        event = study.event(entry.event)
+    except KeyError as exc:
+        raise NotFound(Text(f"unknown form or event: {exc}", f"未知的表单或访视：{exc}")) from None
+    if not event.has_form_at(form.code, entry.repeat) or (entry.repeat != 1 and not
+                                                          event.repeating):  # fmt: skip
+        raise NotFound(
+            Text(f"{form.code} is not collected at {event.oid} #{entry.repeat}",
+                 f"{event.oid} 第 {entry.repeat} 次不收集 {form.code}")
+        )  # fmt: skip
+    if entry.reason is not None:
+        try:
+            reason = ChangeReason(entry.reason)
+        except ValueError:
+            raise TntError(Text(f"unknown reason for change {entry.reason!r}",
+                                f"未知的修改原因 {entry.reason!r}")) from None  # fmt: skip
+        if reason is ChangeReason.OTHER and not entry.reason_text.strip():
+            raise TntError(Text("reason 'Other' needs an explanation", "选择“其他”时需填写说明"))
+    return _save(app, session, form, entry, today or date.today())
+
+
+def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today: date):
+    study, params = app.study, app.params
+    subject = find_subject(session, entry.subject)
+    loaded = load_subject(session, study, subject)
+    old = loaded.form(entry.event, entry.repeat, entry.form)
+    if entry.expected_version is not None and old is not None and (
+        old.instance.version != entry.expected_version
+    ):
+        raise ConflictError(
+            Text("this form was saved by someone else since you opened it; reopen it",
+                 "打开此表单后已被他人保存，请重新打开")
+        )  # fmt: skip
+    errors: list[Finding] = []
+    record, row_keys = _new_record(form, entry, old, errors)
+    if errors:
+        raise ValidationFailed(errors)
+
+    # the whole subject as it will be, with every derived value recomputed
+    proposed = SubjectData(loaded.data.subject_id, [
+        r for r in copy.deepcopy(loaded.data.records)
+        if (r.event, r.repeat, r.form) != (entry.event, entry.repeat, entry.form)
+    ])  # fmt: skip
+    proposed.add(record)
+    keep = _typed_overrides(form, entry, old)
+    derived = derive_all(proposed, params) if not keep else _derive_keeping(proposed, params, keep)
+    new_record = next(
+        r for r in derived.records
+        if (r.event, r.repeat, r.form) == (entry.event, entry.repeat, entry.form)
+    )  # fmt: skip
+
+    findings = validate_form(form, new_record, derived, complete=entry.complete)
+    findings += run_checks(derived, params, forms=[form.code], today=today)
+    blocking = [f for f in findings if f.severity is Severity.HARD and (
+        _points_only_at(f, form.code) or f.check_id == "REQUIRED")]  # fmt: skip
+    if blocking:
+        raise ValidationFailed(blocking)
+    cross_hard = [f for f in findings if f.severity is Severity.HARD and f not in blocking]
+    if entry.complete and cross_hard:
+        raise ValidationFailed(cross_hard)
+
+    existing = {}
+    if old is not None:
+        existing = {
+            o.finding_key: o
+            for o in session.scalars(
+                select(CheckOverride).where(CheckOverride.form_pk == old.instance.id)
+            )
+        }
+    soft_here = [
+        (finding_key(f, _row_key_of(f, row_keys, form)), f)
+        for f in findings
+        if f.severity is Severity.SOFT and _points_only_at(f, form.code)
+    ]
+    unresolved = [(k, f) for k, f in soft_here if k not in existing and not (
+        entry.overrides.get(k, "").strip())]  # fmt: skip
+    if unresolved:
+        raise OverrideRequired(unresolved)
+
+    old_cells = _cells(form, old.record, old.row_keys) if old is not None else {}
+    new_cells = _cells(form, new_record, row_keys)
+    changes = []
+    for key in sorted(set(old_cells) | set(new_cells)):
+        before, after = old_cells.get(key, (None, None)), new_cells.get(key, (None, None))
+        item = form.item(key[2], key[0] or None)
+        if before == after or item is None or (item.is_derived and not item.editable_derived):
+            continue
+        changes.append((key, before, after))
+    needs_reason = [
+        f"{form.code}.{k[2]}" + (f"[{k[1]}]" if k[1] else "")
+        for k, before, _after in changes
+        if before != (None, None)
+    ]
+    if needs_reason and entry.reason is None:
+        raise ReasonRequired(needs_reason)
+
+    # ---- write ------------------------------------------------------------------------------
+    instance = _instance(app, session, loaded.subject, entry, old)
+    stored = old.stored if old is not None else {}
+    subject_key = loaded.subject.key
+    where = dict(subject_key=subject_key, event_oid=entry.event, repeat_key=entry.repeat,
+                 form_code=form.code)  # fmt: skip
+    for (group, row_key, name), before, after in changes:
+        _store(session, instance, stored, group, row_key, name, after, derived=False)
+        was_saved = before != (None, None)
+        app.audit(
+            session, _action(before, after), **where, group_name=group or None,
+            row_key=row_key or None, item_name=name, old_value=_show(before),
+            new_value=_show(after),
+            reason_code=entry.reason if was_saved else None,
+            reason_text=(entry.reason_text or None) if was_saved else None,
+        )  # fmt: skip
+    derived_changed = _write_derived(app, session, loaded, derived, instance, entry, row_keys)
+    for key, finding in soft_here:
+        if key in existing:
+            continue
+        reason_text = entry.overrides[key].strip()
+        session.add(CheckOverride(form_pk=instance.id, finding_key=key, reason=reason_text,
+                                  username=app.username, ts_utc=utc_now_text()))  # fmt: skip
+        app.audit(session, "CHECK_OVERRIDDEN", **where, item_name=(finding.items[0].split(
+            ".")[-1] if finding.items else None), reason_text=reason_text,
+            detail=f"{finding.check_id}: {finding.message.en}")  # fmt: skip
+    status = _status(entry, old, findings, form, new_record, derived)
+    if status != instance.status:
+        app.audit(session, "FORM_STATUS", **where, old_value=instance.status, new_value=status)
+        instance.status = status
+    instance.has_errors = bool(cross_hard)
+    instance.has_warnings = bool(soft_here) or any(f.severity is not Severity.HARD
+                                                   for f in findings)  # fmt: skip
+    instance.version += 1
+    instance.updated_utc = _utc()
+    session.flush()
+    remaining = [f for f in findings if f.severity is not Severity.HARD or f in cross_hard]
+    return SaveResult(status, instance.version, len(changes), derived_changed, remaining)
+
+
+def _typed_overrides(form: Form, entry: FormEntry, old: LoadedForm | None) -> frozenset[str]:
+    """Editable derived items (AJCC_T) a person has overridden keep their typed value."""
+    keep = set()
+    for _group, item in form.items():
+        if not item.editable_derived:
+            continue
+        if entry.values.get(item.name, "").strip():
+            keep.add(f"{form.code}.{item.name}")
+        elif old is not None and item.name not in entry.values:
+            stored = old.stored.get((MAIN, 0, item.name))
+            if stored is not None and not stored.derived and stored.value:
+                keep.add(f"{form.code}.{item.name}")
+    return frozenset(keep)
+
+
+def _derive_keeping(subject: SubjectData, params, keep: frozenset[str]) -> SubjectData:
+    from tnt_desktop.study.derivations import DERIVATIONS, apply
+
+    result = copy.deepcopy(subject)
+    for derivation in DERIVATIONS:
+        if derivation.function is not None:
+            apply(result, derivation.function(result, params), keep)
+    return result
+
+
+def _instance(app, session: Session, subject, entry: FormEntry, old: LoadedForm | None):
+    if old is not None:
+        return old.instance
+    event = session.scalar(
+        select(EventInstance).where(
+            EventInstance.subject_pk == subject.id, EventInstance.event_oid == entry.event,
+            EventInstance.repeat_key == entry.repeat,
+        )
+    )  # fmt: skip
+    if event is None:
+        event = EventInstance(subject_pk=subject.id, event_oid=entry.event,
+                              repeat_key=entry.repeat)  # fmt: skip
+        session.add(event)
+        session.flush()
+    now = _utc()
+    instance = FormInstance(
+        event_pk=event.id, form_code=entry.form, status=FormStatus.IN_PROGRESS.value,
+        metadata_version=app.metadata_version, has_errors=False, has_warnings=False,
+        created_utc=now, updated_utc=now, version=0,
+    )  # fmt: skip
+    session.add(instance)
+    session.flush()
+    app.audit(session, "FORM_CREATED", subject_key=subject.key, event_oid=entry.event,
+              repeat_key=entry.repeat, form_code=entry.form)  # fmt: skip
+    return instance
+
+
+def _store(session, instance, stored, group, row_key, name, cell, *, derived: bool) -> None:
+    value, missing = cell
+    row = stored.get((group, row_key, name))
+    if row is None:
+        row = ItemValue(form_pk=instance.id, group_name=group, row_key=row_key, item_name=name)
+        session.add(row)
+        stored[(group, row_key, name)] = row
+    row.value, row.missing_reason, row.derived = value, missing, derived
+
+
+def _show(cell: tuple[str | None, str | None]) -> str | None:
+    value, missing = cell
+    if missing:
+        return f"[{missing}]"
+    return value
+
+
+def _action(before, after) -> str:
+    if before == (None, None):
+        return "DATA_ENTERED"
+    if after == (None, None):
+        return "DATA_CLEARED"
+    return "DATA_CHANGED"
+
+
+def _write_derived(app, session, loaded, derived: SubjectData, current, entry, row_keys) -> int:
+    """Store every derived value that changed anywhere in the subject, audited as SYSTEM."""
+    count = 0
+    study = app.study
+    for record in derived.records:
+        here = (record.event, record.repeat, record.form) == (entry.event, entry.repeat,
+                                                             entry.form)  # fmt: skip
+        lf = loaded.form(record.event, record.repeat, record.form)
+        if lf is None and not here:
+            continue
+        form = study.form(record.form)
+        instance = current if here else lf.instance
+        stored = lf.stored if lf is not None else {}
+        keys = row_keys if here else lf.row_keys
+        new = _cells(form, record, keys)
+        for group, item in form.items():
+            if not item.is_derived or item.derivation == "ASSIGNED":
+                continue
+            targets = [(MAIN, 0)] if not group.repeating else [
+                (group.name, k) for k in keys.get(group.name, [])]  # fmt: skip
+            for g, k in targets:
+                old_row = stored.get((g, k, item.name))
+                if old_row is not None and not old_row.derived:
+                    continue  # a person's override of an editable derived item
+                before = old_row.value if old_row is not None else None
+                after = new.get((g, k, item.name), (None, None))[0]
+                if before == after:
+                    continue
+                _store(session, instance, stored, g, k, item.name, (after, None), derived=True)
+                app.audit(
+                    session, "DERIVED_VALUE", system=True, subject_key=loaded.subject.key,
+                    event_oid=record.event, repeat_key=record.repeat, form_code=record.form,
+                    group_name=g or None, row_key=k or None, item_name=item.name,
+                    old_value=before, new_value=after,
+                    detail=f"{item.derivation} (TNT Desktop {_app_version()})",
+                )  # fmt: skip
+                count += 1
+    return count
+
+
+def _app_version() -> str:
+    from tnt_desktop import __version__
+
+    return __version__
+
+
+def _status(entry, old, findings, form, record, derived) -> str:
+    if entry.complete:
+        return FormStatus.COMPLETE.value
+    if old is not None and old.instance.status == FormStatus.COMPLETE.value:
+        still = validate_form(form, record, derived, complete=True)
+        if not any(f.check_id == "REQUIRED" for f in still):
+            return FormStatus.COMPLETE.value
+    return FormStatus.IN_PROGRESS.value
+

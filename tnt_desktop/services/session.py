@@ -1,0 +1,77 @@
+"""The authenticated user context every service function takes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from tnt_desktop.errors import PasswordChangeRequired
+from tnt_desktop.services.permissions import Permission, require
+from tnt_desktop.storage import audit
+from tnt_desktop.storage.database import Database
+from tnt_desktop.study.definition import Study, get_study
+from tnt_desktop.study.parameters import StudyParameters
+
+SYSTEM_USER = "SYSTEM"
+DEFAULT_IDLE_MINUTES = 15
+
+
+@dataclass(eq=False)
+class AppSession:
+    """One logged-in user on one open database. The key stays in memory only (repr=False)."""
+
+    db: Database
+    key: bytes = field(repr=False)
+    username: str
+    role: str
+    display_name: str
+    must_change_password: bool = False
+    idle_minutes: int = DEFAULT_IDLE_MINUTES
+    locked: bool = False
+    study: Study = field(default_factory=get_study, repr=False)
+    last_activity: float = field(default_factory=time.monotonic)
+
+    @property
+    def params(self) -> StudyParameters:
+        return self.study.parameters
+
+    @property
+    def metadata_version(self) -> str:
+        return self.study.parameters.metadata_version
+
+    def require(self, permission: Permission) -> None:
+        if self.must_change_password:
+            raise PasswordChangeRequired(self.username)
+        require(self.username, self.role, permission)
+        self.touch()
+
+    def touch(self) -> None:
+        self.last_activity = time.monotonic()
+
+    def idle_seconds_left(self, now: float | None = None) -> float:
+        elapsed = (time.monotonic() if now is None else now) - self.last_activity
+        return max(0.0, self.idle_minutes * 60 - elapsed)
+
+    def is_idle(self, now: float | None = None) -> bool:
+        return self.idle_seconds_left(now) <= 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with self.db.transaction() as session:
+            yield session
+
+    def audit(self, session: Session, action: str, *, system: bool = False, **fields: Any):
+        """Append an audit entry as this user (or as SYSTEM for derivations)."""
+        return audit.append(
+            session,
+            username=SYSTEM_USER if system else self.username,
+            role=SYSTEM_USER if system else self.role,
+            action=action,
+            metadata_version=self.metadata_version,
+            **fields,
+        )

@@ -1,0 +1,123 @@
+"""The audit trail: append entries to a hash chain, and verify the chain.
+
+Each entry's hash is SHA-256 over the previous entry's hash and a canonical JSON of the entry
+itself (its id included, so that reordering is detected). The id of the last entry and its hash
+are also kept as the chain head in `setting`, so that deleting the newest entries is detected
+too. UPDATE and DELETE on the table are refused by SQL triggers (created by the first
+migration); verification is what catches tampering that bypasses them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tnt_desktop import __version__
+from tnt_desktop.storage.models import AuditEntry, Setting
+
+GENESIS = "0" * 64
+HEAD_KEY = "audit.head"
+HASHED_FIELDS = (
+    "id", "ts_utc", "username", "role", "action", "subject_key", "event_oid", "repeat_key",
+    "form_code", "group_name", "row_key", "item_name", "old_value", "new_value", "reason_code",
+    "reason_text", "detail", "app_version", "metadata_version",
+)  # fmt: skip
+
+TRIGGERS_SQL = (
+    "CREATE TRIGGER audit_entry_no_update BEFORE UPDATE ON audit_entry "
+    "BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END",
+    "CREATE TRIGGER audit_entry_no_delete BEFORE DELETE ON audit_entry "
+    "BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END",
+)
+
+
+def utc_now_text() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
+    canonical = json.dumps(
+        {name: fields.get(name) for name in HASHED_FIELDS},
+        sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+    )  # fmt: skip
+    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+
+
+def _head(session: Session) -> tuple[int, str]:
+    row = session.get(Setting, HEAD_KEY)
+    if row is None:
+        return 0, GENESIS
+    last_id, last_hash = row.value.split(":", 1)
+    return int(last_id), last_hash
+
+
+def append(
+    session: Session,
+    *,
+    username: str,
+    role: str,
+    action: str,
+    metadata_version: str,
+    ts_utc: str | None = None,
+    **fields: Any,
+) -> AuditEntry:
+    """Add one entry to the chain inside the caller's transaction."""
+    last_id, prev_hash = _head(session)
+    values = {
+        "id": last_id + 1,
+        "ts_utc": ts_utc or utc_now_text(),
+        "username": username,
+        "role": role,
+        "action": action,
+        "app_version": __version__,
+        "metadata_version": metadata_version,
+        **fields,
+    }
+    unknown = set(values) - set(HASHED_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown audit fields: {sorted(unknown)}")
+    digest = entry_hash(prev_hash, values)
+    entry = AuditEntry(**values, prev_hash=prev_hash, hash=digest)
+    session.add(entry)
+    head = session.get(Setting, HEAD_KEY)
+    if head is None:
+        session.add(Setting(key=HEAD_KEY, value=f"{values['id']}:{digest}"))
+    else:
+        head.value = f"{values['id']}:{digest}"
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    entries: int
+    first_bad_id: int | None = None
+    problem: str | None = None
+
+
+def verify_chain(session: Session) -> ChainReport:
+    """Walk the whole trail; name the first entry that does not verify."""
+    prev_hash, expected_id, count = GENESIS, 1, 0
+    for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.id)):
+        count += 1
+        fields = {name: getattr(entry, name) for name in HASHED_FIELDS}
+        if entry.id != expected_id:
+            return ChainReport(False, count, entry.id, f"entry {expected_id} is missing")
+        if entry.prev_hash != prev_hash:
+            return ChainReport(False, count, entry.id, "does not follow the previous entry")
+        if entry.hash != entry_hash(prev_hash, fields):
+            return ChainReport(False, count, entry.id, "content does not match its hash")
+        prev_hash, expected_id = entry.hash, expected_id + 1
+    head_id, head_hash = _head(session)
+    if head_id != expected_id - 1 or head_hash != prev_hash:
+        return ChainReport(
+            False, count, expected_id, f"the chain ends before entry {head_id} (entries removed)"
+        )
+    return ChainReport(True, count)

@@ -1,0 +1,174 @@
+"""SQLAlchemy models, shaped like CDISC ODM ClinicalData.
+
+Subject → EventInstance (event OID + repeat key) → FormInstance (status, metadata version) →
+ItemValue (canonical text of one item, in one row of one item group). AuditEntry is the one
+append-only, hash-chained trail of data changes and security events. The same models run on
+SQLCipher at the site and on PostgreSQL for sponsor-side consolidation: no SQLite-only types.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Setting(Base):
+    """Key/value settings stored in the database (audited when changed)."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Counter(Base):
+    """Sequences that must never reuse a number (SCRNUM, SUBJID, AESPID…)."""
+
+    __tablename__ = "counter"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_utc: Mapped[datetime] = mapped_column(DateTime)
+    password_changed_utc: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class Subject(Base):
+    __tablename__ = "subject"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[str] = mapped_column(String(10))
+    screening_number: Mapped[str] = mapped_column(String(20), unique=True)
+    subject_id: Mapped[str | None] = mapped_column(String(20), unique=True, nullable=True)
+    status: Mapped[str] = mapped_column(String(20))  # SCREENING, SCREEN_FAILED, ENROLLED, …
+    status_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_utc: Mapped[datetime] = mapped_column(DateTime)
+    enrolled_utc: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    events: Mapped[list[EventInstance]] = relationship(back_populates="subject")
+
+    @property
+    def key(self) -> str:
+        """The key shown to people and written in the audit trail."""
+        return self.subject_id or self.screening_number
+
+
+class EventInstance(Base):
+    __tablename__ = "event_instance"
+    __table_args__ = (UniqueConstraint("subject_pk", "event_oid", "repeat_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_pk: Mapped[int] = mapped_column(ForeignKey("subject.id"), index=True)
+    event_oid: Mapped[str] = mapped_column(String(32))
+    repeat_key: Mapped[int] = mapped_column(Integer, default=1)
+
+    subject: Mapped[Subject] = relationship(back_populates="events")
+    forms: Mapped[list[FormInstance]] = relationship(back_populates="event")
+
+
+class FormInstance(Base):
+    __tablename__ = "form_instance"
+    __table_args__ = (UniqueConstraint("event_pk", "form_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_pk: Mapped[int] = mapped_column(ForeignKey("event_instance.id"), index=True)
+    form_code: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(20))  # IN_PROGRESS, COMPLETE, VERIFIED, …
+    metadata_version: Mapped[str] = mapped_column(String(32))
+    has_errors: Mapped[bool] = mapped_column(Boolean, default=False)
+    has_warnings: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_utc: Mapped[datetime] = mapped_column(DateTime)
+    updated_utc: Mapped[datetime] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=0)  # bumped on every save
+
+    event: Mapped[EventInstance] = relationship(back_populates="forms")
+    values: Mapped[list[ItemValue]] = relationship(back_populates="form")
+
+
+class ItemValue(Base):
+    """The current value of one item. group '' and row 0 for non-repeating items; rows of a
+    repeating group have stable keys 1, 2, … that are never reused after a row is removed."""
+
+    __tablename__ = "item_value"
+    __table_args__ = (UniqueConstraint("form_pk", "group_name", "row_key", "item_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    form_pk: Mapped[int] = mapped_column(ForeignKey("form_instance.id"), index=True)
+    group_name: Mapped[str] = mapped_column(String(32), default="")
+    row_key: Mapped[int] = mapped_column(Integer, default=0)
+    item_name: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    missing_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    derived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    form: Mapped[FormInstance] = relationship(back_populates="values")
+
+
+class CheckOverride(Base):
+    """A soft edit-check finding the site confirmed with a reason, so that later saves of the
+    same form do not ask again. The override itself is also in the audit trail."""
+
+    __tablename__ = "check_override"
+    __table_args__ = (UniqueConstraint("form_pk", "finding_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    form_pk: Mapped[int] = mapped_column(ForeignKey("form_instance.id"), index=True)
+    finding_key: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    username: Mapped[str] = mapped_column(String(64))
+    ts_utc: Mapped[str] = mapped_column(String(32))
+
+
+class AuditEntry(Base):
+    """Append-only: SQL triggers refuse UPDATE and DELETE; `hash` chains each entry to the
+    previous one (storage.audit)."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_subject", "subject_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ts_utc: Mapped[str] = mapped_column(String(32))  # ISO 8601 with Z, workstation clock
+    username: Mapped[str] = mapped_column(String(64))  # SYSTEM for derivations
+    role: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32))
+    subject_key: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    event_oid: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    repeat_key: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    form_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    group_name: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    row_key: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    item_name: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    old_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    new_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reason_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    reason_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    app_version: Mapped[str] = mapped_column(String(32))
+    metadata_version: Mapped[str] = mapped_column(String(32))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
