@@ -341,7 +341,7 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
     ])  # fmt: skip
     proposed.add(record)
     keep = _typed_overrides(form, entry, old)
-    derived = derive_all(proposed, params) if not keep else _derive_keeping(proposed, params, keep)
+    derived = derive_all(proposed, params, keep=keep)
     new_record = next(
         r for r in derived.records
         if (r.event, r.repeat, r.form) == (entry.event, entry.repeat, entry.form)
@@ -445,16 +445,6 @@ def _typed_overrides(form: Form, entry: FormEntry, old: LoadedForm | None) -> fr
             if stored is not None and not stored.derived and stored.value:
                 keep.add(f"{form.code}.{item.name}")
     return frozenset(keep)
-
-
-def _derive_keeping(subject: SubjectData, params, keep: frozenset[str]) -> SubjectData:
-    from tnt_desktop.study.derivations import DERIVATIONS, apply
-
-    result = copy.deepcopy(subject)
-    for derivation in DERIVATIONS:
-        if derivation.function is not None:
-            apply(result, derivation.function(result, params), keep)
-    return result
 
 
 def _instance(app, session: Session, subject, entry: FormEntry, old: LoadedForm | None):

@@ -298,12 +298,13 @@ def _x30(subject: SubjectData, params: Any) -> Iterator[Finding]:
     if reported is None or derived is None or reported == derived:
         return
     viable = val(path, "PCTVIAB")
-    of = T(f" from {viable} % viable tumour", f"（存活肿瘤 {viable} %）") if viable is not None \
-        else T("", "")
+    of = T(f" from {viable} % viable tumour", f"根据存活肿瘤 {viable} % ")
+    if viable is None:
+        of = T("", "")
     yield X30.finding(
         msg(f"Reported EORTC-STBSG score {reported} differs from the score derived{of.en}: "
             f"{derived}",
-            f"报告的 EORTC-STBSG 评分 {reported} 与推导评分{of.zh} {derived} 不一致"),
+            f"报告的 EORTC-STBSG 评分 {reported} 与{of.zh}推导的评分 {derived} 不一致"),
         ("PATH.EORTCSC", "PATH.EORTCDER", "PATH.PCTVIAB"), path,
     )
 

@@ -202,7 +202,8 @@ D12 = Derivation(
     inputs=("PATH.PCTVIAB",),
     method=T(
         "PCTVIAB = 0 → A; 0 < x < 1 → B; 1 ≤ x < 10 → C; 10 ≤ x < 50 → D; ≥ 50 → E.",
-        "PCTVIAB = 0 → A；0 < x < 1 → B；1 ≤ x < 10 → C；10 ≤ x < 50 → D；≥ 50 → E。",
+        "存活肿瘤比例 PCTVIAB = 0 → A；0 < x < 1 → B；1 ≤ x < 10 → C；10 ≤ x < 50 → D；"
+        "≥ 50 → E。",
     ),
     function=_derive_class,
 )
