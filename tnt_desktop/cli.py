@@ -63,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     dictionary.add_argument("--out", required=True, type=Path, metavar="FILE.csv")
     dictionary.set_defaults(handler=_study_dictionary)
     study.set_defaults(handler=lambda args: _print_help(study))
+
+    from tnt_desktop.cli_admin import add_admin_parsers
+
+    add_admin_parsers(commands, _Parser)
     return parser
 
 
@@ -140,7 +144,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if handler is None:
             return _start_gui()
-        return int(handler(args))
+        from tnt_desktop.cli_admin import run_guarded
+
+        return run_guarded(handler, args)
     except TntError as exc:
         _say(exc.message, sys.stderr)
         return exc.exit_code

@@ -28,6 +28,7 @@ from tnt_desktop.errors import (
 from tnt_desktop.services.passwords import check_password
 from tnt_desktop.services.permissions import Permission, Role
 from tnt_desktop.services.session import AppSession
+from tnt_desktop.services.settings import IDLE_MINUTES
 from tnt_desktop.storage import database as storage
 from tnt_desktop.storage.keyslots import (
     MAX_FAILURES_BEFORE_LOCK,
@@ -38,8 +39,6 @@ from tnt_desktop.storage.keyslots import (
 )
 from tnt_desktop.storage.models import Setting, User
 from tnt_desktop.study.model import Text
-
-IDLE_SETTING = "security.idle_minutes"
 
 
 def _now() -> datetime:
@@ -136,7 +135,7 @@ def login(db_path: Path, username: str, password: str, *, before_migration=None)
                 raise UnknownUser(username)
             if not user.active:
                 raise AccountInactive(username)
-            idle = session.get(Setting, IDLE_SETTING)
+            idle = session.get(Setting, IDLE_MINUTES)
             app = AppSession(
                 db, key, user.username, user.role, user.display_name,
                 must_change_password=user.must_change_password,

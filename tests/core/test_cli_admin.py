@@ -1,0 +1,136 @@
+"""`tnt-desktop admin …`: every command through a real process, errors without tracebacks."""
+
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+ADMIN_PW = "Admin-Pass-77"
+TEMP_PW = "Temp-Pass-123"
+
+
+def run(*args, password=ADMIN_PW, new_password=None, lang="en"):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TNT_")}
+    env["TNT_LANG"] = lang
+    if password is not None:
+        env["TNT_PASSWORD"] = password
+    if new_password is not None:
+        env["TNT_NEW_PASSWORD"] = new_password
+    return subprocess.run([sys.executable, "-m", "tnt_desktop", *map(str, args)],
+                          capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
+
+
+@pytest.fixture()
+def db(tmp_path):
+    path = tmp_path / "site.db"
+    result = run("admin", "init", "--db", path, "--site", "01", "--admin", "boss")
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+def test_init_creates_encrypted_owner_only_files(db):
+    assert db.exists() and db.with_name("site.db.keys").exists()
+    for path in (db, db.with_name("site.db.keys")):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert not db.read_bytes().startswith(b"SQLite format 3")
+
+
+def test_init_refuses_to_overwrite(db):
+    result = run("admin", "init", "--db", db, "--site", "01", "--admin", "boss")
+    assert result.returncode != 0 and "already exists" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_init_rejects_a_weak_password(tmp_path):
+    result = run("admin", "init", "--db", tmp_path / "w.db", "--site", "01", "--admin", "boss",
+                 password="short")
+    assert result.returncode == 2 and "at least 10 characters" in result.stderr
+    assert "short" not in result.stderr and not (tmp_path / "w.db").exists()
+
+
+def test_user_lifecycle(db):
+    added = run("admin", "user", "add", "--db", db, "--user", "boss", "carol", "--role",
+                "coordinator", new_password=TEMP_PW)
+    assert added.returncode == 0, added.stderr
+    listed = run("admin", "user", "list", "--db", db, "--user", "boss")
+    assert "carol" in listed.stdout and "coordinator" in listed.stdout
+    reset = run("admin", "user", "reset", "--db", db, "--user", "boss", "carol",
+                new_password="Other-Temp-456")
+    assert reset.returncode == 0, reset.stderr
+    gone = run("admin", "user", "deactivate", "--db", db, "--user", "boss", "carol")
+    assert gone.returncode == 0, gone.stderr
+    refused = run("admin", "verify", "--db", db, "--user", "carol", password="Other-Temp-456")
+    assert refused.returncode == 6 and "Traceback" not in refused.stderr
+
+
+def test_verify_passes_on_an_intact_database(db):
+    result = run("admin", "verify", "--db", db, "--user", "boss")
+    assert result.returncode == 0, result.stderr
+    assert "audit trail verified" in result.stdout
+
+
+def test_verify_names_the_first_tampered_entry(db):
+    from tnt_desktop.storage.engine import connect_raw
+    from tnt_desktop.storage.keyslots import KeySlotFile, keyslot_path
+
+    key = KeySlotFile.load(keyslot_path(db)).unwrap("boss", ADMIN_PW)
+    connection = connect_raw(db, key)
+    connection.execute("DROP TRIGGER audit_entry_no_update")
+    connection.execute("UPDATE audit_entry SET new_value = 'forged' WHERE id = 2")
+    connection.close()
+    result = run("admin", "verify", "--db", db, "--user", "boss")
+    assert result.returncode == 8
+    assert "audit trail broken at entry 2" in result.stderr
+
+
+def test_wrong_password_is_a_clear_error(db):
+    result = run("admin", "verify", "--db", db, "--user", "boss", password="Wrong-Pass-000")
+    assert result.returncode == 6
+    assert "wrong user name or password" in result.stderr and "Traceback" not in result.stderr
+    assert "Wrong-Pass-000" not in result.stderr + result.stdout
+
+
+def test_chinese_messages(db):
+    result = run("admin", "verify", "--db", db, "--user", "boss", password="Wrong-Pass-000",
+                 lang="zh")
+    assert "用户名或密码错误" in result.stderr
+
+
+def test_a_file_that_is_not_a_database(tmp_path):
+    bogus = tmp_path / "bogus.db"
+    bogus.write_text("hello")
+    result = run("admin", "verify", "--db", bogus, "--user", "boss")
+    assert result.returncode == 5 and "not a TNT Desktop database" in result.stderr
+
+
+def test_missing_database(tmp_path):
+    result = run("admin", "verify", "--db", tmp_path / "none.db", "--user", "boss")
+    assert result.returncode == 5 and "no database at" in result.stderr
+
+
+def test_no_password_and_no_terminal_is_a_usage_error(db):
+    result = run("admin", "verify", "--db", db, "--user", "boss", password=None)
+    assert result.returncode == 2 and "TNT_PASSWORD" in result.stderr
+
+
+def test_read_only_folder(tmp_path, monkeypatch, capsys):
+    """A read-only folder (EROFS / EACCES) gives a clear message and leaves nothing behind.
+    Simulated: these machines run tests as root, which ignores folder permissions."""
+    import errno
+
+    from tnt_desktop import cli
+    from tnt_desktop.storage import engine
+
+    def refuse(path, *args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(path))
+
+    monkeypatch.setattr(engine.os, "open", refuse)
+    monkeypatch.setenv("TNT_PASSWORD", ADMIN_PW)
+    monkeypatch.setenv("TNT_LANG", "en")
+    code = cli.main(["admin", "init", "--db", str(tmp_path / "x.db"), "--site", "01",
+                     "--admin", "boss"])
+    err = capsys.readouterr().err
+    assert code == 4 and "read-only" in err
+    assert not list(tmp_path.iterdir())
