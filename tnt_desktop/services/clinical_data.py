@@ -23,11 +23,25 @@ MAIN = ""  # group_name of non-repeating items in item_value
 
 
 @dataclass
+class StoredValue:
+    """One item_value row as plain data (read with Core, written back in batches)."""
+
+    form_pk: int
+    group_name: str
+    row_key: int
+    item_name: str
+    value: str | None = None
+    missing_reason: str | None = None
+    derived: bool = False
+    id: int | None = None  # None until inserted
+
+
+@dataclass
 class LoadedForm:
     instance: FormInstance
     record: FormRecord
     row_keys: dict[str, list[int]] = field(default_factory=dict)  # group → key per row index
-    stored: dict[tuple[str, int, str], ItemValue] = field(default_factory=dict)
+    stored: dict[tuple[str, int, str], StoredValue] = field(default_factory=dict)
 
 
 @dataclass
@@ -77,12 +91,15 @@ def load_subject(session: Session, study: Study, subject: Subject) -> LoadedSubj
         by_pk[instance.id] = form
     if not by_pk:
         return LoadedSubject(subject, data, loaded)
-    values = session.scalars(
-        select(ItemValue)
-        .where(ItemValue.form_pk.in_(by_pk))
-        .order_by(ItemValue.form_pk, ItemValue.group_name, ItemValue.row_key)
-    ).all()
-    for stored in values:
+    table = ItemValue.__table__
+    rows = session.execute(
+        select(table.c.form_pk, table.c.group_name, table.c.row_key, table.c.item_name,
+               table.c.value, table.c.missing_reason, table.c.derived, table.c.id)
+        .where(table.c.form_pk.in_(by_pk))
+        .order_by(table.c.form_pk, table.c.group_name, table.c.row_key)
+    ).all()  # fmt: skip
+    for row in rows:
+        stored = StoredValue(*row)
         form = by_pk[stored.form_pk]
         form.stored[(stored.group_name, stored.row_key, stored.item_name)] = stored
         definition = study.form(form.record.form)

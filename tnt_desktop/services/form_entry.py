@@ -19,11 +19,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from tnt_desktop.errors import ConflictError, NotFound, TntError
-from tnt_desktop.services.clinical_data import MAIN, LoadedForm, find_subject, load_subject
+from tnt_desktop.services.clinical_data import (
+    MAIN,
+    LoadedForm,
+    StoredValue,
+    find_subject,
+    load_subject,
+)
 from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.storage.audit import utc_now_text
@@ -427,6 +433,7 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
                                                    for f in findings)  # fmt: skip
     instance.version += 1
     instance.updated_utc = _utc()
+    _write_values(session)
     session.flush()
     remaining = [f for f in findings if f.severity is not Severity.HARD or f in cross_hard]
     return SaveResult(status, instance.version, len(changes), derived_changed, remaining)
@@ -474,14 +481,40 @@ def _instance(app, session: Session, subject, entry: FormEntry, old: LoadedForm 
     return instance
 
 
+_TOUCHED = "form_entry.touched"  # session.info: StoredValues this save wrote
+
+
 def _store(session, instance, stored, group, row_key, name, cell, *, derived: bool) -> None:
     value, missing = cell
     row = stored.get((group, row_key, name))
     if row is None:
-        row = ItemValue(form_pk=instance.id, group_name=group, row_key=row_key, item_name=name)
-        session.add(row)
+        row = StoredValue(instance.id, group, row_key, name)
         stored[(group, row_key, name)] = row
     row.value, row.missing_reason, row.derived = value, missing, derived
+    session.info.setdefault(_TOUCHED, {})[id(row)] = row
+
+
+def _write_values(session: Session) -> None:
+    """Insert new item values and update changed ones, one batched statement each."""
+    touched = list(session.info.pop(_TOUCHED, {}).values())
+    table = ItemValue.__table__
+    fields = ("form_pk", "group_name", "row_key", "item_name", "value", "missing_reason",
+              "derived")  # fmt: skip
+    new = [{f: getattr(v, f) for f in fields} for v in touched if v.id is None]
+    old = [
+        {"_id": v.id, "_value": v.value, "_missing": v.missing_reason, "_derived": v.derived}
+        for v in touched if v.id is not None
+    ]  # fmt: skip
+    if new:
+        session.execute(insert(table), new)
+    if old:
+        session.execute(
+            update(table).where(table.c.id == bindparam("_id")).values(
+                value=bindparam("_value"), missing_reason=bindparam("_missing"),
+                derived=bindparam("_derived"),
+            ),
+            old,
+        )  # fmt: skip
 
 
 def _show(cell: tuple[str | None, str | None]) -> str | None:

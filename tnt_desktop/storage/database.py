@@ -31,7 +31,7 @@ from tnt_desktop.errors import (
     NotATntDatabase,
     StorageFull,
 )
-from tnt_desktop.storage import schema
+from tnt_desktop.storage import audit, schema
 from tnt_desktop.storage.engine import KEY_BYTES, WrongKeyError, connect_raw, create_owner_only
 from tnt_desktop.storage.engine import make_engine as _make_engine
 from tnt_desktop.storage.models import Setting
@@ -90,6 +90,7 @@ class Database:
         session = self._sessions()
         try:
             yield session
+            audit.flush_pending(session)
             session.commit()
         except OperationalError as exc:
             session.rollback()

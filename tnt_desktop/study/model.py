@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -231,17 +232,22 @@ class Form:
             for item in group.items:
                 yield group, item
 
+    @cached_property
+    def _index(self) -> dict[tuple[str | None, str], tuple[ItemGroup, Item]]:
+        """(group name or None, item name) → (group, item); the first match wins for None."""
+        index: dict[tuple[str | None, str], tuple[ItemGroup, Item]] = {}
+        for group, item in self.items():
+            index.setdefault((None, item.name), (group, item))
+            index[(group.name, item.name)] = (group, item)
+        return index
+
     def item(self, name: str, group: str | None = None) -> Item | None:
-        for grp, item in self.items():
-            if item.name == name and (group is None or grp.name == group):
-                return item
-        return None
+        found = self._index.get((group, name))
+        return found[1] if found else None
 
     def group_of(self, name: str) -> ItemGroup | None:
-        for group, item in self.items():
-            if item.name == name:
-                return group
-        return None
+        found = self._index.get((None, name))
+        return found[0] if found else None
 
 
 @dataclass(frozen=True)

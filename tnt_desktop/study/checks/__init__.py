@@ -1,4 +1,5 @@
-"""Edit checks of CRF_SPEC.md §5: TIM-01 … TIM-10 and X-01, X-02, X-10 … X-35, X-40 … X-46.
+"""Edit checks of CRF_SPEC.md §5: TIM-01 … TIM-10 and X-01, X-02, X-10 … X-35, X-40 … X-46,
+and the form-level rules of §3 that have no §5 id (`<FORM>-<NAME>`, module `form_rules`).
 
 Each check is a `model.Check` whose function(subject, params) yields `Finding`s. The save
 pipeline runs `derive_all` first, so checks read derived values as stored values.
@@ -14,7 +15,14 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from tnt_desktop.study.checks import dates, eligibility, safety, timing, treatment
+from tnt_desktop.study.checks import (
+    dates,
+    eligibility,
+    form_rules,
+    safety,
+    timing,
+    treatment,
+)
 from tnt_desktop.study.model import Check, Finding
 from tnt_desktop.study.subject import SubjectData
 
@@ -24,6 +32,7 @@ CHECKS: tuple[Check, ...] = (
     *eligibility.CHECKS,
     *treatment.CHECKS,
     *safety.CHECKS,
+    *form_rules.CHECKS,
 )
 
 # Checks whose function takes a keyword `today` (the date "now" is compared with).
