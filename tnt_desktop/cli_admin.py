@@ -165,9 +165,7 @@ def admin_restore(args: argparse.Namespace) -> int:
 
     password = read_password(PASSWORD_ENV, Text(f"Password for {args.user}", f"{args.user} 的密码"))
     report = backups.restore(Path(args.db), Path(args.file), args.user, password)
-    replaced = getattr(report, "replaced", None)
-    say(Text(f"restored {args.file} into {args.db}; the replaced file was kept as {replaced}",
-             f"已将 {args.file} 恢复到 {args.db}；被替换的文件保存为 {replaced}"))  # fmt: skip
+    say(report.message())
     return 0
 
 

@@ -69,10 +69,15 @@ class NotATntDatabase(DatabaseError):
 
 class DatabaseDamaged(DatabaseError):
     def __init__(self, path: object, backups: object = "") -> None:
-        where = f" {backups}" if backups else ""
+        from pathlib import Path
+
+        folder = backups or Path(str(path)).parent / "backups"
         super().__init__(
-            _t(f"the database file is damaged; restore from a backup:{where} ({path})",
-               f"数据库文件已损坏，请从备份恢复：{where}（{path}）")
+            _t(f"the database file is damaged; restore from a backup: "
+               f"tnt-desktop admin restore --db {path} --user NAME FILE "
+               f"(backups are in {folder} unless the administrator chose another folder)",
+               f"数据库文件已损坏，请从备份恢复：tnt-desktop admin restore --db {path} "
+               f"--user 用户名 备份文件（备份默认位于 {folder}，除非管理员另行设置）")
         )  # fmt: skip
 
 

@@ -285,7 +285,7 @@ def deactivate_user(app: AppSession, username: str) -> None:
 
 def list_users(app: AppSession) -> list[dict[str, object]]:
     app.require(Permission.MANAGE_USERS)
-    with app.transaction() as session:
+    with app.transaction(write=False) as session:
         return [
             {"username": u.username, "display_name": u.display_name, "role": u.role,
              "active": u.active, "must_change_password": u.must_change_password}

@@ -45,7 +45,7 @@ def verify(app: AppSession) -> VerifyReport:
     """Check the file and the chain; the check itself is audited (INTEGRITY_VERIFIED)."""
     app.require(Permission.VERIFY_AUDIT)
     problems = integrity_problems(app.db.path, app.key)
-    with app.transaction() as session:
+    with app.transaction(write=False) as session:
         chain = verify_chain(session)
     report = VerifyReport(problems, chain)
     with app.transaction() as session:

@@ -61,8 +61,8 @@ class AppSession:
         return self.idle_seconds_left(now) <= 0
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        with self.db.transaction() as session:
+    def transaction(self, *, write: bool = True) -> Iterator[Session]:
+        with self.db.transaction(write=write) as session:
             yield session
 
     def audit(self, session: Session, action: str, *, system: bool = False, **fields: Any):

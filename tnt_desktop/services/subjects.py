@@ -188,7 +188,7 @@ def withdraw(app: AppSession, subject_id: str, scope: str, withdrawal_date: date
 
 def list_subjects(app: AppSession) -> list[SubjectSummary]:
     app.require(Permission.VIEW_DATA)
-    with app.transaction() as session:
+    with app.transaction(write=False) as session:
         return [
             SubjectSummary(s.screening_number, s.subject_id, s.status)
             for s in session.scalars(select(Subject).order_by(Subject.id))
@@ -196,5 +196,5 @@ def list_subjects(app: AppSession) -> list[SubjectSummary]:
 
 
 def count_subjects(app: AppSession) -> int:
-    with app.transaction() as session:
+    with app.transaction(write=False) as session:
         return session.scalar(select(func.count()).select_from(Subject)) or 0

@@ -138,8 +138,18 @@ def verify_chain(session: Session) -> ChainReport:
             return ChainReport(False, count, entry.id, "content does not match its hash")
         prev_hash, expected_id = entry.hash, expected_id + 1
     head_id, head_hash = _head(session)
-    if head_id != expected_id - 1 or head_hash != prev_hash:
+    last_id = expected_id - 1
+    if last_id > head_id:
         return ChainReport(
-            False, count, expected_id, f"the chain ends before entry {head_id} (entries removed)"
-        )
+            False, count, head_id + 1,
+            f"entry {head_id + 1} lies beyond the recorded end of the chain (added outside "
+            "the application)",
+        )  # fmt: skip
+    if last_id < head_id:
+        return ChainReport(
+            False, count, last_id + 1,
+            f"entries {last_id + 1}–{head_id} are missing (removed from the end of the chain)",
+        )  # fmt: skip
+    if head_hash != prev_hash:
+        return ChainReport(False, count, last_id, "the last entry does not match the chain head")
     return ChainReport(True, count)

@@ -32,7 +32,13 @@ from tnt_desktop.errors import (
     StorageFull,
 )
 from tnt_desktop.storage import audit, schema
-from tnt_desktop.storage.engine import KEY_BYTES, WrongKeyError, connect_raw, create_owner_only
+from tnt_desktop.storage.engine import (
+    KEY_BYTES,
+    WRITE_OPTION,
+    WrongKeyError,
+    connect_raw,
+    create_owner_only,
+)
 from tnt_desktop.storage.engine import make_engine as _make_engine
 from tnt_desktop.storage.models import Setting
 
@@ -81,14 +87,18 @@ class Database:
         self.path = Path(path)
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
-        with self.transaction() as session:
+        with self.transaction(write=False) as session:
             self.database_id = _setting(session, DATABASE_ID_KEY)
             self.site_id = _setting(session, SITE_KEY)
+        if not self.database_id:
+            raise DatabaseDamaged(self.path)
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, *, write: bool = True) -> Iterator[Session]:
+        """One transaction; `write=False` for reads, which then never wait for a writer."""
         session = self._sessions()
         try:
+            session.connection(execution_options={WRITE_OPTION: write})
             yield session
             audit.flush_pending(session)
             session.commit()
@@ -98,6 +108,13 @@ class Database:
                 raise DatabaseBusy() from None
             if "disk is full" in str(exc.orig) or "database or disk is full" in str(exc.orig):
                 raise StorageFull(self.path) from None
+            if _is_damage(exc):
+                raise DatabaseDamaged(self.path) from None
+            raise
+        except SADatabaseError as exc:
+            session.rollback()
+            if _is_damage(exc):
+                raise DatabaseDamaged(self.path) from None
             raise
         except BaseException:
             session.rollback()
@@ -109,13 +126,26 @@ class Database:
         self.engine.dispose()
 
 
+_DAMAGE_WORDS = ("malformed", "not a database", "hmac", "corrupt", "disk i/o error")
+
+
+def _is_damage(exc: Exception) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return any(word in text for word in _DAMAGE_WORDS)
+
+
 def _setting(session: Session, key: str) -> str:
     row = session.get(Setting, key)
     return "" if row is None else row.value
 
 
-def _open_engine(path: Path, key: bytes) -> Engine:
+def _open_engine(path: Path, key: bytes, *, new: bool = False) -> Engine:
     """Open and prove the key on one connection before handing out an engine."""
+    try:
+        if Path(path).stat().st_size == 0 and not new:
+            raise DatabaseDamaged(path)  # opening would write a fresh header into it
+    except FileNotFoundError:
+        raise DatabaseNotFound(path) from None
     try:
         probe = connect_raw(path, key)
     except WrongKeyError:
@@ -138,7 +168,7 @@ def create_database(path: Path, key: bytes, *, database_id: str, site_id: str) -
     except OSError as exc:
         raise os_error_to_tnt(exc, path.parent) from None
     try:
-        engine = _open_engine(path, key)
+        engine = _open_engine(path, key, new=True)
         schema.upgrade(engine)
         with Session(engine) as session, session.begin():
             session.add(Setting(key=DATABASE_ID_KEY, value=database_id))
@@ -166,7 +196,11 @@ def open_database(path: Path, key: bytes, *, before_migration=None) -> Database:
         except SADatabaseError:
             raise classify_unopenable(path) from None
         if upgrade:
-            if before_migration is not None and schema.current_revision(engine) is not None:
+            if schema.current_revision(engine) is None:
+                # every TNT database has a revision from its creation: an empty or truncated
+                # file that SQLCipher opened as "new" must never be migrated into a fresh one
+                raise DatabaseDamaged(path)
+            if before_migration is not None:
                 before_migration(engine)
             schema.upgrade(engine)
         return Database(path, engine)

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
 KEY_BYTES = 32
+WRITE_OPTION = "tnt_write"  # execution option: this transaction will write
 BUSY_TIMEOUT_MS = 5000
 
 
@@ -61,6 +62,7 @@ def make_engine(path: Path, key: bytes) -> Engine:
     path = Path(path)
     engine = create_engine(
         "sqlite://",
+        module=sqlcipher3,  # so SQLAlchemy wraps sqlcipher3's exceptions (OperationalError…)
         creator=lambda: connect_raw(path, key),
         poolclass=QueuePool,
         pool_size=2,
@@ -70,7 +72,10 @@ def make_engine(path: Path, key: bytes) -> Engine:
     )
 
     @event.listens_for(engine, "begin")
-    def _begin_immediate(conn):  # writers take the lock up front: no upgrade deadlocks
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    def _begin(conn):
+        # Writers take the write lock up front (no deadlock upgrading a read lock); readers use
+        # a deferred BEGIN so that, under WAL, they read while another process writes.
+        write = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine

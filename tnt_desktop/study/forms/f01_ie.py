@@ -255,7 +255,7 @@ FORM = Form(
         group(
             "SCRFAIL", "Screen failure", "筛选失败",
             coded("SFREAS", "Screen-failure reason", "筛选失败原因", "SFREAS", C,
-                  condition="ELIGFL == 'N'", sdtm="DSDECOD",
+                  condition="ELIGFL == 'N' or present(SFREAS)", sdtm="DSDECOD",
                   help=help_("Required when the subject is not eligible; pre-filled from the "
                              "criteria not satisfied.",
                              "受试者不符合入组条件时必填；根据未满足的标准预填。")),
