@@ -151,6 +151,14 @@ class PasswordChangeRequired(LoginError):
         )  # fmt: skip
 
 
+class SessionLocked(LoginError):
+    def __init__(self, username: str) -> None:
+        super().__init__(
+            _t(f"the session of {username} is locked after inactivity; enter the password",
+               f"{username} 的会话因长时间未操作已锁定，请输入密码")
+        )  # fmt: skip
+
+
 class PasswordRejected(TntError):
     """A new password breaks the password rules."""
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tnt_desktop.errors import PasswordChangeRequired
+from tnt_desktop.errors import PasswordChangeRequired, SessionLocked
 from tnt_desktop.services.permissions import Permission, require
 from tnt_desktop.storage import audit
 from tnt_desktop.storage.database import Database
@@ -45,6 +45,8 @@ class AppSession:
         return self.study.parameters.metadata_version
 
     def require(self, permission: Permission) -> None:
+        if self.locked:
+            raise SessionLocked(self.username)
         if self.must_change_password:
             raise PasswordChangeRequired(self.username)
         require(self.username, self.role, permission)
