@@ -24,7 +24,7 @@ from tnt_desktop.services.form_entry import (
 from tnt_desktop.storage import audit
 from tnt_desktop.storage.models import CheckOverride, ItemValue
 
-SOFT_HEIGHT = "SOFT-RANGE|DM.HEIGHT|"
+SOFT_HEIGHT = "SOFT-RANGE|SE.SCR#1|DM.HEIGHT|"  # check | event#repeat | item | row
 
 
 def stored(app, subject: str, event: str, form: str, repeat: int = 1):
@@ -376,3 +376,55 @@ def test_nothing_is_written_when_a_save_fails(coordinator, enrolled, case):
     assert stored(coordinator, enrolled, "SE.SCR", "MH") is None
     with coordinator.transaction() as session:
         assert audit.verify_chain(session).ok
+
+
+# ---- editable derived items, assigned row numbers, other instances ---------------------------
+TUBL_VALUES = {
+    "TULAT": "LEFT", "TULIMB": "LOWER", "TUSUBSITE": "THIGH_ANTERIOR", "TUDEPTH": "DEEP",
+    "IMGMOD": "MRI_CE", "TUMAXD": "8.0", "AJCC_N": "N0", "AJCC_M": "M0", "FNGRADE": "G3",
+}  # fmt: skip
+
+
+def test_derived_ajcc_t_is_written_by_the_system_and_an_override_is_kept(coordinator, enrolled):
+    save_form(coordinator, FormEntry(enrolled, "SE.SCR", "TUBL", values=dict(TUBL_VALUES)))
+    lf = stored(coordinator, enrolled, "SE.SCR", "TUBL")
+    assert lf.record.values["AJCC_T"] == "T2" and lf.stored[("", 0, "AJCC_T")].derived
+    assert lf.record.values["AJCC_STG"] == "IIIA"
+    # a person overrides the derived T with a reason; later saves keep the override
+    save_form(coordinator, FormEntry(enrolled, "SE.SCR", "TUBL", values={"AJCC_T": "T3"},
+                                     reason="SOURCE_CORRECTED"))  # fmt: skip
+    save_form(coordinator, FormEntry(enrolled, "SE.SCR", "TUBL", values={"TUMAXD": "8.5"},
+                                     reason="TRANSCRIPTION_ERROR"))  # fmt: skip
+    lf = stored(coordinator, enrolled, "SE.SCR", "TUBL")
+    assert lf.record.values["AJCC_T"] == "T3" and not lf.stored[("", 0, "AJCC_T")].derived
+    assert lf.record.values["AJCC_STG"] == "IIIB"  # the stage follows the overridden T
+
+
+def _ae_row(term: str) -> RowEntry:
+    return RowEntry(values={
+        "AETERM": term, "AECTC": "NAUSEA", "AECAT": "CHEMOTHERAPY", "AESTDAT": "2025-04-01",
+        "AEONGO": "Y", "AETOXGR": "1", "AESER": "N",
+    })  # fmt: skip
+
+
+def test_ae_rows_get_sequential_numbers_that_are_never_reused(coordinator, enrolled):
+    save_form(coordinator, FormEntry(enrolled, "SE.LOG", "AE",
+                                     rows={"AE": [_ae_row("恶心"), _ae_row("呕吐")]}))  # fmt: skip
+    lf = stored(coordinator, enrolled, "SE.LOG", "AE")
+    assert [row["AESPID"] for row in lf.record.rows["AE"]] == ["AE-001", "AE-002"]
+    first, _second = lf.row_keys["AE"]
+    # remove the second AE (a duplicate), add a new one: it gets AE-003, never AE-002 again
+    save_form(coordinator, FormEntry(enrolled, "SE.LOG", "AE", rows={"AE": [
+        RowEntry(key=first), _ae_row("乏力")]}, reason="TRANSCRIPTION_ERROR"))  # fmt: skip
+    lf = stored(coordinator, enrolled, "SE.LOG", "AE")
+    assert [row["AESPID"] for row in lf.record.rows["AE"]] == ["AE-001", "AE-003"]
+    assigned = audit_entries(coordinator, action="ID_ASSIGNED", item_name="AESPID")
+    assert [e.new_value for e in assigned] == ["AE-001", "AE-002", "AE-003"]
+    assert {e.username for e in assigned} == {"SYSTEM"}
+
+
+def test_typing_an_assigned_number_is_refused(coordinator, enrolled):
+    row = _ae_row("恶心")
+    row.values["AESPID"] = "AE-999"
+    with pytest.raises(ValidationFailed):
+        save_form(coordinator, FormEntry(enrolled, "SE.LOG", "AE", rows={"AE": [row]}))

@@ -31,6 +31,7 @@ from tnt_desktop.services.clinical_data import (
     load_subject,
 )
 from tnt_desktop.services.permissions import Permission
+from tnt_desktop.services.sequences import next_number
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.storage.audit import utc_now_text
 from tnt_desktop.storage.models import CheckOverride, EventInstance, FormInstance, ItemValue
@@ -40,6 +41,7 @@ from tnt_desktop.study.model import (
     MISSING_REASONS,
     Finding,
     Form,
+    Item,
     Severity,
     Text,
 )
@@ -111,7 +113,16 @@ class SaveResult:
 
 def finding_key(finding: Finding, row_key: int | None = None) -> str:
     item = finding.items[0] if finding.items else ""
-    return f"{finding.check_id}|{item}|{'' if row_key is None else row_key}"
+    where = f"{finding.event or ''}#{finding.repeat or ''}"
+    return f"{finding.check_id}|{where}|{item}|{'' if row_key is None else row_key}"
+
+
+def _about_this_instance(finding: Finding, entry: FormEntry) -> bool:
+    """A finding that names another instance of the form (C2's delay while C3 is saved) is
+    that instance's business: it neither blocks this save nor asks for an override here."""
+    return (finding.event is None or finding.event == entry.event) and (
+        finding.repeat is None or finding.repeat == entry.repeat
+    )
 
 
 class ValidationFailed(TntError):
@@ -339,6 +350,7 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
     record, row_keys = _new_record(form, entry, old, errors)
     if errors:
         raise ValidationFailed(errors)
+    _assign_row_numbers(session, loaded.subject.id, form, record)
 
     # the whole subject as it will be, with every derived value recomputed
     proposed = SubjectData(loaded.data.subject_id, [
@@ -355,6 +367,7 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
 
     findings = validate_form(form, new_record, derived, complete=entry.complete)
     findings += run_checks(derived, params, forms=[form.code], today=today)
+    findings = [f for f in findings if _about_this_instance(f, entry)]
     blocking = [f for f in findings if f.severity is Severity.HARD and (
         _points_only_at(f, form.code) or f.check_id == "REQUIRED")]  # fmt: skip
     if blocking:
@@ -371,11 +384,11 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
                 select(CheckOverride).where(CheckOverride.form_pk == old.instance.id)
             )
         }
-    soft_here = [
-        (finding_key(f, _row_key_of(f, row_keys, form)), f)
+    soft_here = list({
+        finding_key(f, _row_key_of(f, row_keys, form)): f
         for f in findings
         if f.severity is Severity.SOFT and _points_only_at(f, form.code)
-    ]
+    }.items())  # fmt: skip
     unresolved = [(k, f) for k, f in soft_here if k not in existing and not (
         entry.overrides.get(k, "").strip())]  # fmt: skip
     if unresolved:
@@ -387,13 +400,16 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
     for key in sorted(set(old_cells) | set(new_cells)):
         before, after = old_cells.get(key, (None, None)), new_cells.get(key, (None, None))
         item = form.item(key[2], key[0] or None)
-        if before == after or item is None or (item.is_derived and not item.editable_derived):
+        if before == after or item is None:
             continue
+        removed_row = key[0] != MAIN and key[1] not in row_keys.get(key[0], [])
+        if item.is_derived and not removed_row and not _typed_here(item, key, entry, before):
+            continue  # derived values are written (as SYSTEM) by _write_derived
         changes.append((key, before, after))
     needs_reason = [
         f"{form.code}.{k[2]}" + (f"[{k[1]}]" if k[1] else "")
         for k, before, _after in changes
-        if before != (None, None)
+        if before != (None, None) and not _assigned(form, k)
     ]
     if needs_reason and entry.reason is None:
         raise ReasonRequired(needs_reason)
@@ -405,7 +421,12 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
     where = dict(subject_key=subject_key, event_oid=entry.event, repeat_key=entry.repeat,
                  form_code=form.code)  # fmt: skip
     for (group, row_key, name), before, after in changes:
-        _store(session, instance, stored, group, row_key, name, after, derived=False)
+        assigned = _assigned(form, (group, row_key, name)) and before == (None, None)
+        _store(session, instance, stored, group, row_key, name, after, derived=assigned)
+        if assigned:
+            app.audit(session, "ID_ASSIGNED", system=True, **where, group_name=group or None,
+                      row_key=row_key or None, item_name=name, new_value=_show(after))  # fmt: skip
+            continue
         was_saved = before != (None, None)
         app.audit(
             session, _action(before, after), **where, group_name=group or None,
@@ -414,7 +435,8 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
             reason_code=entry.reason if was_saved else None,
             reason_text=(entry.reason_text or None) if was_saved else None,
         )  # fmt: skip
-    derived_changed = _write_derived(app, session, loaded, derived, instance, entry, row_keys)
+    derived_changed = _write_derived(app, session, loaded, derived, instance, entry, row_keys,
+                                     stored)  # fmt: skip
     for key, finding in soft_here:
         if key in existing:
             continue
@@ -437,6 +459,35 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
     session.flush()
     remaining = [f for f in findings if f.severity is not Severity.HARD or f in cross_hard]
     return SaveResult(status, instance.version, len(changes), derived_changed, remaining)
+
+
+def _assigned(form: Form, key: tuple[str, int, str]) -> bool:
+    item = form.item(key[2], key[0] or None)
+    return item is not None and item.derivation == "ASSIGNED"
+
+
+def _typed_here(item: Item, key: tuple[str, int, str], entry: FormEntry, before) -> bool:
+    """Is this derived cell a person's entry in this save (an editable derived override) or a
+    sequence number assigned to a new row?"""
+    if item.derivation == "ASSIGNED":
+        return before == (None, None)
+    return item.editable_derived and key[0] == MAIN and bool(
+        str(entry.values.get(item.name, "")).strip())
+
+
+def _assign_row_numbers(session: Session, subject_pk: int, form: Form, record: FormRecord) -> None:
+    """Rows of the AE and DV logs get the next AE-001 / DV-001 number of this subject, once."""
+    for group in form.groups:
+        if not group.repeating:
+            continue
+        for item in group.items:
+            if item.derivation != "ASSIGNED":
+                continue
+            prefix = item.name.removesuffix("SPID")
+            for row in record.rows.get(group.name, []):
+                if not row.get(item.name):
+                    number = next_number(session, f"{item.name}:{subject_pk}")
+                    row[item.name] = f"{prefix}-{number:03d}"
 
 
 def _typed_overrides(form: Form, entry: FormEntry, old: LoadedForm | None) -> frozenset[str]:
@@ -532,7 +583,8 @@ def _action(before, after) -> str:
     return "DATA_CHANGED"
 
 
-def _write_derived(app, session, loaded, derived: SubjectData, current, entry, row_keys) -> int:
+def _write_derived(app, session, loaded, derived: SubjectData, current, entry, row_keys,
+                   current_stored) -> int:  # fmt: skip
     """Store every derived value that changed anywhere in the subject, audited as SYSTEM."""
     count = 0
     study = app.study
@@ -544,7 +596,7 @@ def _write_derived(app, session, loaded, derived: SubjectData, current, entry, r
             continue
         form = study.form(record.form)
         instance = current if here else lf.instance
-        stored = lf.stored if lf is not None else {}
+        stored = current_stored if here else lf.stored
         keys = row_keys if here else lf.row_keys
         new = _cells(form, record, keys)
         for group, item in form.items():

@@ -20,8 +20,9 @@ from tnt_desktop.errors import TntError
 from tnt_desktop.services.clinical_data import MAIN, find_subject, load_subject
 from tnt_desktop.services.form_entry import FormEntry, save_form_in
 from tnt_desktop.services.permissions import Permission
+from tnt_desktop.services.sequences import next_number
 from tnt_desktop.services.session import AppSession
-from tnt_desktop.storage.models import Counter, EventInstance, FormInstance, ItemValue, Subject
+from tnt_desktop.storage.models import EventInstance, FormInstance, ItemValue, Subject
 from tnt_desktop.study.derivations.eligibility import eligibility
 from tnt_desktop.study.model import Text
 
@@ -38,17 +39,6 @@ class SubjectSummary:
     screening_number: str
     subject_id: str | None
     status: str
-
-
-def next_number(session: Session, name: str) -> int:
-    """The next value of a never-reused sequence, inside the caller's transaction."""
-    counter = session.get(Counter, name)
-    if counter is None:
-        counter = Counter(name=name, value=0)
-        session.add(counter)
-    counter.value += 1
-    session.flush()
-    return counter.value
 
 
 def _utc() -> datetime:
@@ -143,7 +133,8 @@ def enrol(app: AppSession, screening_number: str) -> str:
 
 
 def screen_fail(app: AppSession, screening_number: str, reason: str, specify: str = "",
-                *, change_reason: str | None = None, reason_text: str = "") -> None:  # fmt: skip
+                *, change_reason: str | None = None, reason_text: str = "",
+                overrides: dict[str, str] | None = None) -> None:  # fmt: skip
     """Record a screen failure (SFREAS, SFREASSP on F01) and the status, in one transaction."""
     app.require(Permission.ENTER_DATA)
     with app.transaction() as session:
@@ -156,7 +147,7 @@ def screen_fail(app: AppSession, screening_number: str, reason: str, specify: st
         values = {"SFREAS": reason, "SFREASSP": specify}
         save_form_in(app, session, FormEntry(
             screening_number, "SE.SCR", "IE", values=values, reason=change_reason,
-            reason_text=reason_text))  # fmt: skip
+            reason_text=reason_text, overrides=dict(overrides or {})))  # fmt: skip
         subject.status = SubjectStatus.SCREEN_FAILED.value
         subject.status_reason = reason
         app.audit(session, "SCREEN_FAILED", subject_key=subject.key, new_value=reason,
@@ -164,7 +155,8 @@ def screen_fail(app: AppSession, screening_number: str, reason: str, specify: st
 
 
 def withdraw(app: AppSession, subject_id: str, scope: str, withdrawal_date: date,
-             last_known_alive: date | None = None) -> None:  # fmt: skip
+             last_known_alive: date | None = None, *,
+             overrides: dict[str, str] | None = None) -> None:  # fmt: skip
     """Consent withdrawal: EOS fields through the write path and the status, in one
     transaction. Data collected before the withdrawal are kept."""
     app.require(Permission.ENTER_DATA)
@@ -180,7 +172,8 @@ def withdraw(app: AppSession, subject_id: str, scope: str, withdrawal_date: date
         if last_known_alive is not None:
             values["LASTCONT"] = last_known_alive.isoformat()
         save_form_in(app, session, FormEntry(subject_id, "SE.EOS", "EOS", values=values,
-                                             reason="LATE_DATA"))  # fmt: skip
+                                             reason="LATE_DATA",
+                                             overrides=dict(overrides or {})))  # fmt: skip
         subject.status = SubjectStatus.WITHDRAWN.value
         subject.status_reason = scope
         app.audit(session, "SUBJECT_WITHDRAWN", subject_key=subject.key, new_value=scope)

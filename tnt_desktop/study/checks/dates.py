@@ -25,15 +25,26 @@ DateValue = date | PartialDate
 
 
 def _dates(subject: SubjectData) -> Iterator[tuple[FormRecord, str, str, int | None, DateValue]]:
-    """(record, item ref, item name, row index, value) of every date in the subject's data."""
+    """(record, item ref, item name, row index, value) of every entered date in the subject's
+    data. Derived dates are left out: they repeat entered ones (RTSTDAT) or are plans (CYPLDAT,
+    a planned date may lie after a death or in the future)."""
+    from tnt_desktop.study.definition import get_study
+
+    forms = {form.code: form for form in get_study().forms}
+
+    def entered(code: str, name: str, group: str | None = None) -> bool:
+        form = forms.get(code)
+        item = form.item(name, group) if form is not None else None
+        return item is None or not item.is_derived
+
     for record in subject:
         for name, value in record.values.items():
-            if isinstance(value, date | PartialDate):
+            if isinstance(value, date | PartialDate) and entered(record.form, name):
                 yield record, f"{record.form}.{name}", name, None, _plain(value)
         for group, group_rows in record.rows.items():
             for index, row in enumerate(group_rows):
                 for name, value in row.items():
-                    if isinstance(value, date | PartialDate):
+                    if isinstance(value, date | PartialDate) and entered(record.form, name, group):
                         ref = f"{record.form}.{group}.{name}"
                         yield record, ref, name, index, _plain(value)
 

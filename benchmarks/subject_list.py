@@ -1,0 +1,142 @@
+"""Subject list benchmark (issue 4, item 3): `subject_rows` and `dashboard` over 5,000 subjects.
+
+    .venv/bin/python benchmarks/subject_list.py [--subjects 5000] [--demo 12] [--mix]
+
+Builds a scratch database: the demo generator enters `--demo` subjects through the services,
+then their rows (subject, event_instance, form_instance, item_value; not the audit trail) are
+copied with raw SQL until there are `--subjects` subjects. By default only the subject with the
+most form instances is copied (the worst case, ~40 forms); `--mix` copies every demo subject in
+turn (every stage). Prints a table; asserts nothing. Goal: subject_rows < 2 s for 5,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tnt_desktop.services import auth  # noqa: E402
+from tnt_desktop.services.dashboard import dashboard  # noqa: E402
+from tnt_desktop.services.demo import generate_demo  # noqa: E402
+from tnt_desktop.services.subject_list import subject_rows  # noqa: E402
+from tnt_desktop.storage.engine import connect_raw  # noqa: E402
+from tnt_desktop.storage.keyslots import KeySlotFile, keyslot_path  # noqa: E402
+
+PASSWORD = "Bench-Pass-2026!"
+
+
+def _max_id(connection, table: str) -> int:
+    return connection.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
+
+
+def replicate(db: Path, total: int, mix: bool) -> tuple[int, int, int]:
+    """Copy subjects with raw SQL until there are `total`; returns (subjects, forms, values)."""
+    key = KeySlotFile.load(keyslot_path(db)).unwrap("admin", PASSWORD)
+    connection = connect_raw(db, key)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        rows = connection.execute(
+            "SELECT s.id, count(f.id) FROM subject s JOIN event_instance e ON e.subject_pk = s.id"
+            " JOIN form_instance f ON f.event_pk = e.id GROUP BY s.id ORDER BY count(f.id) DESC"
+        ).fetchall()  # fmt: skip
+        templates = [r[0] for r in rows] if mix else [rows[0][0]]
+        existing = connection.execute("SELECT count(*) FROM subject").fetchone()[0]
+        connection.execute("CREATE TEMP TABLE tmpl (id INTEGER PRIMARY KEY)")
+        n = 0
+        while existing + n < total:
+            template = templates[n % len(templates)]
+            n += 1
+            s_off, e_off = _max_id(connection, "subject"), _max_id(connection, "event_instance")
+            f_off, v_off = _max_id(connection, "form_instance"), _max_id(connection, "item_value")
+            tag = f"-{n:05d}"
+            connection.execute(
+                "INSERT INTO subject (id, site_id, screening_number, subject_id, status,"
+                " status_reason, created_utc, enrolled_utc) SELECT ?, site_id,"
+                " screening_number || ?, CASE WHEN subject_id IS NULL THEN NULL ELSE"
+                " subject_id || ? END, status, status_reason, created_utc, enrolled_utc"
+                " FROM subject WHERE id = ?", (s_off + 1, tag, tag, template))  # fmt: skip
+            connection.execute(
+                "INSERT INTO event_instance (id, subject_pk, event_oid, repeat_key)"
+                " SELECT id + ?, ?, event_oid, repeat_key FROM event_instance"
+                " WHERE subject_pk = ?", (e_off, s_off + 1, template))  # fmt: skip
+            connection.execute(
+                "INSERT INTO form_instance (id, event_pk, form_code, status, metadata_version,"
+                " has_errors, has_warnings, created_utc, updated_utc, version)"
+                " SELECT f.id + ?, f.event_pk + ?, f.form_code, f.status, f.metadata_version,"
+                " f.has_errors, f.has_warnings, f.created_utc, f.updated_utc, f.version"
+                " FROM form_instance f JOIN event_instance e ON e.id = f.event_pk"
+                " WHERE e.subject_pk = ?", (f_off, e_off, template))  # fmt: skip
+            connection.execute(
+                "INSERT INTO item_value (id, form_pk, group_name, row_key, item_name, value,"
+                " missing_reason, derived) SELECT v.id + ?, v.form_pk + ?, v.group_name,"
+                " v.row_key, v.item_name, v.value, v.missing_reason, v.derived"
+                " FROM item_value v JOIN form_instance f ON f.id = v.form_pk"
+                " JOIN event_instance e ON e.id = f.event_pk WHERE e.subject_pk = ?",
+                (v_off, f_off, template))  # fmt: skip
+        connection.execute("COMMIT")
+        counts = tuple(
+            connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("subject", "form_instance", "item_value")
+        )
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return counts  # type: ignore[return-value]
+    finally:
+        connection.close()
+
+
+def timed(function, rounds: int) -> tuple[list[float], object]:
+    times, result = [], None
+    for _ in range(rounds):
+        start = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - start)
+    return times, result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--subjects", type=int, default=5000)
+    parser.add_argument("--demo", type=int, default=12)
+    parser.add_argument("--mix", action="store_true")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--db", type=Path, help="keep the scratch database here (reused if "
+                        "it exists)")  # fmt: skip
+    args = parser.parse_args()
+    today = date.today()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = args.db or Path(tmp) / "list.db"
+        demo_s = copy_s = 0.0
+        if not db.exists():
+            start = time.perf_counter()
+            generate_demo(db, args.demo, seed=3, password=PASSWORD, today=today)
+            demo_s = time.perf_counter() - start
+        start = time.perf_counter()
+        subjects, forms, values = replicate(db, args.subjects, args.mix)
+        copy_s = time.perf_counter() - start
+        app = auth.login(db, "coordinator", PASSWORD)
+        try:
+            rows_t, rows = timed(lambda: subject_rows(app, today), args.rounds)
+            dash_t, _ = timed(lambda: dashboard(app, today), args.rounds)
+        finally:
+            app.db.close()
+    print(f"TNT Desktop subject list benchmark ({os.cpu_count()} cores)")
+    print(f"  scratch database: {subjects} subjects, {forms} form instances "
+          f"({forms / subjects:.1f} per subject), {values} item values "
+          f"(demo {demo_s:.1f} s, copy {copy_s:.1f} s{', mixed stages' if args.mix else ''})")
+    print(f"{'measure':<40} {'median':>10} {'best':>10} {'goal':>10}")
+    print(f"{f'subject_rows ({len(rows)} rows)':<40} {statistics.median(rows_t):>9.3f}s "
+          f"{min(rows_t):>9.3f}s {'< 2 s':>10}")  # fmt: skip
+    print(f"{'dashboard':<40} {statistics.median(dash_t):>9.3f}s {min(dash_t):>9.3f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,131 @@
+"""Idle lock: after the configured idle time the window is covered and asks for the password.
+
+Input typed before the lock stays in its widgets (they are only covered, never cleared or
+rebuilt); the overlay takes the focus and gives it back after the unlock.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tnt_desktop.errors import TntError
+from tnt_desktop.gui.context import GuiContext
+from tnt_desktop.services import auth
+
+_ACTIVITY = {
+    QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
+    QEvent.Type.Wheel, QEvent.Type.TouchBegin,
+}  # fmt: skip
+
+
+class LockOverlay(QWidget):
+    def __init__(self, parent: QWidget, context: GuiContext) -> None:
+        super().__init__(parent)
+        self.setObjectName("lockOverlay")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.context = context
+        self.title = QLabel()
+        self.title.setObjectName("lockTitle")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.password = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
+        self.password.setObjectName("lockPassword")
+        self.password.setMaximumWidth(320)
+        self.button = QPushButton()
+        self.button.setObjectName("unlockButton")
+        self.message = QLabel()
+        self.message.setObjectName("messageLabel")
+        self.message.setWordWrap(True)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        for widget in (self.title, self.password, self.button, self.message):
+            layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(2)
+        self.hide()
+
+    def retranslate(self) -> None:
+        user = self.context.session.display_name
+        self.title.setText(self.tr("Locked after inactivity. {user}, enter your password to "
+                                   "continue; your unsaved input is kept.").format(user=user))
+        self.button.setText(self.tr("Unlock"))
+
+
+class IdleLock(QObject):
+    """Watches input application-wide; locks the session and covers the window when idle."""
+
+    tick = Signal(int)  # seconds left before the lock
+
+    def __init__(self, window: QMainWindow, context: GuiContext) -> None:
+        super().__init__(window)
+        self.window, self.context = window, context
+        self.overlay = LockOverlay(window, context)
+        self.overlay.button.clicked.connect(self._unlock)
+        self.overlay.password.returnPressed.connect(self._unlock)
+        self._focus: QWidget | None = None
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self._check)
+        self.timer.start(1000)
+        QApplication.instance().installEventFilter(self)
+        window.installEventFilter(self)
+
+    @property
+    def locked(self) -> bool:
+        return self.context.session.locked
+
+    def stop(self) -> None:
+        self.timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Resize:
+            self.overlay.setGeometry(self.window.rect())
+        if event.type() in _ACTIVITY and not self.locked:
+            self.context.session.touch()
+        return False
+
+    def _check(self) -> None:
+        session = self.context.session
+        if self.locked:
+            return
+        left = int(session.idle_seconds_left())
+        self.tick.emit(left)
+        if left <= 0:
+            self.lock_now()
+
+    def lock_now(self) -> None:
+        if self.locked:
+            return
+        self._focus = QApplication.focusWidget()
+        try:
+            auth.lock(self.context.session)
+        except TntError:
+            self.context.session.locked = True
+        self.overlay.retranslate()
+        self.overlay.message.clear()
+        self.overlay.setGeometry(self.window.rect())
+        self.overlay.raise_()
+        self.overlay.show()
+        self.overlay.password.setFocus()
+
+    def _unlock(self) -> None:
+        try:
+            auth.unlock(self.context.session, self.overlay.password.text())
+        except TntError as exc:
+            self.overlay.password.clear()
+            self.overlay.message.setText(exc.message.get(self.context.lang))
+            return
+        self.overlay.password.clear()
+        self.overlay.hide()
+        if self._focus is not None:
+            self._focus.setFocus()

@@ -1,0 +1,100 @@
+"""The login screen: clear messages for a wrong password, a locked account, a damaged database;
+the demo credentials when running on the demo database; the language switch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QWidget
+
+from tnt_desktop.errors import PasswordRejected, TntError
+from tnt_desktop.gui.i18n import Translations
+from tnt_desktop.gui.ui_login import Ui_LoginDialog
+from tnt_desktop.services import auth
+from tnt_desktop.services.session import AppSession
+
+
+class LoginDialog(QDialog):
+    """Returns an AppSession in `self.session` when accepted."""
+
+    def __init__(
+        self, db_path: Path, translations: Translations, *, username: str = "",
+        demo_password: str | None = None, parent: QWidget | None = None,
+    ) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.db_path = Path(db_path)
+        self.translations = translations
+        self.demo_password = demo_password
+        self.session: AppSession | None = None
+        self.ui = Ui_LoginDialog()
+        self.ui.setupUi(self)
+        self.setObjectName("loginDialog")
+        self.ui.languageCombo.addItem("中文", "zh")
+        self.ui.languageCombo.addItem("English", "en")
+        self.ui.languageCombo.setCurrentIndex(0 if translations.lang == "zh" else 1)
+        self.ui.languageCombo.currentIndexChanged.connect(self._language_changed)
+        self.ui.buttonBox.accepted.connect(self._try_login)
+        self.ui.buttonBox.rejected.connect(self.reject)
+        self.ui.userEdit.setText(username)
+        (self.ui.passwordEdit if username else self.ui.userEdit).setFocus()
+        self._retranslate()
+
+    # ---- language ----------------------------------------------------------------------------
+    def _language_changed(self) -> None:
+        self.translations.install(self.ui.languageCombo.currentData())
+        self._retranslate()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.ui.retranslateUi(self)
+            self._retranslate()
+        super().changeEvent(event)
+
+    def _retranslate(self) -> None:
+        self.ui.databaseLabel.setText(self.tr("Database: {path}").format(path=self.db_path))
+        ok = self.ui.buttonBox.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText(self.tr("Sign in"))
+        if self.demo_password:
+            self.ui.demoLabel.setText(
+                self.tr("Demo database (synthetic data). Accounts: admin, coordinator, "
+                        "investigator, monitor, datamanager — password: {password}")
+                .format(password=self.demo_password)
+            )  # fmt: skip
+        else:
+            self.ui.demoLabel.hide()
+
+    # ---- login -------------------------------------------------------------------------------
+    def _try_login(self) -> None:
+        username = self.ui.userEdit.text().strip()
+        password = self.ui.passwordEdit.text()
+        if not username or not password:
+            self._show_message(self.tr("Enter your user name and password."))
+            return
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            session = auth.login(self.db_path, username, password)
+        except TntError as exc:
+            self.ui.passwordEdit.clear()
+            self._show_message(exc.message.get(self.translations.lang))
+            return
+        finally:
+            QApplication.restoreOverrideCursor()
+        if session.must_change_password:
+            from tnt_desktop.gui.password_dialog import PasswordDialog
+
+            dialog = PasswordDialog(session, self.translations.lang, forced=True, parent=self)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                session.db.close()
+                self._show_message(self.tr("You must choose a new password to continue."))
+                return
+        self.session = session
+        self.accept()
+
+    def _show_message(self, text: str) -> None:
+        self.ui.messageLabel.setText(text)
+        self.ui.messageLabel.setProperty("error", True)
+        self.ui.messageLabel.style().polish(self.ui.messageLabel)
+
+
+__all__ = ["LoginDialog", "PasswordRejected"]

@@ -1,0 +1,333 @@
+"""The main window shell: menus, toolbar, status bar, and the screens it switches between.
+
+Each screen is its own module (dashboard_view, subject_list_view, casebook_view, form_view);
+this shell only wires them: navigation with the unsaved-changes guard, Ctrl+S, the idle lock,
+backups, language, sign-out.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QToolBar,
+    QWidget,
+)
+
+from tnt_desktop import APP_NAME, __version__
+from tnt_desktop.gui.context import GuiContext
+from tnt_desktop.gui.errors import show_error
+from tnt_desktop.gui.idle_lock import IdleLock
+from tnt_desktop.services import auth, backups, subjects
+from tnt_desktop.services.permissions import ROLE_LABELS, Permission, Role, allowed
+
+
+class MainWindow(QMainWindow):
+    signedOut = Signal()
+
+    def __init__(self, context: GuiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.session = context.session
+        self.setObjectName("mainWindow")
+        self.resize(1280, 820)
+        self.form_view = None
+        self._closing_for_signout = False
+
+        from tnt_desktop.gui.casebook_view import CasebookView
+        from tnt_desktop.gui.dashboard_view import DashboardView
+        from tnt_desktop.gui.subject_list_view import SubjectListView
+
+        self.dashboard = DashboardView(context, self)
+        self.subject_list = SubjectListView(context, self)
+        self.casebook = CasebookView(context, self)
+        self.form_host = QStackedWidget(self)
+        self.form_host.setObjectName("formHost")
+        self.form_placeholder = QLabel()
+        self.form_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.form_placeholder.setObjectName("formPlaceholder")
+        self.form_host.addWidget(self.form_placeholder)
+        self.casebook_page = QSplitter(Qt.Orientation.Horizontal, self)
+        self.casebook_page.addWidget(self.casebook)
+        self.casebook_page.addWidget(self.form_host)
+        self.casebook_page.setStretchFactor(1, 3)
+        self.casebook_page.setSizes([340, 940])
+
+        self.pages = QStackedWidget(self)
+        for page in (self.dashboard, self.subject_list, self.casebook_page):
+            self.pages.addWidget(page)
+        self.setCentralWidget(self.pages)
+
+        self._build_actions()
+        self._build_status_bar()
+        self.subject_list.subjectActivated.connect(self.open_subject)
+        self.dashboard.subjectActivated.connect(self.open_subject)
+        self.casebook.formActivated.connect(self.open_form)
+        self.casebook.subjectChanged.connect(self.subject_list.refresh)
+
+        self.idle = IdleLock(self, context)
+        self.idle.tick.connect(self._update_idle_label)
+        self._backup_timer = QTimer(self)
+        self._backup_timer.timeout.connect(self._daily_backup)
+        self._backup_timer.start(15 * 60 * 1000)
+        self.retranslate()
+        self.show_dashboard()
+
+    # ---- actions -----------------------------------------------------------------------------
+    def _action(self, shortcut: QKeySequence | str | None, slot, name: str) -> QAction:
+        action = QAction(self)
+        action.setObjectName(name)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        can_enter = allowed(self.session.role, Permission.ENTER_DATA)
+        self.act_dashboard = self._action("Ctrl+1", self.show_dashboard, "actDashboard")
+        self.act_subjects = self._action("Ctrl+2", self.show_subjects, "actSubjects")
+        self.act_screen = self._action("Ctrl+N", self.new_screening, "actScreen")
+        self.act_screen.setEnabled(can_enter)
+        self.act_save = self._action(QKeySequence.StandardKey.Save, self.save_form, "actSave")
+        self.act_save.setEnabled(can_enter)
+        self.act_backup = self._action(None, self.backup_now, "actBackup")
+        self.act_backup.setEnabled(allowed(self.session.role, Permission.BACKUP))
+        self.act_password = self._action(None, self.change_password, "actPassword")
+        self.act_lock = self._action("Ctrl+L", lambda: self.idle.lock_now(), "actLock")
+        self.act_signout = self._action(None, self.sign_out, "actSignOut")
+        self.act_quit = self._action(QKeySequence.StandardKey.Quit, self.close, "actQuit")
+        self.act_zh = self._action(None, lambda: self.set_language("zh"), "actChinese")
+        self.act_en = self._action(None, lambda: self.set_language("en"), "actEnglish")
+        self.act_about = self._action(None, self.about, "actAbout")
+
+        bar = self.menuBar()
+        self.menu_file = bar.addMenu("")
+        file_actions = (self.act_screen, self.act_save, None, self.act_backup, None,
+                        self.act_password, self.act_lock, self.act_signout, self.act_quit)
+        for action in file_actions:
+            self.menu_file.addSeparator() if action is None else self.menu_file.addAction(action)
+        self.menu_view = bar.addMenu("")
+        self.menu_view.addAction(self.act_dashboard)
+        self.menu_view.addAction(self.act_subjects)
+        self.menu_language = bar.addMenu("")
+        self.menu_language.addAction(self.act_zh)
+        self.menu_language.addAction(self.act_en)
+        self.menu_help = bar.addMenu("")
+        self.menu_help.addAction(self.act_about)
+
+        self.toolbar = QToolBar(self)
+        self.toolbar.setObjectName("mainToolbar")
+        self.toolbar.setMovable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for action in (self.act_dashboard, self.act_subjects, self.act_screen, self.act_save,
+                       self.act_backup):  # fmt: skip
+            self.toolbar.addAction(action)
+        self.addToolBar(self.toolbar)
+
+    def _build_status_bar(self) -> None:
+        self.status_user = QLabel()
+        self.status_site = QLabel()
+        self.status_db = QLabel()
+        self.status_backup = QLabel()
+        self.status_idle = QLabel()
+        for name, label in (("statusUser", self.status_user), ("statusSite", self.status_site),
+                            ("statusDatabase", self.status_db),
+                            ("statusBackup", self.status_backup),
+                            ("statusIdle", self.status_idle)):  # fmt: skip
+            label.setObjectName(name)
+            self.statusBar().addPermanentWidget(label)
+
+    def retranslate(self) -> None:
+        tr = self.tr
+        self.setWindowTitle(tr("{app} — TNT-STS eCRF").format(app=APP_NAME))
+        names = (
+            (self.act_dashboard, tr("&Dashboard")), (self.act_subjects, tr("&Subjects")),
+            (self.act_screen, tr("&New screening")), (self.act_save, tr("&Save form")),
+            (self.act_backup, tr("&Back up now")), (self.act_password, tr("Change &password")),
+            (self.act_lock, tr("&Lock screen")), (self.act_signout, tr("Sign &out")),
+            (self.act_quit, tr("&Quit")), (self.act_zh, "中文"), (self.act_en, "English"),
+            (self.act_about, tr("&About TNT Desktop")),
+        )  # fmt: skip
+        for action, text in names:
+            action.setText(text)
+        self.menu_file.setTitle(tr("&File"))
+        self.menu_view.setTitle(tr("&View"))
+        self.menu_language.setTitle(tr("&Language"))
+        self.menu_help.setTitle(tr("&Help"))
+        self.form_placeholder.setText(tr("Choose a form in the casebook on the left."))
+        role = ROLE_LABELS.get(Role(self.session.role))
+        self.status_user.setText(tr("User: {name} ({role})").format(
+            name=self.session.display_name, role=self.context.text(role)))  # fmt: skip
+        self.status_site.setText(tr("Site {site}").format(site=self.session.db.site_id))
+        self.status_db.setText(tr("Database: {name}").format(name=self.session.db.path.name))
+        self.status_db.setToolTip(str(self.session.db.path))
+        self._update_backup_label()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def _update_backup_label(self) -> None:
+        last = None
+        try:
+            last = backups.last_backup_utc(self.session)
+        except Exception:
+            last = None
+        if last is None:
+            self.status_backup.setText(self.tr("Last backup: none"))
+        else:
+            local = last.replace(tzinfo=UTC).astimezone() if last.tzinfo is None else last
+            self.status_backup.setText(
+                self.tr("Last backup: {when}").format(when=local.strftime("%Y-%m-%d %H:%M"))
+            )
+
+    def _update_idle_label(self, seconds: int) -> None:
+        minutes, secs = divmod(max(0, seconds), 60)
+        self.status_idle.setText(self.tr("Locks in {m}:{s:02d}").format(m=minutes, s=secs))
+
+    # ---- navigation with the unsaved-changes guard -------------------------------------------
+    def confirm_leave_form(self) -> bool:
+        view = self.form_view
+        if view is None or not view.has_unsaved_changes():
+            return True
+        answer = QMessageBox.question(
+            self, self.tr("Unsaved changes"),
+            self.tr("This form has changes that are not saved. Save them now?"),
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save,
+        )  # fmt: skip
+        if answer == QMessageBox.StandardButton.Cancel:
+            return False
+        if answer == QMessageBox.StandardButton.Save:
+            return bool(view.save())
+        return True
+
+    def show_dashboard(self) -> None:
+        if not self.confirm_leave_form():
+            return
+        self.dashboard.refresh()
+        self.pages.setCurrentWidget(self.dashboard)
+
+    def show_subjects(self) -> None:
+        if not self.confirm_leave_form():
+            return
+        self.subject_list.refresh()
+        self.pages.setCurrentWidget(self.subject_list)
+
+    def open_subject(self, key: str) -> None:
+        if not self.confirm_leave_form():
+            return
+        self._drop_form()
+        self.casebook.open_subject(key)
+        self.pages.setCurrentWidget(self.casebook_page)
+
+    def open_form(self, event: str, repeat: int, form_code: str) -> None:
+        if not self.confirm_leave_form():
+            return
+        from tnt_desktop.gui.form_view import FormView
+
+        self._drop_form()
+        try:
+            view = FormView(self.context, self.casebook.subject_key, event, repeat, form_code,
+                            self.form_host)  # fmt: skip
+        except Exception as exc:
+            show_error(self, exc)
+            return
+        view.saved.connect(self.casebook.refresh)
+        self.form_view = view
+        self.form_host.addWidget(view)
+        self.form_host.setCurrentWidget(view)
+        view.setFocus()
+
+    def _drop_form(self) -> None:
+        if self.form_view is not None:
+            self.form_host.removeWidget(self.form_view)
+            self.form_view.deleteLater()
+            self.form_view = None
+        self.form_host.setCurrentWidget(self.form_placeholder)
+
+    def save_form(self) -> None:
+        if self.form_view is not None:
+            self.form_view.save()
+
+    # ---- commands ------------------------------------------------------------------------------
+    def new_screening(self) -> None:
+        if not self.confirm_leave_form():
+            return
+        try:
+            number = subjects.screen_subject(self.session)
+        except Exception as exc:
+            show_error(self, exc)
+            return
+        self.statusBar().showMessage(self.tr("Screening {number} opened").format(number=number),
+                                     5000)  # fmt: skip
+        self.subject_list.refresh()
+        self.open_subject(number)
+
+    def backup_now(self) -> None:
+        def done(path) -> None:
+            self._update_backup_label()
+            self.statusBar().showMessage(self.tr("Backup written: {path}").format(path=path), 8000)
+
+        self.context.run(self, self.tr("Backing up…"),
+                         lambda progress: backups.backup_now(self.session), done)  # fmt: skip
+
+    def _daily_backup(self) -> None:
+        try:
+            if backups.maybe_daily_backup(self.session) is not None:
+                self._update_backup_label()
+        except Exception as exc:
+            self.statusBar().showMessage(str(getattr(exc, "message", exc)), 10000)
+
+    def change_password(self) -> None:
+        from tnt_desktop.gui.password_dialog import PasswordDialog
+
+        PasswordDialog(self.session, self.context.lang, parent=self).exec()
+
+    def set_language(self, lang: str) -> None:
+        from tnt_desktop.config import load_preferences, save_preferences
+        from tnt_desktop.gui.errors import set_error_language
+
+        self.context.translations.install(lang)
+        set_error_language(self.context.lang)
+        prefs = load_preferences()
+        prefs.user_languages[self.session.username] = self.context.lang
+        save_preferences(prefs)
+        for view in (self.dashboard, self.subject_list, self.casebook, self.form_view):
+            if view is not None and hasattr(view, "retranslate"):
+                view.retranslate()
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self, self.tr("About TNT Desktop"),
+            self.tr("{app} {version}\nElectronic case report form of the TNT-STS trial "
+                    "(NCT06593899), Fujian Medical University Union Hospital.")
+            .format(app=APP_NAME, version=__version__),
+        )  # fmt: skip
+
+    def sign_out(self) -> None:
+        self._closing_for_signout = True
+        if self.close():
+            self.signedOut.emit()
+        self._closing_for_signout = False
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.confirm_leave_form():
+            event.ignore()
+            return
+        self.idle.stop()
+        self._backup_timer.stop()
+        backups.backup_at_logout(self.session, on_error=lambda exc: None)
+        try:
+            auth.logout(self.session)
+        except Exception as exc:
+            show_error(self, exc)
+        event.accept()

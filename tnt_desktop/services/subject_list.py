@@ -1,0 +1,279 @@
+"""The subject list: one row per subject with stage, next visit, missing forms and problems.
+
+Built for thousands of subjects: no per-subject `load_subject`. A handful of bulk queries read
+the subjects, every form instance with its event, and only the stored values the schedule reads
+(`study.schedule.SCHEDULE_ITEMS`, plus the latest chemotherapy administration date of each CT
+form); light `SubjectData` objects holding just those values go through the same
+`plan_visits` / `subject_stage` as the casebook, so both show the same plan.
+
+`overview(app, today)` is the shared bulk read (the dashboard uses it too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import String, and_, func, literal, select, type_coerce, union_all
+from sqlalchemy.orm import Session
+
+from tnt_desktop.services.clinical_data import MAIN, typed
+from tnt_desktop.services.form_entry import FormStatus
+from tnt_desktop.services.permissions import Permission
+from tnt_desktop.services.session import AppSession
+from tnt_desktop.storage.models import EventInstance, FormInstance, ItemValue, Subject
+from tnt_desktop.study.definition import Study
+from tnt_desktop.study.model import Text
+from tnt_desktop.study.schedule import (
+    SCHEDULE_ITEMS,
+    SCHEDULE_ROW_ITEMS,
+    STAGE_LABELS,
+    PlannedVisit,
+    Stage,
+    VisitState,
+    next_due,
+    plan_visits,
+    subject_stage,
+)
+from tnt_desktop.study.subject import FormRecord, SubjectData
+
+# statuses that still need work; COMPLETE and anything later (verified, signed, locked) do not
+INCOMPLETE = frozenset({FormStatus.NOT_STARTED.value, FormStatus.IN_PROGRESS.value})
+_EXPECTED = (VisitState.DONE, VisitState.DUE, VisitState.OVERDUE)
+
+
+@dataclass(frozen=True)
+class FormInfo:
+    """One stored form instance, without its values."""
+
+    pk: int
+    event: str
+    repeat: int
+    form: str
+    status: str
+    has_errors: bool
+    has_warnings: bool
+    updated_text: str | None  # as stored (ISO text sorts as times do); parsed on demand
+
+    @property
+    def updated_utc(self) -> datetime | None:
+        return _parse_time(self.updated_text)
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@dataclass
+class SubjectOverview:
+    """What the list and the dashboard know about one subject."""
+
+    pk: int
+    screening_number: str
+    subject_id: str | None
+    status: str
+    enrolled_utc: datetime | None
+    created_utc: datetime | None
+    data: SubjectData
+    forms: dict[tuple[str, int, str], FormInfo] = field(default_factory=dict)
+    visits: list[PlannedVisit] = field(default_factory=list)
+    stage: str = Stage.SCREENING
+    last_update_text: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.subject_id or self.screening_number
+
+    @property
+    def enrolment_date(self) -> date | None:
+        """ENRDAT; without it, the day the study ID was assigned (UTC)."""
+        dm = self.data.form("DM", "SE.SCR")
+        value = None if dm is None else dm.values.get("ENRDAT")
+        if isinstance(value, date):
+            return value
+        return None if self.enrolled_utc is None else self.enrolled_utc.date()
+
+    @property
+    def last_update(self) -> datetime | None:
+        return _parse_time(self.last_update_text) or self.created_utc
+
+
+@dataclass(frozen=True)
+class SubjectRow:
+    """One row of the subject list."""
+
+    key: str  # subject ID when enrolled, else screening number
+    screening_number: str
+    subject_id: str | None
+    status: str  # SubjectStatus value
+    stage: str  # schedule.Stage value
+    next_visit: PlannedVisit | None  # schedule.next_due
+    overdue: bool  # any visit overdue
+    overdue_count: int
+    missing_forms: int
+    open_problems: int  # form instances with errors or warnings
+    enrolment_date: date | None
+    last_update: datetime | None
+
+    @property
+    def stage_label(self) -> Text:
+        return STAGE_LABELS[self.stage]
+
+    @property
+    def next_label(self) -> Text | None:
+        return None if self.next_visit is None else self.next_visit.label
+
+    @property
+    def next_window(self) -> tuple[date | None, date | None] | None:
+        v = self.next_visit
+        return None if v is None else (v.window_start, v.window_end)
+
+
+def subject_rows(app: AppSession, today: date | None = None) -> list[SubjectRow]:
+    """Every subject, in screening order (permission VIEW_DATA; one read transaction)."""
+    app.require(Permission.VIEW_DATA)
+    today = today or date.today()
+    with app.transaction(write=False) as session:
+        subjects = overview(session, app.study, today)
+    return [row_of(s, app.study) for s in subjects]
+
+
+def row_of(s: SubjectOverview, study: Study) -> SubjectRow:
+    overdue = sum(1 for v in s.visits if v.state is VisitState.OVERDUE)
+    return SubjectRow(
+        key=s.key,
+        screening_number=s.screening_number,
+        subject_id=s.subject_id,
+        status=s.status,
+        stage=s.stage,
+        next_visit=next_due(s.visits),
+        overdue=overdue > 0,
+        overdue_count=overdue,
+        missing_forms=missing_forms(s, study),
+        open_problems=sum(1 for f in s.forms.values() if f.has_errors or f.has_warnings),
+        enrolment_date=s.enrolment_date,
+        last_update=s.last_update,
+    )
+
+
+def missing_forms(s: SubjectOverview, study: Study) -> int:
+    """Forms of visits that are done, due or overdue with no instance or not yet complete. A
+    visit documented as not done (cycle not given, no surgery) and a screen failure count only
+    the forms already started."""
+    count = 0
+    started_only_subject = s.stage == Stage.SCREEN_FAILED
+    for visit in s.visits:
+        if visit.state not in _EXPECTED:
+            continue
+        event = study.event(visit.event)
+        started_only = started_only_subject or (
+            visit.state is VisitState.DONE and visit.actual is None)  # fmt: skip
+        for code in event.forms:
+            if not event.has_form_at(code, visit.repeat):
+                continue
+            info = s.forms.get((visit.event, visit.repeat, code))
+            if info is None:
+                count += 0 if started_only else 1
+            elif info.status in INCOMPLETE:
+                count += 1
+    return count
+
+
+# --- the bulk read ----------------------------------------------------------------------------
+
+
+def overview(session: Session, study: Study, today: date) -> list[SubjectOverview]:
+    """Every subject with its form instances, schedule values, visit plan and stage."""
+    params = study.parameters
+    subjects: dict[int, SubjectOverview] = {}
+    for pk, scr, sid, status, enrolled, created in session.execute(
+        select(Subject.id, Subject.screening_number, Subject.subject_id, Subject.status,
+               Subject.enrolled_utc, Subject.created_utc).order_by(Subject.id)
+    ):  # fmt: skip
+        subjects[pk] = SubjectOverview(pk, scr, sid, status, enrolled, created,
+                                       SubjectData(sid or scr))  # fmt: skip
+
+    # every form instance with its event (updated_utc as text: parsed once per subject)
+    records: dict[int, tuple[SubjectOverview, FormRecord]] = {}
+    for subject_pk, event, repeat, pk, code, status, errors, warnings, updated in session.execute(
+        select(EventInstance.subject_pk, EventInstance.event_oid, EventInstance.repeat_key,
+               FormInstance.id, FormInstance.form_code, FormInstance.status,
+               FormInstance.has_errors, FormInstance.has_warnings,
+               type_coerce(FormInstance.updated_utc, String))
+        .join(EventInstance, EventInstance.id == FormInstance.event_pk)
+    ):  # fmt: skip
+        s = subjects.get(subject_pk)
+        if s is None:
+            continue
+        s.forms[(event, repeat, code)] = FormInfo(pk, event, repeat, code, status, bool(errors),
+                                                  bool(warnings), updated)  # fmt: skip
+        if updated and (s.last_update_text is None or updated > s.last_update_text):
+            s.last_update_text = updated
+        if code in SCHEDULE_ITEMS:
+            record = s.data.add(FormRecord(event, code, repeat))
+            records[pk] = (s, record)
+
+    items = {(code, name): study.form(code).item(name)
+             for code, names in SCHEDULE_ITEMS.items() for name in names}  # fmt: skip
+    for form_pk, name, value in session.execute(_schedule_values_query()):
+        found = records.get(form_pk)
+        if found is None or value is None:
+            continue
+        record = found[1]
+        item = items.get((record.form, name))
+        if item is None:
+            continue
+        parsed = typed(item, value)
+        if parsed is not None:
+            record.values[name] = parsed
+
+    for code, (groups, name) in SCHEDULE_ROW_ITEMS.items():
+        item = study.form(code).item(name, groups[0])
+        for form_pk, latest in session.execute(_latest_row_value_query(code, groups, name)):
+            found = records.get(form_pk)
+            parsed = None if found is None or latest is None else typed(item, latest)
+            if parsed is not None:
+                found[1].rows[groups[0]] = [{name: parsed}]
+
+    for s in subjects.values():
+        s.visits = plan_visits(s.data, params, today)
+        s.stage = subject_stage(s.data, s.status, today, params)
+    return list(subjects.values())
+
+
+def _schedule_values_query():
+    """Main-group values named in SCHEDULE_ITEMS: one probe of item_value's unique index
+    (form_pk, group_name, row_key, item_name) per wanted (form, item) pair."""
+    value = ItemValue.__table__
+    form = FormInstance.__table__
+    pairs = [(code, name) for code, names in SCHEDULE_ITEMS.items() for name in names]
+    wanted = union_all(*[
+        select(literal(code).label("code"), literal(name).label("item")) for code, name in pairs
+    ]).cte("wanted")  # fmt: skip
+    return (
+        select(value.c.form_pk, value.c.item_name, value.c.value)
+        .select_from(form)
+        .join(wanted, wanted.c.code == form.c.form_code)
+        .join(value, and_(value.c.form_pk == form.c.id, value.c.group_name == MAIN,
+                          value.c.row_key == 0, value.c.item_name == wanted.c.item))
+    )  # fmt: skip
+
+
+def _latest_row_value_query(code: str, groups: Iterable[str], name: str):
+    """The latest (ISO text sorts as dates do) value of one row item per form of `code`."""
+    value = ItemValue.__table__
+    form = FormInstance.__table__
+    return (
+        select(value.c.form_pk, func.max(value.c.value))
+        .select_from(form)
+        .join(value, value.c.form_pk == form.c.id)
+        .where(form.c.form_code == code, value.c.group_name.in_(list(groups)),
+               value.c.item_name == name)
+        .group_by(value.c.form_pk)
+    )  # fmt: skip
