@@ -66,8 +66,9 @@ def main(argv: list[str]) -> int:
     python = str(ensure_venv())
     command, rest = argv[0], argv[1:]
     env = dict(os.environ)
-    if command == "run":
-        return subprocess.call([python, "-m", "tnt_desktop", *rest], cwd=ROOT, env=env)
+    if command == "run":  # no arguments: the desktop application on the embedded demo database
+        return subprocess.call([python, "-m", "tnt_desktop", *(rest or ["--demo"])], cwd=ROOT,
+                               env=env)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     lint = subprocess.call([python, "-m", "ruff", "check", "."], cwd=ROOT, env=env)
     tests = subprocess.call([python, "-m", "pytest", *rest], cwd=ROOT, env=env)

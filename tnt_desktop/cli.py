@@ -48,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
         description=f"{APP_NAME} — eCRF of the TNT-STS trial (NCT06593899). "
         "Without a command: start the desktop application.",
     )
+    parser.add_argument("--demo", action="store_true",
+                        help="open the desktop application on a throwaway demo database")
+    parser.add_argument("--db", type=Path, default=None, help="database file for the desktop "
+                        "application (default: the last one used, else the per-user data folder)")
+    parser.add_argument("--lang", choices=["zh", "en"], default=None,
+                        help="language of the desktop application")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     study = commands.add_parser("study", help="inspect the study definition")
@@ -125,16 +131,14 @@ def _study_dictionary(args: argparse.Namespace) -> int:
     return 0
 
 
-def _start_gui() -> int:
-    _say(
-        Text(
-            f"{APP_NAME} {__version__}: the desktop application is not built yet; "
-            "the headless commands below are available.",
-            f"{APP_NAME} {__version__}：桌面界面尚未完成；可使用以下命令行功能。",
-        )
-    )
-    build_parser().print_help()
-    return 0
+def _start_gui(args: argparse.Namespace) -> int:
+    try:
+        from tnt_desktop.gui.app import LaunchOptions, run
+    except ImportError as exc:  # PySide6 missing or its system libraries absent
+        _say(Text(f"the desktop application cannot start ({exc}); the headless commands work",
+                  f"桌面程序无法启动（{exc}）；命令行功能可用"), sys.stderr)  # fmt: skip
+        return 9
+    return run(LaunchOptions(db=args.db, demo=args.demo, lang=args.lang or ""))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -143,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = getattr(args, "handler", None)
     try:
         if handler is None:
-            return _start_gui()
+            return _start_gui(args)
         from tnt_desktop.cli_admin import run_guarded
 
         return run_guarded(handler, args)

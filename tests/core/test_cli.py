@@ -64,6 +64,7 @@ def test_missing_required_argument_is_a_usage_error():
     assert result.returncode == 2 and "--out" in result.stderr
 
 
-def test_no_arguments_does_not_fail():
-    result = run()
-    assert result.returncode == 0 and "study" in result.stdout
+def test_top_level_help_offers_the_desktop_options():
+    result = run("--help")
+    assert result.returncode == 0
+    assert "--demo" in result.stdout and "--lang" in result.stdout and "admin" in result.stdout

@@ -428,3 +428,17 @@ def test_typing_an_assigned_number_is_refused(coordinator, enrolled):
     row.values["AESPID"] = "AE-999"
     with pytest.raises(ValidationFailed):
         save_form(coordinator, FormEntry(enrolled, "SE.LOG", "AE", rows={"AE": [row]}))
+
+
+def test_preview_shows_derived_values_and_findings_and_writes_nothing(coordinator, enrolled):
+    before = audit_count(coordinator)
+    entry = FormEntry(enrolled, "SE.SCR", "DM", values={"HEIGHT": "205", "WEIGHT": "abc"})
+    from tnt_desktop.services.form_entry import preview_form
+
+    preview = preview_form(coordinator, entry)
+    checks = {(f.check_id, f.items[0]) for f in preview.findings}
+    assert ("TYPE", "DM.WEIGHT") in checks and ("SOFT-RANGE", "DM.HEIGHT") in checks
+    ok = preview_form(coordinator, FormEntry(enrolled, "SE.SCR", "DM", values={"WEIGHT": "90"}))
+    assert ok.record.values["BMI"] != stored(coordinator, enrolled, "SE.SCR", "DM").record.values[
+        "BMI"]  # fmt: skip
+    assert audit_count(coordinator) == before

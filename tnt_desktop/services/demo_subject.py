@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy.exc import IntegrityError
-
 from tnt_desktop.services import subjects
 from tnt_desktop.services.clinical_data import find_subject, load_subject
 from tnt_desktop.services.demo_data import (
@@ -425,17 +423,16 @@ class SubjectWriter:
         if t.histology in MOLECULAR:
             method, result = MOLECULAR[t.histology]
             values.update(MOLTEST="Y", MOLMETH=method, MOLRES=result)
-        try:
-            self.save("SE.SCR", "TUBL", values, complete=False)
-        except IntegrityError:
-            # services bug: the first save of TUBL stores the derived, editable AJCC_T twice
-            # (UNIQUE constraint failed: item_value…); the save is rolled back as a whole
-            self.ctx.notes.add("TUBL_NOT_SAVED")
-            return
+        self.save("SE.SCR", "TUBL", values, complete=False)
+        limit = self.params.min_diameter_cm
+
+        def same_meaning(other: Decimal) -> bool:  # a typo that changes neither T nor INC01C
+            return _t_category(other) == _t_category(size) and (other >= limit) == (size >= limit)
+
         typed = size + Decimal("0.4")
-        if _t_category(typed) != _t_category(size):
+        if not same_meaning(typed):
             typed = size - Decimal("0.3")
-        if _t_category(typed) != _t_category(size):
+        if not same_meaning(typed):
             typo = False
         self.save("SE.SCR", "TUBL", {"TUMAXD": str(typed if typo else size)})
         if typo:

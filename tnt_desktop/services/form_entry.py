@@ -335,7 +335,7 @@ def save_form_in(
 
 
 def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today: date):
-    study, params = app.study, app.params
+    study = app.study
     subject = find_subject(session, entry.subject)
     loaded = load_subject(session, study, subject)
     old = loaded.form(entry.event, entry.repeat, entry.form)
@@ -351,23 +351,7 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
     if errors:
         raise ValidationFailed(errors)
     _assign_row_numbers(session, loaded.subject.id, form, record)
-
-    # the whole subject as it will be, with every derived value recomputed
-    proposed = SubjectData(loaded.data.subject_id, [
-        r for r in copy.deepcopy(loaded.data.records)
-        if (r.event, r.repeat, r.form) != (entry.event, entry.repeat, entry.form)
-    ])  # fmt: skip
-    proposed.add(record)
-    keep = _typed_overrides(form, entry, old)
-    derived = derive_all(proposed, params, keep=keep)
-    new_record = next(
-        r for r in derived.records
-        if (r.event, r.repeat, r.form) == (entry.event, entry.repeat, entry.form)
-    )  # fmt: skip
-
-    findings = validate_form(form, new_record, derived, complete=entry.complete)
-    findings += run_checks(derived, params, forms=[form.code], today=today)
-    findings = [f for f in findings if _about_this_instance(f, entry)]
+    derived, new_record, findings = _evaluate(app, form, entry, loaded, old, record, today)
     blocking = [f for f in findings if f.severity is Severity.HARD and (
         _points_only_at(f, form.code) or f.check_id == "REQUIRED")]  # fmt: skip
     if blocking:
@@ -488,6 +472,50 @@ def _assign_row_numbers(session: Session, subject_pk: int, form: Form, record: F
                 if not row.get(item.name):
                     number = next_number(session, f"{item.name}:{subject_pk}")
                     row[item.name] = f"{prefix}-{number:03d}"
+
+
+def _evaluate(app: AppSession, form: Form, entry: FormEntry, loaded, old, record: FormRecord,
+              today: date) -> tuple[SubjectData, FormRecord, list[Finding]]:  # fmt: skip
+    """The whole subject as it would be after this save — every derived value recomputed — and
+    the findings about this form instance (item-level and the checks this form triggers)."""
+    proposed = SubjectData(loaded.data.subject_id, [
+        r for r in copy.deepcopy(loaded.data.records)
+        if (r.event, r.repeat, r.form) != (entry.event, entry.repeat, entry.form)
+    ])  # fmt: skip
+    proposed.add(record)
+    keep = _typed_overrides(form, entry, old)
+    derived = derive_all(proposed, app.params, keep=keep)
+    new_record = next(
+        r for r in derived.records
+        if (r.event, r.repeat, r.form) == (entry.event, entry.repeat, entry.form)
+    )  # fmt: skip
+    findings = validate_form(form, new_record, derived, complete=entry.complete)
+    findings += run_checks(derived, app.params, forms=[form.code], today=today)
+    return derived, new_record, [f for f in findings if _about_this_instance(f, entry)]
+
+
+@dataclass
+class Preview:
+    """What a save would do, without saving: for live derived values and inline warnings."""
+
+    record: FormRecord  # the form instance with its derived values
+    findings: list[Finding]  # hard and soft, as the save would see them
+    row_keys: dict[str, list[int]]
+
+
+def preview_form(app: AppSession, entry: FormEntry, *, today: date | None = None) -> Preview:
+    """Evaluate a FormEntry exactly as `save_form` would, in a read transaction that writes
+    nothing. Values that do not parse come back as hard findings instead of an exception."""
+    app.require(Permission.VIEW_DATA)
+    form = app.study.form(entry.form)
+    with app.transaction(write=False) as session:
+        loaded = load_subject(session, app.study, find_subject(session, entry.subject))
+        old = loaded.form(entry.event, entry.repeat, entry.form)
+        errors: list[Finding] = []
+        record, row_keys = _new_record(form, entry, old, errors)
+        _, new_record, findings = _evaluate(app, form, entry, loaded, old, record,
+                                            today or date.today())  # fmt: skip
+    return Preview(new_record, errors + findings, row_keys)
 
 
 def _typed_overrides(form: Form, entry: FormEntry, old: LoadedForm | None) -> frozenset[str]:

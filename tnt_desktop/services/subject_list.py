@@ -11,11 +11,11 @@ form); light `SubjectData` objects holding just those values go through the same
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import String, and_, func, literal, select, type_coerce, union_all
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from tnt_desktop.services.clinical_data import MAIN, typed
@@ -24,7 +24,7 @@ from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.storage.models import EventInstance, FormInstance, ItemValue, Subject
 from tnt_desktop.study.definition import Study
-from tnt_desktop.study.model import Text
+from tnt_desktop.study.model import DataType, Text
 from tnt_desktop.study.schedule import (
     SCHEDULE_ITEMS,
     SCHEDULE_ROW_ITEMS,
@@ -32,9 +32,9 @@ from tnt_desktop.study.schedule import (
     PlannedVisit,
     Stage,
     VisitState,
+    needs_administration_dates,
     next_due,
-    plan_visits,
-    subject_stage,
+    plan_and_stage,
 )
 from tnt_desktop.study.subject import FormRecord, SubjectData
 
@@ -199,8 +199,9 @@ def overview(session: Session, study: Study, today: date) -> list[SubjectOvervie
         subjects[pk] = SubjectOverview(pk, scr, sid, status, enrolled, created,
                                        SubjectData(sid or scr))  # fmt: skip
 
-    # every form instance with its event (updated_utc as text: parsed once per subject)
-    records: dict[int, tuple[SubjectOverview, FormRecord]] = {}
+    # every form instance with its event (updated_utc as text: parsed only when shown)
+    records: dict[int, FormRecord] = {}
+    wanted = {code: frozenset(names) for code, names in SCHEDULE_ITEMS.items()}
     for subject_pk, event, repeat, pk, code, status, errors, warnings, updated in session.execute(
         select(EventInstance.subject_pk, EventInstance.event_oid, EventInstance.repeat_key,
                FormInstance.id, FormInstance.form_code, FormInstance.status,
@@ -215,65 +216,61 @@ def overview(session: Session, study: Study, today: date) -> list[SubjectOvervie
                                                   bool(warnings), updated)  # fmt: skip
         if updated and (s.last_update_text is None or updated > s.last_update_text):
             s.last_update_text = updated
-        if code in SCHEDULE_ITEMS:
-            record = s.data.add(FormRecord(event, code, repeat))
-            records[pk] = (s, record)
+        if code in wanted:
+            records[pk] = s.data.add(FormRecord(event, code, repeat))
 
-    items = {(code, name): study.form(code).item(name)
-             for code, names in SCHEDULE_ITEMS.items() for name in names}  # fmt: skip
-    for form_pk, name, value in session.execute(_schedule_values_query()):
-        found = records.get(form_pk)
-        if found is None or value is None:
+    # the schedule's values: one pass over item_value (an index on item_name makes it a range)
+    parsers = _parsers(study)
+    value = ItemValue.__table__
+    names = sorted({name for names in SCHEDULE_ITEMS.values() for name in names})
+    for form_pk, name, text in session.execute(
+        select(value.c.form_pk, value.c.item_name, value.c.value)
+        .where(value.c.group_name == MAIN, value.c.item_name.in_(names))
+    ):  # fmt: skip
+        record = records.get(form_pk)
+        if record is None or text is None or name not in wanted[record.form]:
             continue
-        record = found[1]
-        item = items.get((record.form, name))
-        if item is None:
-            continue
-        parsed = typed(item, value)
+        parsed = parsers[(record.form, name)](text)
         if parsed is not None:
             record.values[name] = parsed
 
+    # chemotherapy administration dates: only for the few subjects whose plan needs them
+    need = [s for s in subjects.values() if s.data.records and needs_administration_dates(s.data)]
     for code, (groups, name) in SCHEDULE_ROW_ITEMS.items():
-        item = study.form(code).item(name, groups[0])
-        for form_pk, latest in session.execute(_latest_row_value_query(code, groups, name)):
-            found = records.get(form_pk)
-            parsed = None if found is None or latest is None else typed(item, latest)
-            if parsed is not None:
-                found[1].rows[groups[0]] = [{name: parsed}]
+        by_pk = {s.forms[(r.event, r.repeat, r.form)].pk: r
+                 for s in need for r in s.data.records if r.form == code}  # fmt: skip
+        parse = _parser(study.form(code).item(name, groups[0]))
+        pks = sorted(by_pk)
+        for start in range(0, len(pks), 500):
+            for form_pk, latest in session.execute(
+                select(value.c.form_pk, func.max(value.c.value))
+                .where(value.c.form_pk.in_(pks[start:start + 500]),
+                       value.c.group_name.in_(list(groups)), value.c.item_name == name)
+                .group_by(value.c.form_pk)
+            ):  # fmt: skip
+                parsed = None if latest is None else parse(latest)
+                if parsed is not None:
+                    by_pk[form_pk].rows[groups[0]] = [{name: parsed}]
 
     for s in subjects.values():
-        s.visits = plan_visits(s.data, params, today)
-        s.stage = subject_stage(s.data, s.status, today, params)
+        s.visits, s.stage = plan_and_stage(s.data, s.status, params, today)
     return list(subjects.values())
 
 
-def _schedule_values_query():
-    """Main-group values named in SCHEDULE_ITEMS: one probe of item_value's unique index
-    (form_pk, group_name, row_key, item_name) per wanted (form, item) pair."""
-    value = ItemValue.__table__
-    form = FormInstance.__table__
-    pairs = [(code, name) for code, names in SCHEDULE_ITEMS.items() for name in names]
-    wanted = union_all(*[
-        select(literal(code).label("code"), literal(name).label("item")) for code, name in pairs
-    ]).cte("wanted")  # fmt: skip
-    return (
-        select(value.c.form_pk, value.c.item_name, value.c.value)
-        .select_from(form)
-        .join(wanted, wanted.c.code == form.c.form_code)
-        .join(value, and_(value.c.form_pk == form.c.id, value.c.group_name == MAIN,
-                          value.c.row_key == 0, value.c.item_name == wanted.c.item))
-    )  # fmt: skip
+def _parser(item) -> Callable[[str], object]:
+    """Canonical text → typed value; dates take the fast path (storage holds ISO dates)."""
+    if item.data_type is DataType.DATE:
+
+        def parse_date(text: str) -> object:
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                return typed(item, text)
+
+        return parse_date
+    return lambda text: typed(item, text)
 
 
-def _latest_row_value_query(code: str, groups: Iterable[str], name: str):
-    """The latest (ISO text sorts as dates do) value of one row item per form of `code`."""
-    value = ItemValue.__table__
-    form = FormInstance.__table__
-    return (
-        select(value.c.form_pk, func.max(value.c.value))
-        .select_from(form)
-        .join(value, value.c.form_pk == form.c.id)
-        .where(form.c.form_code == code, value.c.group_name.in_(list(groups)),
-               value.c.item_name == name)
-        .group_by(value.c.form_pk)
-    )  # fmt: skip
+def _parsers(study: Study) -> dict[tuple[str, str], Callable[[str], object]]:
+    return {(code, name): _parser(study.form(code).item(name))
+            for code, names in SCHEDULE_ITEMS.items() for name in names}  # fmt: skip

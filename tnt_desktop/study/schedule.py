@@ -161,12 +161,19 @@ def follow_up_label(months: int) -> Text:
 # --- facts read from the subject ----------------------------------------------------------------
 
 
-def _record(subject: SubjectData, form: str, event: str | None = None) -> FormRecord | None:
-    return subject.form(form, event)
-
-
 def _get(record: FormRecord | None, name: str):
     return None if record is None else record.values.get(name)
+
+
+def _index(subject: SubjectData) -> dict[tuple[str, str], list[FormRecord]]:
+    """(form, event) → its records in repeat order, in one pass (the list holds thousands)."""
+    index: dict[tuple[str, str], list[FormRecord]] = {}
+    for record in subject.records:
+        index.setdefault((record.form, record.event), []).append(record)
+    for records in index.values():
+        if len(records) > 1:
+            records.sort(key=lambda r: r.repeat)
+    return index
 
 
 def _full_date(value) -> date | None:
@@ -227,23 +234,29 @@ class _Facts:
 
 
 def _facts(subject: SubjectData, params: StudyParameters) -> _Facts:
-    ie, dm = _record(subject, "IE", "SE.SCR"), _record(subject, "DM", "SE.SCR")
-    rt_start, rt_end = rt_dates(subject)
+    index = _index(subject)
+
+    def first(form: str, event: str) -> FormRecord | None:
+        found = index.get((form, event))
+        return found[0] if found else None
+
+    ie, dm = first("IE", "SE.SCR"), first("DM", "SE.SCR")
+    rt_start, rt_end = rt_dates(subject) if ("RT", "SE.RT") in index else (None, None)
     cycles = {}
     for number in range(1, params.n_cycles + 1):
-        record = _record(subject, "CT", cycle_event(number))
+        record = first("CT", cycle_event(number))
         if record is not None:
             cycles[number] = record
-    surg = _record(subject, "SURG", "SE.SURG")
+    surg = first("SURG", "SE.SURG")
     no_surgery = _get(surg, "SURGYN") == NO
     surgery = None if no_surgery else as_date(_get(surg, "SURGDAT"))
-    wounds = {r.repeat: as_date(r.values.get("WNDDAT")) for r in subject.forms("WND", "SE.WND")}
-    fus = subject.forms("FU", "SE.FU")
+    wounds = {r.repeat: as_date(r.values.get("WNDDAT")) for r in index.get(("WND", "SE.WND"), ())}
+    fus = index.get(("FU", "SE.FU"), [])
     follow_ups = {r.repeat: as_date(r.values.get("FUDAT")) for r in fus}
-    eos = _record(subject, "EOS", "SE.EOS")
+    eos = first("EOS", "SE.EOS")
     eos_status = _get(eos, "EOSSTAT")
     end = as_date(_get(eos, "EOSDAT"))
-    dth = _record(subject, "DTH")
+    dth = first("DTH", "SE.DTH")
     dead_fu = [r for r in fus if r.values.get("SSSTAT") == "DEAD"]
     died = dth is not None or eos_status == "DEATH" or bool(dead_fu)
     death = _full_date(_get(dth, "DTHDAT"))
@@ -261,11 +274,11 @@ def _facts(subject: SubjectData, params: StudyParameters) -> _Facts:
         rt_start=rt_start,
         rt_end=rt_end,
         cycles=cycles,
-        restaging=as_date(_get(_record(subject, "TUPRE", "SE.PREOP"), "IMGDAT")),
+        restaging=as_date(_get(first("TUPRE", "SE.PREOP"), "IMGDAT")),
         surgery_record=surg,
         surgery=surgery,
         no_surgery=no_surgery,
-        pathology=as_date(_get(_record(subject, "PATH", "SE.PATH"), "PATHDAT")),
+        pathology=as_date(_get(first("PATH", "SE.PATH"), "PATHDAT")),
         wounds=wounds,
         follow_ups=follow_ups,
         died=died,
@@ -322,7 +335,30 @@ def _follow_up_reference(f: _Facts) -> date | None:
 
 def plan_visits(subject: SubjectData, params: StudyParameters, today: date) -> list[PlannedVisit]:
     """Every scheduled event instance of the subject, in schedule order (module docstring)."""
+    return _plan(_facts(subject, params), params, today)
+
+
+def plan_and_stage(subject: SubjectData, subject_status: str, params: StudyParameters,
+                   today: date) -> tuple[list[PlannedVisit], str]:  # fmt: skip
+    """`plan_visits` and `subject_stage` together, reading the subject once."""
     f = _facts(subject, params)
+    return _plan(f, params, today), _stage(f, subject_status, params, today)
+
+
+def needs_administration_dates(subject: SubjectData) -> bool:
+    """Whether the plan needs the chemotherapy administration dates (SCHEDULE_ROW_ITEMS): only
+    to derive EOTDAT for a subject without surgery whose EOS form holds no EOTDAT yet."""
+    surg = subject.form("SURG", "SE.SURG")
+    eos = subject.form("EOS", "SE.EOS")
+    if as_date(_get(eos, "EOTDAT")) is not None:
+        return False
+    if _get(surg, "SURGYN") == NO:
+        return True
+    return as_date(_get(surg, "SURGDAT")) is None and _get(eos, "WDSCOPE") == "TREATMENT_ONLY"
+
+
+def _plan(f: _Facts, params: StudyParameters, today: date) -> list[PlannedVisit]:
+    subject = f.subject
     visits: list[PlannedVisit] = []
 
     # screening: ≤ screening_window_days before enrolment; open until then
@@ -444,12 +480,15 @@ def _later_than(visit: PlannedVisit):
 def subject_stage(subject: SubjectData, subject_status: str, today: date,
                   params: StudyParameters | None = None) -> str:  # fmt: skip
     """Where the subject is in the study (a `Stage` value; labels in STAGE_LABELS)."""
+    params = params or StudyParameters()
+    return _stage(_facts(subject, params), subject_status, params, today)
+
+
+def _stage(f: _Facts, subject_status: str, params: StudyParameters, today: date) -> str:
     if subject_status == "SCREEN_FAILED":
         return Stage.SCREEN_FAILED
     if subject_status == "SCREENING":
         return Stage.SCREENING
-    params = params or StudyParameters()
-    f = _facts(subject, params)
     if f.died:
         return Stage.DIED
     if subject_status == "WITHDRAWN":

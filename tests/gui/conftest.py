@@ -1,0 +1,47 @@
+"""GUI tests: real widgets, offscreen, registered with qtbot; a temporary encrypted database
+built through the services (the same Trial helper as the core tests)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+
+from tests.core.conftest import PASSWORD, Trial, fast_kdf  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _isolated_preferences(tmp_path, monkeypatch):
+    monkeypatch.setenv("TNT_CONFIG_DIR", str(tmp_path / "config"))
+
+
+@pytest.fixture
+def trial(tmp_path):
+    t = Trial(tmp_path / "trial.db")
+    yield t
+    t.close()
+
+
+@pytest.fixture
+def translations(qapp):
+    from tnt_desktop.gui.app import make_application
+    from tnt_desktop.gui.i18n import Translations
+
+    make_application()
+    t = Translations()
+    t.install("en")
+    return t
+
+
+@pytest.fixture
+def context_for(translations):
+    """context_for(session) → a GuiContext in English."""
+    from tnt_desktop.gui.context import GuiContext
+
+    def make(session, lang: str = "en"):
+        translations.install(lang)
+        return GuiContext(session, translations)
+
+    return make

@@ -1,0 +1,152 @@
+"""Composition root of the desktop application: one place that builds everything and passes it
+down (no globals). `tnt-desktop` without a command lands here; `--demo` opens a throwaway demo
+database built by the `demo` generator and shows its credentials on the login screen."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEventLoop
+from PySide6.QtWidgets import QApplication, QDialog, QProgressDialog
+
+from tnt_desktop import APP_NAME, __version__
+from tnt_desktop.config import load_preferences, save_preferences
+from tnt_desktop.gui.context import GuiContext
+from tnt_desktop.gui.errors import install_excepthook, set_error_language, show_error
+from tnt_desktop.gui.fonts import register_fonts
+from tnt_desktop.gui.i18n import Translations
+from tnt_desktop.logs import get_logger, setup_logging
+from tnt_desktop.paths import resource
+
+log = get_logger("app")
+DEMO_SUBJECTS = 24
+
+
+@dataclass
+class LaunchOptions:
+    db: Path | None = None
+    demo: bool = False
+    demo_subjects: int = DEMO_SUBJECTS
+    lang: str = ""
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
+    QCoreApplication.setOrganizationName("FJMUUH")
+    QCoreApplication.setApplicationName(APP_NAME)
+    QCoreApplication.setApplicationVersion(__version__)
+    register_fonts(app)
+    style = resource("styles", "app.qss")
+    if style.exists():
+        app.setStyleSheet(style.read_text(encoding="utf-8"))
+    return app
+
+
+def build_demo(folder: Path, subjects: int, translations: Translations) -> tuple[Path, str]:
+    """Generate the demo database with a progress dialog; returns (path, password)."""
+    from tnt_desktop.gui.tasks import BackgroundTask
+    from tnt_desktop.services.demo import generate_demo
+
+    password = "Demo-" + secrets.token_urlsafe(9)
+    db = folder / "tnt-demo.db"
+    dialog = QProgressDialog(
+        QCoreApplication.translate("App", "Preparing the demo database (synthetic data)…"),
+        "", 0, subjects)  # fmt: skip
+    dialog.setCancelButton(None)
+    dialog.setWindowTitle(APP_NAME)
+    dialog.setMinimumDuration(0)
+    dialog.show()
+    loop = QEventLoop()
+    outcome: dict[str, object] = {}
+
+    def work(progress):
+        return generate_demo(db, subjects, seed=1, password=password, progress=progress)
+
+    def progressed(done: int, total: int) -> None:
+        dialog.setMaximum(total)
+        dialog.setValue(done)
+
+    task = BackgroundTask(None, "", work, lambda r: (outcome.update(ok=r), loop.quit()),
+                          lambda e: (outcome.update(error=e), loop.quit()),
+                          show_progress=False)  # fmt: skip
+    task._runnable.signals.progress.connect(progressed)
+    task.start()
+    loop.exec()
+    dialog.close()
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return db, password
+
+
+def run(options: LaunchOptions) -> int:
+    app = make_application()
+    setup_logging()
+    install_excepthook()
+    prefs = load_preferences()
+    translations = Translations()
+    translations.install(options.lang or prefs.language)
+    set_error_language(translations.lang)
+    demo_folder: Path | None = None
+    demo_password: str | None = None
+    try:
+        if options.demo:
+            demo_folder = Path(tempfile.mkdtemp(prefix="tnt-demo-"))
+            db_path, demo_password = build_demo(demo_folder, options.demo_subjects, translations)
+        else:
+            db_path = options.db or Path(prefs.last_database or default_database())
+            if not db_path.exists():
+                from tnt_desktop.gui.setup_wizard import SetupWizard
+
+                wizard = SetupWizard(db_path, translations.lang)
+                if wizard.exec() != QDialog.DialogCode.Accepted:
+                    return 1
+                prefs.last_user = wizard.admin_username
+        return _session_loop(app, db_path, translations, prefs, demo_password,
+                             remember=not options.demo)  # fmt: skip
+    except Exception as exc:
+        show_error(None, exc)
+        return 1
+    finally:
+        if demo_folder is not None:
+            shutil.rmtree(demo_folder, ignore_errors=True)
+
+
+def default_database() -> Path:
+    from tnt_desktop.cli_admin import default_db_path
+
+    return default_db_path()
+
+
+def _session_loop(app: QApplication, db_path: Path, translations: Translations, prefs,
+                  demo_password: str | None, remember: bool) -> int:  # fmt: skip
+    """Login → main window → (sign out → login again) until the user quits."""
+    from tnt_desktop.gui.login import LoginDialog
+    from tnt_desktop.gui.main_window import MainWindow
+
+    username = prefs.last_user if remember else "coordinator"
+    while True:
+        login = LoginDialog(db_path, translations, username=username,
+                            demo_password=demo_password)  # fmt: skip
+        if login.exec() != QDialog.DialogCode.Accepted or login.session is None:
+            return 0
+        session = login.session
+        chosen = prefs.language_for(session.username)
+        if chosen and chosen != translations.lang:
+            translations.install(chosen)
+        set_error_language(translations.lang)
+        if remember:
+            prefs.last_database, prefs.last_user = str(db_path), session.username
+            save_preferences(prefs)
+        window = MainWindow(GuiContext(session, translations))
+        signed_out = {"again": False}
+        window.signedOut.connect(lambda flag=signed_out: flag.update(again=True))
+        window.show()
+        app.exec()
+        if not signed_out["again"]:
+            return 0
+        username = session.username
