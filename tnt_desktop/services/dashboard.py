@@ -5,14 +5,14 @@ subject list (`subject_list.overview`)."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from tnt_desktop.services.backups import LAST_FORMAT, LAST_KEY
 from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.services.settings import read_setting
-from tnt_desktop.services.subject_list import SubjectOverview, overview
+from tnt_desktop.services.subject_list import SubjectOverview, bulk_work, overview
 from tnt_desktop.study.model import Text
 from tnt_desktop.study.schedule import PlannedVisit, Stage, VisitState
 
@@ -67,10 +67,19 @@ def dashboard(app: AppSession, today: date | None = None,
     app.require(Permission.VIEW_DATA)
     today = today or date.today()
     study = app.study
-    with app.transaction(write=False) as session:
-        subjects = overview(session, study, today)
-        backup = _stamp(read_setting(session, LAST_KEY))
-        export = _stamp(read_setting(session, EXPORT_LAST_KEY))
+    with bulk_work():
+        with app.transaction(write=False) as session:
+            subjects = overview(session, study, today)
+            backup = _stamp(read_setting(session, LAST_KEY))
+            export = _stamp(read_setting(session, EXPORT_LAST_KEY))
+        board = _summarise(app, subjects, today, horizon_days)
+        del subjects  # freed here, before the collector runs again
+    return replace(board, last_backup_utc=backup, last_export_utc=export)
+
+
+def _summarise(app: AppSession, subjects: list[SubjectOverview], today: date,
+               horizon_days: int) -> Dashboard:  # fmt: skip
+    study = app.study
     enrolled = [s for s in subjects if s.subject_id is not None]
     horizon = today + timedelta(days=horizon_days)
     due, overdue = [], []
@@ -84,12 +93,13 @@ def dashboard(app: AppSession, today: date | None = None,
                 and visit.window_start <= horizon
             ):  # fmt: skip
                 due.append(VisitAlert(s.key, visit))
-        for info in sorted(s.forms.values(), key=lambda f: f.pk):
-            if info.has_errors or info.has_warnings:
-                problems.append(ProblemForm(
-                    s.key, info.event, info.repeat, info.form, study.form(info.form).label,
-                    study.event(info.event).label, info.has_errors, info.has_warnings,
-                    info.updated_utc))  # fmt: skip
+        if s.open_problems:
+            for info in s.form_infos():
+                if info.has_errors or info.has_warnings:
+                    problems.append(ProblemForm(
+                        s.key, info.event, info.repeat, info.form, study.form(info.form).label,
+                        study.event(info.event).label, info.has_errors, info.has_warnings,
+                        info.updated_utc))  # fmt: skip
     due.sort(key=lambda a: (a.visit.window_start or date.min, a.subject_key))
     overdue.sort(key=lambda a: (a.visit.window_end or date.min, a.subject_key))
     stages = Counter(s.stage for s in subjects)
@@ -103,8 +113,8 @@ def dashboard(app: AppSession, today: date | None = None,
         due_soon=tuple(due),
         overdue=tuple(overdue),
         problem_forms=tuple(problems),
-        last_backup_utc=backup,
-        last_export_utc=export,
+        last_backup_utc=None,
+        last_export_utc=None,
     )
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tnt_desktop.errors import ConflictError, NotFound, TntError
@@ -33,8 +33,9 @@ from tnt_desktop.services.clinical_data import (
 from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.sequences import next_number
 from tnt_desktop.services.session import AppSession
+from tnt_desktop.storage import bulk
 from tnt_desktop.storage.audit import utc_now_text
-from tnt_desktop.storage.models import CheckOverride, EventInstance, FormInstance, ItemValue
+from tnt_desktop.storage.models import CheckOverride, EventInstance, FormInstance
 from tnt_desktop.study.checks import run_checks
 from tnt_desktop.study.derivations import derive_all
 from tnt_desktop.study.model import (
@@ -576,24 +577,9 @@ def _store(session, instance, stored, group, row_key, name, cell, *, derived: bo
 def _write_values(session: Session) -> None:
     """Insert new item values and update changed ones, one batched statement each."""
     touched = list(session.info.pop(_TOUCHED, {}).values())
-    table = ItemValue.__table__
-    fields = ("form_pk", "group_name", "row_key", "item_name", "value", "missing_reason",
-              "derived")  # fmt: skip
-    new = [{f: getattr(v, f) for f in fields} for v in touched if v.id is None]
-    old = [
-        {"_id": v.id, "_value": v.value, "_missing": v.missing_reason, "_derived": v.derived}
-        for v in touched if v.id is not None
-    ]  # fmt: skip
-    if new:
-        session.execute(insert(table), new)
-    if old:
-        session.execute(
-            update(table).where(table.c.id == bindparam("_id")).values(
-                value=bindparam("_value"), missing_reason=bindparam("_missing"),
-                derived=bindparam("_derived"),
-            ),
-            old,
-        )  # fmt: skip
+    bulk.insert_item_values(session, [vars(v) for v in touched if v.id is None])
+    bulk.update_item_values(session, [(v.value, v.missing_reason, v.derived, v.id)
+                                      for v in touched if v.id is not None])  # fmt: skip
 
 
 def _show(cell: tuple[str | None, str | None]) -> str | None:

@@ -11,11 +11,14 @@ form); light `SubjectData` objects holding just those values go through the same
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
-from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy import String, bindparam, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from tnt_desktop.services.clinical_data import MAIN, typed
@@ -26,6 +29,7 @@ from tnt_desktop.storage.models import EventInstance, FormInstance, ItemValue, S
 from tnt_desktop.study.definition import Study
 from tnt_desktop.study.model import DataType, Text
 from tnt_desktop.study.schedule import (
+    SCHEDULE_ITEM_NAMES,
     SCHEDULE_ITEMS,
     SCHEDULE_ROW_ITEMS,
     STAGE_LABELS,
@@ -43,8 +47,7 @@ INCOMPLETE = frozenset({FormStatus.NOT_STARTED.value, FormStatus.IN_PROGRESS.val
 _EXPECTED = (VisitState.DONE, VisitState.DUE, VisitState.OVERDUE)
 
 
-@dataclass(frozen=True)
-class FormInfo:
+class FormInfo(NamedTuple):
     """One stored form instance, without its values."""
 
     pk: int
@@ -61,13 +64,36 @@ class FormInfo:
         return _parse_time(self.updated_text)
 
 
-def _parse_time(text: str | None) -> datetime | None:
-    if not text:
-        return None
+def _parse_time(text: str | datetime | None) -> datetime | None:
+    if not text or isinstance(text, datetime):
+        return text or None
     try:
         return datetime.fromisoformat(text)
     except ValueError:
         return None
+
+
+@contextmanager
+def bulk_work() -> Iterator[None]:
+    """Pause the cyclic garbage collector while 10⁵–10⁶ small objects are made: its full passes
+    over them cost a third of the time, and nothing made here forms reference cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _rows(connection, statement) -> list[tuple]:
+    """The DB-API rows of a Core statement, without SQLAlchemy's per-row processing (10⁵ rows:
+    booleans and timestamps arrive as the driver gives them; the callers allow for that)."""
+    result = connection.execute(statement)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
 
 
 @dataclass
@@ -81,7 +107,9 @@ class SubjectOverview:
     enrolled_utc: datetime | None
     created_utc: datetime | None
     data: SubjectData
-    forms: dict[tuple[str, int, str], FormInfo] = field(default_factory=dict)
+    # (event, repeat, form) → (pk, status, has_errors, has_warnings, updated text): plain
+    # tuples, there are 10⁵ of them; form_infos() gives them names
+    forms: dict[tuple[str, int, str], tuple] = field(default_factory=dict)
     visits: list[PlannedVisit] = field(default_factory=list)
     stage: str = Stage.SCREENING
     last_update_text: str | None = None
@@ -102,6 +130,21 @@ class SubjectOverview:
     @property
     def last_update(self) -> datetime | None:
         return _parse_time(self.last_update_text) or self.created_utc
+
+    def form_status(self, event: str, repeat: int, form: str) -> str:
+        found = self.forms.get((event, repeat, form))
+        return FormStatus.NOT_STARTED.value if found is None else found[1]
+
+    @property
+    def open_problems(self) -> int:
+        return sum(1 for f in self.forms.values() if f[2] or f[3])
+
+    def form_infos(self) -> list[FormInfo]:
+        """The form instances, in the order they were created."""
+        return sorted((FormInfo(pk, event, repeat, form, status, bool(errors), bool(warnings),
+                                updated)
+                       for (event, repeat, form), (pk, status, errors, warnings, updated)
+                       in self.forms.items()), key=lambda f: f.pk)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -139,12 +182,19 @@ def subject_rows(app: AppSession, today: date | None = None) -> list[SubjectRow]
     """Every subject, in screening order (permission VIEW_DATA; one read transaction)."""
     app.require(Permission.VIEW_DATA)
     today = today or date.today()
-    with app.transaction(write=False) as session:
-        subjects = overview(session, app.study, today)
-    return [row_of(s, app.study) for s in subjects]
+    with bulk_work():
+        with app.transaction(write=False) as session:
+            subjects = overview(session, app.study, today)
+        expected: ExpectedForms = {}
+        rows = [row_of(s, app.study, expected) for s in subjects]
+        del subjects  # freed here, before the collector runs again
+    return rows
 
 
-def row_of(s: SubjectOverview, study: Study) -> SubjectRow:
+ExpectedForms = dict[tuple[str, int], tuple[str, ...]]  # (event, repeat) → form codes
+
+
+def row_of(s: SubjectOverview, study: Study, expected: ExpectedForms | None = None) -> SubjectRow:
     overdue = sum(1 for v in s.visits if v.state is VisitState.OVERDUE)
     return SubjectRow(
         key=s.key,
@@ -155,34 +205,44 @@ def row_of(s: SubjectOverview, study: Study) -> SubjectRow:
         next_visit=next_due(s.visits),
         overdue=overdue > 0,
         overdue_count=overdue,
-        missing_forms=missing_forms(s, study),
-        open_problems=sum(1 for f in s.forms.values() if f.has_errors or f.has_warnings),
+        missing_forms=missing_forms(s, study, expected),
+        open_problems=s.open_problems,
         enrolment_date=s.enrolment_date,
         last_update=s.last_update,
     )
 
 
-def missing_forms(s: SubjectOverview, study: Study) -> int:
+def missing_forms(s: SubjectOverview, study: Study, expected: ExpectedForms | None = None) -> int:
     """Forms of visits that are done, due or overdue with no instance or not yet complete. A
     visit documented as not done (cycle not given, no surgery) and a screen failure count only
-    the forms already started."""
+    the forms already started. `expected` caches `expected_forms` across subjects."""
+    expected = {} if expected is None else expected
     count = 0
     started_only_subject = s.stage == Stage.SCREEN_FAILED
+    forms = s.forms
     for visit in s.visits:
         if visit.state not in _EXPECTED:
             continue
-        event = study.event(visit.event)
+        key = (visit.event, visit.repeat)
+        codes = expected.get(key)
+        if codes is None:
+            codes = expected[key] = expected_forms(study, visit.event, visit.repeat)
         started_only = started_only_subject or (
             visit.state is VisitState.DONE and visit.actual is None)  # fmt: skip
-        for code in event.forms:
-            if not event.has_form_at(code, visit.repeat):
-                continue
-            info = s.forms.get((visit.event, visit.repeat, code))
+        for code in codes:
+            info = forms.get((visit.event, visit.repeat, code))
             if info is None:
-                count += 0 if started_only else 1
-            elif info.status in INCOMPLETE:
+                if not started_only:
+                    count += 1
+            elif info[1] in INCOMPLETE:
                 count += 1
     return count
+
+
+def expected_forms(study: Study, event: str, repeat: int) -> tuple[str, ...]:
+    """The forms collected at one event instance (Event.forms / has_form_at)."""
+    definition = study.event(event)
+    return tuple(code for code in definition.forms if definition.has_form_at(code, repeat))
 
 
 # --- the bulk read ----------------------------------------------------------------------------
@@ -192,9 +252,12 @@ def overview(session: Session, study: Study, today: date) -> list[SubjectOvervie
     """Every subject with its form instances, schedule values, visit plan and stage."""
     params = study.parameters
     subjects: dict[int, SubjectOverview] = {}
-    for pk, scr, sid, status, enrolled, created in session.execute(
-        select(Subject.id, Subject.screening_number, Subject.subject_id, Subject.status,
-               Subject.enrolled_utc, Subject.created_utc).order_by(Subject.id)
+    connection = session.connection()  # Core: no ORM row processing for 10⁵ rows
+    subject_t = Subject.__table__
+    for pk, scr, sid, status, enrolled, created in connection.execute(
+        select(subject_t.c.id, subject_t.c.screening_number, subject_t.c.subject_id,
+               subject_t.c.status, subject_t.c.enrolled_utc, subject_t.c.created_utc)
+        .order_by(subject_t.c.id)
     ):  # fmt: skip
         subjects[pk] = SubjectOverview(pk, scr, sid, status, enrolled, created,
                                        SubjectData(sid or scr))  # fmt: skip
@@ -202,30 +265,36 @@ def overview(session: Session, study: Study, today: date) -> list[SubjectOvervie
     # every form instance with its event (updated_utc as text: parsed only when shown)
     records: dict[int, FormRecord] = {}
     wanted = {code: frozenset(names) for code, names in SCHEDULE_ITEMS.items()}
-    for subject_pk, event, repeat, pk, code, status, errors, warnings, updated in session.execute(
-        select(EventInstance.subject_pk, EventInstance.event_oid, EventInstance.repeat_key,
-               FormInstance.id, FormInstance.form_code, FormInstance.status,
-               FormInstance.has_errors, FormInstance.has_warnings,
-               type_coerce(FormInstance.updated_utc, String))
-        .join(EventInstance, EventInstance.id == FormInstance.event_pk)
+    event_t, form_t = EventInstance.__table__, FormInstance.__table__
+    for subject_pk, event, repeat, pk, code, status, errors, warnings, updated in _rows(
+        connection,
+        select(event_t.c.subject_pk, event_t.c.event_oid, event_t.c.repeat_key, form_t.c.id,
+               form_t.c.form_code, form_t.c.status, form_t.c.has_errors,
+               form_t.c.has_warnings, type_coerce(form_t.c.updated_utc, String))
+        .join(event_t, event_t.c.id == form_t.c.event_pk),
     ):  # fmt: skip
         s = subjects.get(subject_pk)
         if s is None:
             continue
-        s.forms[(event, repeat, code)] = FormInfo(pk, event, repeat, code, status, bool(errors),
-                                                  bool(warnings), updated)  # fmt: skip
+        s.forms[(event, repeat, code)] = (pk, status, errors, warnings, updated)
         if updated and (s.last_update_text is None or updated > s.last_update_text):
             s.last_update_text = updated
-        if code in wanted:
-            records[pk] = s.data.add(FormRecord(event, code, repeat))
+        if code in wanted and event != "SE.UNS":  # the plan reads no unscheduled visit
+            record = FormRecord(event, code, repeat)
+            s.data.records.append(record)
+            records[pk] = record
 
-    # the schedule's values: one pass over item_value (an index on item_name makes it a range)
+    # the schedule's values: one pass over item_value. The constants are rendered inline (they
+    # come from the study definition) so that an index on item_name — even a partial index
+    # WHERE group_name = '' AND item_name IN (SCHEDULE_ITEM_NAMES) — can serve the query.
     parsers = _parsers(study)
     value = ItemValue.__table__
-    names = sorted({name for names in SCHEDULE_ITEMS.values() for name in names})
-    for form_pk, name, text in session.execute(
-        select(value.c.form_pk, value.c.item_name, value.c.value)
-        .where(value.c.group_name == MAIN, value.c.item_name.in_(names))
+    for form_pk, name, text in _rows(
+        connection,
+        select(value.c.form_pk, value.c.item_name, value.c.value).where(
+            value.c.group_name == bindparam("main", MAIN, literal_execute=True),
+            value.c.item_name.in_(bindparam("names", list(SCHEDULE_ITEM_NAMES),
+                                            literal_execute=True))),
     ):  # fmt: skip
         record = records.get(form_pk)
         if record is None or text is None or name not in wanted[record.form]:
@@ -237,12 +306,12 @@ def overview(session: Session, study: Study, today: date) -> list[SubjectOvervie
     # chemotherapy administration dates: only for the few subjects whose plan needs them
     need = [s for s in subjects.values() if s.data.records and needs_administration_dates(s.data)]
     for code, (groups, name) in SCHEDULE_ROW_ITEMS.items():
-        by_pk = {s.forms[(r.event, r.repeat, r.form)].pk: r
+        by_pk = {s.forms[(r.event, r.repeat, r.form)][0]: r
                  for s in need for r in s.data.records if r.form == code}  # fmt: skip
         parse = _parser(study.form(code).item(name, groups[0]))
         pks = sorted(by_pk)
         for start in range(0, len(pks), 500):
-            for form_pk, latest in session.execute(
+            for form_pk, latest in connection.execute(
                 select(value.c.form_pk, func.max(value.c.value))
                 .where(value.c.form_pk.in_(pks[start:start + 500]),
                        value.c.group_name.in_(list(groups)), value.c.item_name == name)

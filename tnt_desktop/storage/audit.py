@@ -15,11 +15,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tnt_desktop import __version__
-from tnt_desktop.storage.models import AuditEntry, Setting
+from tnt_desktop.storage.bulk import (
+    insert_audit_entries,
+    read_setting_value,
+    write_setting_value,
+)
+from tnt_desktop.storage.models import AuditEntry
 
 GENESIS = "0" * 64
 HEAD_KEY = "audit.head"
@@ -52,10 +57,11 @@ def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
 
 
 def _head(session: Session) -> tuple[int, str]:
-    row = session.get(Setting, HEAD_KEY)
-    if row is None:
+    session.flush()  # a head written earlier in this transaction through the ORM
+    text = read_setting_value(session, HEAD_KEY)
+    if text is None:
         return 0, GENESIS
-    last_id, last_hash = row.value.split(":", 1)
+    last_id, last_hash = text.split(":", 1)
     return int(last_id), last_hash
 
 
@@ -104,14 +110,9 @@ def flush_pending(session: Session) -> int:
     head = session.info.pop(_HEAD, None)
     if not pending or head is None:
         return 0
-    session.execute(insert(AuditEntry.__table__), pending)  # Core: no ORM bulk machinery
-    stored = session.get(Setting, HEAD_KEY)
-    text = f"{head[0]}:{head[1]}"
-    if stored is None:
-        session.add(Setting(key=HEAD_KEY, value=text))
-    else:
-        stored.value = text
-    session.flush()
+    session.flush()  # ORM changes first, so the trail follows what it describes
+    insert_audit_entries(session, pending)
+    write_setting_value(session, HEAD_KEY, f"{head[0]}:{head[1]}")
     return len(pending)
 
 

@@ -12,8 +12,10 @@ surgery → pathology, wound checks and follow-up) and a state:
 - DUE: not done and the window is open today; OVERDUE: the window has closed;
 - UPCOMING: the window opens later; UNKNOWN: the reference date is not known yet (only actual
   dates are used, never projected ones);
-- NOT_APPLICABLE: cannot happen any more — after a screen failure, a cycle after chemotherapy
-  stopped, no surgery (restaging, pathology, wound checks), after death, after the end of study.
+- NOT_APPLICABLE: will not happen — after a screen failure, a cycle after chemotherapy stopped,
+  no surgery (restaging, pathology, wound checks), and every visit not documented once the
+  subject has died or ended the study (except the end-of-study form itself); consent withdrawn
+  for treatment only stops the treatment visits and keeps follow-up.
 
 Where the spec gives a target (C1, Cn, wound checks, follow-up) `target` is that date; where it
 gives only a window (screening, enrolment, RT, restaging, surgery, pathology) `target` is None.
@@ -29,6 +31,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import cache
+from typing import NamedTuple
 
 from tnt_desktop.study.derivations._common import NO, YES, add_months, as_date
 from tnt_desktop.study.derivations.chemotherapy import chemo_period_end
@@ -57,6 +61,9 @@ SCHEDULE_ITEMS: dict[str, tuple[str, ...]] = {
     "DTH": ("DTHDAT",),
     "EOS": ("EOTSTAT", "EOTDAT", "EOSDAT", "EOSSTAT", "WDSCOPE"),
 }
+# the item names above, once each, in a fixed order (a partial index may name the same list)
+SCHEDULE_ITEM_NAMES: tuple[str, ...] = tuple(
+    dict.fromkeys(name for names in SCHEDULE_ITEMS.values() for name in names))
 # repeating-group values read (form → (groups, item)); only the latest date of each form counts
 # (the end of chemotherapy), so a loader may pass a single row holding the maximum.
 SCHEDULE_ROW_ITEMS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -122,9 +129,9 @@ _LABELS = {event.oid: event.label for event in EVENTS}
 TREATMENT_EVENTS = frozenset({"SE.RT", "SE.PREOP", "SE.SURG"})  # plus the cycle events
 
 
-@dataclass(frozen=True)
-class PlannedVisit:
-    """One scheduled event instance: when it should happen and whether it did."""
+class PlannedVisit(NamedTuple):
+    """One scheduled event instance: when it should happen and whether it did. (A named tuple:
+    immutable and cheap to make — the subject list plans thousands of subjects at once.)"""
 
     event: str  # event OID
     repeat: int  # event repeat key (1 for non-repeating events)
@@ -150,10 +157,12 @@ def cycle_event(number: int) -> str:
     return f"SE.C{number}"
 
 
+@cache
 def wound_label(day: int) -> Text:
     return T(f"Wound check day {day}", f"术后第 {day} 天伤口评估")
 
 
+@cache
 def follow_up_label(months: int) -> Text:
     return T(f"Follow-up {months} months", f"随访 {months} 个月")
 
@@ -241,7 +250,9 @@ def _facts(subject: SubjectData, params: StudyParameters) -> _Facts:
         return found[0] if found else None
 
     ie, dm = first("IE", "SE.SCR"), first("DM", "SE.SCR")
-    rt_start, rt_end = rt_dates(subject) if ("RT", "SE.RT") in index else (None, None)
+    rt = index.get(("RT", "SE.RT"))
+    # the derivations' own functions, on a subject holding only the records they read
+    rt_start, rt_end = rt_dates(SubjectData(subject.subject_id, rt[:1])) if rt else (None, None)
     cycles = {}
     for number in range(1, params.n_cycles + 1):
         record = first("CT", cycle_event(number))
@@ -292,8 +303,13 @@ def _facts(subject: SubjectData, params: StudyParameters) -> _Facts:
 # --- the plan -------------------------------------------------------------------------------------
 
 
+@cache
+def _delta(days: int) -> timedelta:
+    return timedelta(days=days)
+
+
 def _days(day: date | None, offset: int) -> date | None:
-    return None if day is None else day + timedelta(days=offset)
+    return None if day is None else day + _delta(offset)
 
 
 def _state(actual: date | None, start: date | None, end: date | None, today: date,
@@ -319,9 +335,7 @@ def _visit(event: str, repeat: int, label: Text, today: date, *, target: date | 
 
 
 def _not_applicable(visit: PlannedVisit, note: Text) -> PlannedVisit:
-    return PlannedVisit(visit.event, visit.repeat, visit.label, visit.target,
-                        visit.window_start, visit.window_end, visit.actual,
-                        VisitState.NOT_APPLICABLE, note)  # fmt: skip
+    return visit._replace(state=VisitState.NOT_APPLICABLE, note=note)
 
 
 def _follow_up_reference(f: _Facts) -> date | None:
@@ -348,8 +362,12 @@ def plan_and_stage(subject: SubjectData, subject_status: str, params: StudyParam
 def needs_administration_dates(subject: SubjectData) -> bool:
     """Whether the plan needs the chemotherapy administration dates (SCHEDULE_ROW_ITEMS): only
     to derive EOTDAT for a subject without surgery whose EOS form holds no EOTDAT yet."""
-    surg = subject.form("SURG", "SE.SURG")
-    eos = subject.form("EOS", "SE.EOS")
+    surg = eos = None
+    for record in subject.records:
+        if record.form == "SURG" and record.event == "SE.SURG":
+            surg = record
+        elif record.form == "EOS" and record.event == "SE.EOS":
+            eos = record
     if as_date(_get(eos, "EOTDAT")) is not None:
         return False
     if _get(surg, "SURGYN") == NO:
@@ -397,7 +415,10 @@ def _plan(f: _Facts, params: StudyParameters, today: date) -> list[PlannedVisit]
         visits.append(visit)
 
     # surgery window from the end of the chemotherapy period (clarification 15)
-    period_end = chemo_period_end(subject, params)[0] if f.chemo_finished(params) else None
+    period_end = None
+    if f.chemo_finished(params):
+        treatment = [r for r in subject.records if r.form in ("CT", "RT")]
+        period_end = chemo_period_end(SubjectData(subject.subject_id, treatment), params)[0]
     surg_start = _days(period_end, params.surgery_ok[0])
     surg_end = _days(period_end, params.surgery_ok[1])
 
@@ -438,24 +459,26 @@ def _plan(f: _Facts, params: StudyParameters, today: date) -> list[PlannedVisit]
                      start=last_fu.window_start, end=last_fu.window_end,
                      actual=f.end_of_study)  # fmt: skip
     visits.append(eos)
-    return _apply_stops(visits, f, today)
+    return _apply_stops(visits, f)
 
 
-def _apply_stops(visits: list[PlannedVisit], f: _Facts, today: date) -> list[PlannedVisit]:
-    """Visits that can no longer happen become NOT_APPLICABLE (done visits stay DONE)."""
+def _apply_stops(visits: list[PlannedVisit], f: _Facts) -> list[PlannedVisit]:
+    """Visits that will not take place any more become NOT_APPLICABLE; a visit already
+    documented stays DONE. Once participation has ended (screen failure, death, end of study)
+    nothing is chased any more, a visit missed earlier included: what was missed is for the
+    deviation log and the end-of-study form, not for the due list."""
     result = []
     for visit in visits:
         if visit.state is VisitState.DONE:
             result.append(visit)
             continue
         event = visit.event
-        after = _later_than(visit)
         treatment = event in TREATMENT_EVENTS or event.startswith("SE.C")
         if f.screen_failed and event != "SE.SCR":
             visit = _not_applicable(visit, NOTE_SCREEN_FAILED)
-        elif f.died and event != "SE.EOS" and after(f.death or today):
+        elif f.died and event != "SE.EOS":
             visit = _not_applicable(visit, NOTE_DIED)
-        elif f.end_of_study is not None and after(f.end_of_study) and event != "SE.EOS" and (
+        elif f.end_of_study is not None and event != "SE.EOS" and (
                 not f.treatment_only or treatment):  # fmt: skip
             note = NOTE_TREATMENT_WITHDRAWN if f.treatment_only else NOTE_ENDED
             visit = _not_applicable(visit, note)
@@ -463,15 +486,6 @@ def _apply_stops(visits: list[PlannedVisit], f: _Facts, today: date) -> list[Pla
             visit = _not_applicable(visit, NOTE_NO_SURGERY)
         result.append(visit)
     return result
-
-
-def _later_than(visit: PlannedVisit):
-    """Whether the visit could still have taken place on or after a day (window not closed)."""
-
-    def test(day: date) -> bool:
-        return visit.window_end is None or visit.window_end >= day
-
-    return test
 
 
 # --- stage and next visit -------------------------------------------------------------------------

@@ -1,0 +1,440 @@
+"""A repeating item group (RT fractions, chemotherapy administrations, MH/AE/CM logs, wound
+events…) as an editable table: one row per record, one compact editor per cell, Add row /
+Remove row. Each row keeps the stored row key it came from (`RowEntry.key`, None for a new row),
+so the services update that row and audit it under its own key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QFontMetrics, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tnt_desktop.gui.item_widgets import (
+    HARD_COLOUR,
+    SOFT_COLOUR,
+    ItemEditor,
+    make_editor,
+    unit_text,
+)
+from tnt_desktop.services.form_entry import RowEntry
+from tnt_desktop.study.definition import Study
+from tnt_desktop.study.model import DataType, Form, Item, ItemGroup, Req
+
+_RETURN = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+
+
+@dataclass
+class TableRow:
+    key: int | None  # stored row key; None until the row is saved
+    editors: dict[str, ItemEditor]
+    baseline: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # as loaded
+
+
+def column_width(item: Item) -> int:
+    dt = item.data_type
+    if item.is_derived and not item.editable_derived:
+        return 150 if dt is DataType.TEXT and not item.name.endswith("SPID") else 110
+    if item.multiple or item.codelist:
+        return 200
+    return {
+        DataType.DATE: 140, DataType.PARTIAL_DATE: 140, DataType.TIME: 80,
+        DataType.INTEGER: 90, DataType.FLOAT: 100, DataType.BOOLEAN: 90,
+        DataType.DATETIME: 170,
+    }.get(dt, 150 if (item.length or 0) <= 30 else 260)  # fmt: skip
+
+
+def wrap_to_width(text: str, metrics: QFontMetrics, width: int) -> str:
+    """Break a header label into lines that fit `width` (between words, or between CJK
+    characters, which have no spaces to break at)."""
+    tokens: list[str] = []
+    for word in text.split(" "):
+        if any(ord(ch) > 0x2E80 for ch in word):
+            tokens.extend(word)  # one token per character
+        else:
+            tokens.append(word)
+    lines, line = [], ""
+    for token in tokens:
+        cjk = len(token) == 1 and ord(token) > 0x2E80
+        joiner = "" if (cjk or not line or (line and ord(line[-1]) > 0x2E80)) else " "
+        candidate = f"{line}{joiner}{token}"
+        if line and metrics.horizontalAdvance(candidate) > width:
+            lines.append(line)
+            line = token
+        else:
+            line = candidate
+    if line:
+        lines.append(line)
+    return "\n".join(lines[:4])
+
+
+class RowTable(QWidget):
+    """Editable table of one repeating group."""
+
+    changed = Signal()  # a cell changed, or a row was added or removed
+    structureChanged = Signal()  # rows added or removed (the form renews its tab order)
+    advanceFrom = Signal(object)  # Return in a cell (the ItemEditor) or on Add row (the button)
+
+    def __init__(self, form: Form, group: ItemGroup, study: Study, lang: str, *,
+                 editable: bool, parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.form, self.group, self.study, self.lang = form, group, study, lang
+        self.editable = editable
+        self.setObjectName(f"table_{group.name}")
+        self.rows: list[TableRow] = []
+        self.items = list(group.items)
+        self._applicable: Callable[[Item, Mapping[str, Any]], bool] = lambda item, row: True
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        self.table = QTableWidget(0, len(self.items), self)
+        self.table.setObjectName("rows")
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.setTabKeyNavigation(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for column, item in enumerate(self.items):
+            self.table.setColumnWidth(column, column_width(item))
+            self.table.setHorizontalHeaderItem(column, QTableWidgetItem())
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        layout.addWidget(self.table)
+        self.finding_labels: dict[str, QLabel] = {}
+        for severity, colour in (("H", HARD_COLOUR), ("S", SOFT_COLOUR)):
+            label = QLabel(self)
+            label.setObjectName("rowErrors" if severity == "H" else "rowWarnings")
+            label.setWordWrap(True)
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setVisible(False)
+            palette = label.palette()
+            palette.setColor(label.foregroundRole(), colour)
+            label.setPalette(palette)
+            layout.addWidget(label)
+            self.finding_labels[severity] = label
+        buttons = QHBoxLayout()
+        self.add_button = QPushButton(self)
+        self.add_button.setObjectName("addRow")
+        self.add_button.setAutoDefault(False)
+        self.add_button.clicked.connect(self._add_clicked)
+        self.add_button.installEventFilter(self)
+        self.remove_button = QPushButton(self)
+        self.remove_button.setObjectName("removeRow")
+        self.remove_button.setAutoDefault(False)
+        self.remove_button.clicked.connect(self.remove_current_row)
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.add_button.setVisible(editable)
+        self.remove_button.setVisible(editable)
+        self._row_height = 30
+        self.retranslate(lang)
+        self._fit()
+
+    # ---- building -----------------------------------------------------------------------------
+    def set_applicability(self, test: Callable[[Item, Mapping[str, Any]], bool]) -> None:
+        """How to decide whether a conditional item applies to a row (the form's lookup)."""
+        self._applicable = test
+
+    def load(self, rows: list[tuple[int | None, dict[str, str], dict[str, str]]]) -> None:
+        """Replace every row with stored rows: (row key, canonical values, missing reasons)."""
+        self.table.setRowCount(0)
+        self.rows = []
+        for key, values, missing in rows:
+            self._append(key, values, missing)
+        self._after_structure()
+
+    def _append(self, key: int | None, values: Mapping[str, str],
+                missing: Mapping[str, str]) -> TableRow:  # fmt: skip
+        index = self.table.rowCount()
+        self.table.insertRow(index)
+        editors: dict[str, ItemEditor] = {}
+        row = TableRow(key, editors)
+        for column, item in enumerate(self.items):
+            editor = make_editor(item, self.study, self.lang, compact=True)
+            editor.setObjectName(f"{self.group.name}_{item.name}")
+            value, reason = values.get(item.name, ""), missing.get(item.name)
+            editor.set_value(value, reason)
+            row.baseline[item.name] = (value, reason)
+            if not self.editable:
+                editor.set_editable(False)
+            editor.changed.connect(self._cell_changed)
+            editor.advance.connect(lambda e=editor: self.advanceFrom.emit(e))
+            for widget in editor.focus_widgets():
+                widget.installEventFilter(self)
+            editors[item.name] = editor
+            self.table.setCellWidget(index, column, editor)
+            self._row_height = max(self._row_height, editor.sizeHint().height() + 4)
+        self.rows.append(row)
+        return row
+
+    def retranslate(self, lang: str) -> None:
+        self.lang = lang
+        metrics = self.table.horizontalHeader().fontMetrics()
+        for column, item in enumerate(self.items):
+            text = item.label.get(lang)
+            unit = unit_text(self.study, item, lang) if item.unit else ""
+            if unit:
+                text += f" ({unit})"
+            if item.req is Req.REQUIRED:
+                text += " *"
+            width = self.table.columnWidth(column) - 12
+            header = self.table.horizontalHeaderItem(column)
+            header.setText(wrap_to_width(text, metrics, width))
+            tip = item.help.get(lang) if item.help else ""
+            header.setToolTip(f"{item.name}: {item.label.get(lang)}" + (f"\n{tip}" if tip else ""))
+        for row in self.rows:
+            for editor in row.editors.values():
+                editor.retranslate(lang)
+        self.add_button.setText(self.tr("&Add row"))
+        self.add_button.setToolTip(self.tr("Add a row (Return on this button)"))
+        self.remove_button.setText(self.tr("Remove row"))
+        self.remove_button.setToolTip(self.tr("Remove the row holding the cursor (Ctrl+Delete)"))
+        self._fit()
+
+    def _fit(self) -> None:
+        """Show every row (the form scrolls, not the table); a horizontal scroll bar only when
+        the columns are wider than the form."""
+        self.table.verticalHeader().setDefaultSectionSize(self._row_height)
+        header = self.table.horizontalHeader()
+        height = header.sizeHint().height() + self._row_height * max(self.table.rowCount(), 1)
+        height += 2 * self.table.frameWidth()
+        total = sum(self.table.columnWidth(c) for c in range(self.table.columnCount()))
+        if total + self.table.verticalHeader().sizeHint().width() > self.table.width():
+            height += self.table.horizontalScrollBar().sizeHint().height()
+        self.table.setFixedHeight(height)
+        full = self.group.max_rows is not None and len(self.rows) >= self.group.max_rows
+        self.add_button.setEnabled(self.editable and not full)
+        self.remove_button.setEnabled(self.editable and bool(self.rows))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _after_structure(self) -> None:
+        for index in range(len(self.rows)):
+            self.table.setVerticalHeaderItem(index, QTableWidgetItem(str(index + 1)))
+        self._fit()
+        self.structureChanged.emit()
+
+    # ---- editing ------------------------------------------------------------------------------
+    def add_row(self) -> TableRow | None:
+        if not self.editable or not self.add_button.isEnabled():
+            return None
+        defaults = {i.name: i.default for i in self.items if i.default is not None}
+        row = self._append(None, defaults, {})
+        for name in defaults:
+            row.baseline[name] = ("", None)  # a default is a value to save
+        self._after_structure()
+        self.changed.emit()
+        return row
+
+    def _add_clicked(self) -> None:
+        row = self.add_row()
+        if row is not None:
+            first = self.first_editor(len(self.rows) - 1)
+            if first is not None:
+                self.table.scrollToTop()
+                first.setFocus()
+
+    def remove_row(self, index: int) -> None:
+        if not self.editable or not 0 <= index < len(self.rows):
+            return
+        self.table.removeRow(index)
+        del self.rows[index]
+        self._after_structure()
+        self.changed.emit()
+        if self.rows:
+            target = self.first_editor(min(index, len(self.rows) - 1))
+            if target is not None:
+                target.setFocus()
+        else:
+            self.add_button.setFocus()
+
+    def current_row(self) -> int:
+        focus = self.focusWidget()
+        for index, row in enumerate(self.rows):
+            for editor in row.editors.values():
+                if focus is not None and (focus is editor or editor.isAncestorOf(focus)):
+                    return index
+        return self.table.currentRow()
+
+    def remove_current_row(self) -> None:
+        index = self.current_row()
+        if index < 0 and self.rows:
+            index = len(self.rows) - 1
+        self.remove_row(index)
+
+    def _cell_changed(self) -> None:
+        self.changed.emit()
+
+    def first_editor(self, index: int) -> ItemEditor | None:
+        for editor in self.rows[index].editors.values():
+            if editor.is_editable() and editor.isVisibleTo(self):
+                return editor
+        return None
+
+    def editor(self, index: int, name: str) -> ItemEditor:
+        return self.rows[index].editors[name]
+
+    def stops(self) -> list[ItemEditor | QPushButton]:
+        """Where Return moves through this table: each row's cells, then Add row."""
+        found: list[ItemEditor | QPushButton] = []
+        for row in self.rows:
+            found.extend(row.editors[item.name] for item in self.items)
+        found.append(self.add_button)
+        return found
+
+    def focus_widgets(self) -> list[QWidget]:
+        """Every focusable widget, row by row, for the form's tab order."""
+        widgets: list[QWidget] = []
+        for row in self.rows:
+            for item in self.items:
+                widgets.extend(row.editors[item.name].focus_widgets())
+        return [*widgets, self.add_button, self.remove_button]
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.FocusIn:
+            for index, row in enumerate(self.rows):
+                for column, item in enumerate(self.items):
+                    editor = row.editors[item.name]
+                    if editor.isAncestorOf(watched):  # type: ignore[arg-type]
+                        self.table.setCurrentCell(index, column)
+                        self.table.scrollTo(self.table.model().index(index, column))
+                        break
+        elif kind == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if watched is self.add_button and event.key() in _RETURN:
+                self.advanceFrom.emit(self.add_button)
+                return True
+            if (event.key() == Qt.Key.Key_Delete
+                    and event.modifiers() & Qt.KeyboardModifier.ControlModifier):  # fmt: skip
+                self.remove_current_row()
+                return True
+        return super().eventFilter(watched, event)
+
+    # ---- values -------------------------------------------------------------------------------
+    def row_values(self, index: int) -> dict[str, str]:
+        return {name: editor.value_text() for name, editor in self.rows[index].editors.items()}
+
+    def apply_conditions(self) -> None:
+        """Hide (and lock) the cells whose condition does not hold for their row."""
+        for index, row in enumerate(self.rows):
+            values = self.row_values(index)
+            for item in self.items:
+                if item.condition is None:
+                    continue
+                editor = row.editors[item.name]
+                on = self._applicable(item, values)
+                editor.input.setVisible(on and not editor.missing_reason())
+                editor.reason_button.setVisible(on and bool(editor.missing_reason()))
+                editor.setProperty("applicable", on)
+                if self.editable and not item.is_derived and not item.locked:
+                    editor.set_editable(on)
+
+    def is_applicable(self, index: int, name: str) -> bool:
+        value = self.rows[index].editors[name].property("applicable")
+        return value is None or bool(value)
+
+    def current_cells(self, index: int) -> dict[str, tuple[str, str | None]]:
+        """(value, reason) per item as it would be saved: a cell that does not apply is empty."""
+        cells = {}
+        for name, editor in self.rows[index].editors.items():
+            if not self.is_applicable(index, name):
+                cells[name] = ("", None)
+            else:
+                cells[name] = (editor.value_text(), editor.missing_reason())
+        return cells
+
+    def is_changed(self) -> bool:
+        return self.entries() is not None
+
+    def entries(self) -> list[RowEntry] | None:
+        """The rows to send (`FormEntry.rows[group]`), or None when nothing changed."""
+        entries: list[RowEntry] = []
+        loaded = self._loaded_keys
+        changed = [row.key for row in self.rows] != loaded
+        for index, row in enumerate(self.rows):
+            entry = RowEntry(key=row.key)
+            cells = self.current_cells(index)
+            for item in self.items:
+                if item.is_derived and not item.editable_derived:
+                    continue
+                value, reason = cells[item.name]
+                old_value, old_reason = row.baseline.get(item.name, ("", None))
+                if not _same(item, value, old_value):
+                    entry.values[item.name] = value
+                if (reason or None) != (old_reason or None):
+                    entry.missing[item.name] = reason or ""
+            if entry.values or entry.missing or row.key is None:
+                changed = True
+            entries.append(entry)
+        return entries if changed else None
+
+    @property
+    def _loaded_keys(self) -> list[int | None]:
+        return getattr(self, "_keys_at_load", [])
+
+    def mark_loaded(self) -> None:
+        """Remember the current rows as the saved state (after load)."""
+        self._keys_at_load = [row.key for row in self.rows]
+
+    def set_derived(self, index: int, name: str, text: str) -> None:
+        if 0 <= index < len(self.rows) and name in self.rows[index].editors:
+            editor = self.rows[index].editors[name]
+            editor.set_value(text)
+            self.rows[index].baseline[name] = (text, None)
+
+    def show_findings(self, findings: list[tuple[int | None, str, str, str]]) -> None:
+        """(row index or None, item name or "", severity "H"/"S", message): tint the cells and
+        list the messages under the table."""
+        for row in self.rows:
+            for editor in row.editors.values():
+                editor.mark(None)
+                editor.setToolTip("")
+        lines: dict[str, list[str]] = {"H": [], "S": []}
+        for index, name, severity, message in findings:
+            valid = index is not None and 0 <= index < len(self.rows)
+            if valid and name in self.rows[index].editors:
+                editor = self.rows[index].editors[name]
+                editor.mark(severity)
+                editor.setToolTip(message)
+            where = self.tr("Row {n}: ").format(n=index + 1) if valid else ""
+            lines["H" if severity == "H" else "S"].append(f"{where}{message}")
+        for severity, label in self.finding_labels.items():
+            label.setText("\n".join(lines[severity]))
+            label.setVisible(bool(lines[severity]))
+
+
+def _same(item: Item, a: str, b: str) -> bool:
+    """Equal as values (170 and 170.0 are the same weight)."""
+    if a == b:
+        return True
+    if not a or not b:
+        return False
+    from tnt_desktop.study.values import ValueError_, format_value, parse_value
+
+    try:
+        return format_value(item, parse_value(item, a)) == format_value(item, parse_value(item, b))
+    except (ValueError_, ValueError, ArithmeticError):
+        return False
