@@ -199,3 +199,48 @@ def test_a_corrupted_page_is_damage_not_a_traceback(trial, tmp_path):
 def test_an_intact_database_has_no_integrity_problems(trial):
     assert database.integrity_problems(trial.path, trial.key()) == []
     assert database.integrity_problems(trial.path, bytes(32))  # wrong key: reported, no raise
+
+
+def test_an_older_database_is_backed_up_then_migrated_at_login(tmp_path, monkeypatch):
+    """A database written by an older release (schema 0001) is copied to the backup folder,
+    encrypted, before the migration runs; the copy keeps the old schema, the live file is at
+    head, and nothing entered before is lost."""
+    from functools import partial
+
+    from tests.core.conftest import ADMIN, ADMIN_PASSWORD
+    from tnt_desktop.services import auth
+    from tnt_desktop.storage import schema as schema_module
+    from tnt_desktop.storage.engine import connect_raw
+    from tnt_desktop.storage.keyslots import KeySlotFile, keyslot_path
+
+    db = tmp_path / "old.db"
+    with monkeypatch.context() as patch:
+        patch.setattr(schema_module, "upgrade", partial(schema_module.upgrade, target="0001"))
+        auth.initialise(db, site_id="01", admin_username=ADMIN, admin_password=ADMIN_PASSWORD)
+    key = KeySlotFile.load(keyslot_path(db)).unwrap(ADMIN, ADMIN_PASSWORD)
+
+    def revision(path):
+        connection = connect_raw(path, key)
+        try:
+            return connection.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+        finally:
+            connection.close()
+
+    assert revision(db) == "0001"
+    app = auth.login(db, ADMIN, ADMIN_PASSWORD)
+    app.db.close()
+    assert revision(db) == schema_module.head_revision() != "0001"
+    [backup] = sorted((tmp_path / "backups").glob("*.tntbak"))
+    assert revision(backup) == "0001"
+
+
+def test_models_and_migrations_describe_the_same_schema(trial):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from tnt_desktop.storage.models import Base
+
+    app = trial.admin
+    with app.db.engine.connect() as connection:
+        diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diffs == []

@@ -125,6 +125,10 @@ def login(db_path: Path, username: str, password: str, *, before_migration=None)
             raise AccountLocked(username, started) from None
         remaining = MAX_FAILURES_BEFORE_LOCK - slots.slots[username].failures
         raise WrongPassword(username, remaining) from None
+    if before_migration is None:
+        from tnt_desktop.services.backups import backup_before_migration
+
+        before_migration = backup_before_migration(db_path, key, slots.database_id)
     db = storage.open_database(db_path, key, before_migration=before_migration)
     try:
         if db.database_id != slots.database_id:

@@ -435,3 +435,21 @@ def restore(db_path: Path, backup_file: Path, username: str, password: str) -> R
         db.close()
     return RestoreReport(db_path, backup_file, replaced, slots.database_id, chain.entries,
                          keys_from_backup)  # fmt: skip
+
+
+def backup_before_migration(db_path: Path, key: bytes, database_id: str):
+    """The hook `open_database` runs before it migrates an older schema: an encrypted copy of
+    the database as it was, in the configured backup folder (issue 3: migrate after a backup)."""
+
+    def hook(engine) -> None:
+        folder = default_folder(db_path)
+        with engine.connect() as connection:
+            row = connection.exec_driver_sql(
+                "SELECT value FROM setting WHERE key = ?", (FOLDER_KEY,)).first()  # fmt: skip
+        if row is not None and row[0]:
+            folder = Path(row[0])
+        path = files.create_backup(db_path, key, folder, files.backup_name(database_id))
+        log.info("backup before schema migration written")
+        return path
+
+    return hook

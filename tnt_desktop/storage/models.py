@@ -144,6 +144,21 @@ class CheckOverride(Base):
     ts_utc: Mapped[str] = mapped_column(String(32))
 
 
+class ExportLog(Base):
+    """Every export: who, when, why, for whom, with which filter profile (REQ-PI-07)."""
+
+    __tablename__ = "export_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ts_utc: Mapped[str] = mapped_column(String(32))
+    username: Mapped[str] = mapped_column(String(64))
+    profile: Mapped[str] = mapped_column(String(32))
+    purpose: Mapped[str | None] = mapped_column(Text, nullable=True)
+    recipient: Mapped[str | None] = mapped_column(Text, nullable=True)
+    subject_count: Mapped[int] = mapped_column(Integer, default=0)
+    files: Mapped[str | None] = mapped_column(Text, nullable=True)  # names and SHA-256
+
+
 class AuditEntry(Base):
     """Append-only: SQL triggers refuse UPDATE and DELETE; `hash` chains each entry to the
     previous one (storage.audit)."""

@@ -54,9 +54,9 @@ def needs_upgrade(engine: Engine) -> bool:
     return current != script.get_current_head()
 
 
-def upgrade(engine: Engine) -> None:
+def upgrade(engine: Engine, target: str = "head") -> None:
     config = _config()
     with engine.connect() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, target)
         connection.commit()
