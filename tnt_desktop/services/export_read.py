@@ -1,0 +1,178 @@
+"""What exports read: subjects one at a time (streamed, never all in memory), filtered by an
+export profile, plus the export log. Exports never read SQL themselves; they call these.
+
+Profiles (CRF_SPEC.md §10):
+- SPONSOR_CODED — the default transfer: direct identifiers (items flagged `identifier`) and
+  genetic data (`hgr`) are removed before anything is serialised; subjects whose consent
+  forbids transfer to third parties (ICXFER = N) are left out (REQ-PI-06).
+- SITE_ARCHIVE — the site's own archive: everything, identifiers included (never sent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+
+from tnt_desktop.services.clinical_data import load_subject
+from tnt_desktop.services.permissions import Permission
+from tnt_desktop.services.session import AppSession
+from tnt_desktop.storage.audit import utc_now_text
+from tnt_desktop.storage.models import AuditEntry, ExportLog, Subject
+from tnt_desktop.study.definition import Study
+from tnt_desktop.study.subject import SubjectData
+
+CHUNK = 200  # subjects whose ids are fetched at a time
+
+
+class ExportProfile(StrEnum):
+    SPONSOR_CODED = "SPONSOR_CODED"
+    SITE_ARCHIVE = "SITE_ARCHIVE"
+
+
+@dataclass(frozen=True)
+class FormMeta:
+    status: str
+    version: int
+    metadata_version: str
+    updated_utc: datetime
+    has_errors: bool
+    has_warnings: bool
+
+
+@dataclass
+class ExportSubject:
+    key: str  # study ID, or screening number before enrolment
+    screening_number: str
+    subject_id: str | None
+    site_id: str
+    status: str
+    data: SubjectData  # typed values, already filtered by the profile
+    forms: dict[tuple[str, int, str], FormMeta] = field(default_factory=dict)
+    row_keys: dict[tuple[str, int, str], dict[str, list[int]]] = field(default_factory=dict)
+
+
+def removed_items(study: Study, profile: ExportProfile) -> set[tuple[str, str]]:
+    """(form code, item name) of the items a profile never serialises."""
+    if profile is ExportProfile.SITE_ARCHIVE:
+        return set()
+    return {(d.form.code, d.item.name) for d in study.item_definitions()
+            if d.item.identifier or d.item.hgr}  # fmt: skip
+
+
+def _allowed(data: SubjectData, profile: ExportProfile) -> bool:
+    if profile is ExportProfile.SITE_ARCHIVE:
+        return True
+    return data.value("IE.ICXFER") != "N"
+
+
+def _filter(data: SubjectData, removed: set[tuple[str, str]]) -> None:
+    for record in data.records:
+        for name in [n for n in record.values if (record.form, n) in removed]:
+            del record.values[name]
+        for name in [n for n in record.missing if (record.form, n) in removed]:
+            del record.missing[name]
+        for rows in record.rows.values():
+            for row in rows:
+                for name in [n for n in row if (record.form, n) in removed]:
+                    del row[name]
+
+
+def export_subjects(app: AppSession, profile: ExportProfile = ExportProfile.SPONSOR_CODED
+                    ) -> Iterator[ExportSubject]:  # fmt: skip
+    """Subjects in screening-number order, loaded one by one (memory stays flat)."""
+    app.require(Permission.EXPORT if profile is ExportProfile.SPONSOR_CODED
+                else Permission.VIEW_DATA)  # fmt: skip
+    removed = removed_items(app.study, profile)
+    with app.transaction(write=False) as session:
+        ids = list(session.scalars(select(Subject.id).order_by(Subject.screening_number)))
+    for start in range(0, len(ids), CHUNK):
+        with app.transaction(write=False) as session:
+            subjects = session.scalars(
+                select(Subject).where(Subject.id.in_(ids[start:start + CHUNK]))
+                .order_by(Subject.screening_number)
+            ).all()  # fmt: skip
+            for subject in subjects:
+                loaded = load_subject(session, app.study, subject)
+                if not _allowed(loaded.data, profile):
+                    continue
+                _filter(loaded.data, removed)
+                item = ExportSubject(subject.key, subject.screening_number, subject.subject_id,
+                                     subject.site_id, subject.status, loaded.data)  # fmt: skip
+                for where, form in loaded.forms.items():
+                    instance = form.instance
+                    item.forms[where] = FormMeta(
+                        instance.status, instance.version, instance.metadata_version,
+                        instance.updated_utc, instance.has_errors, instance.has_warnings,
+                    )  # fmt: skip
+                    item.row_keys[where] = {g: list(k) for g, k in form.row_keys.items()}
+                yield item
+
+
+@dataclass(frozen=True)
+class AuditView:
+    """An audit entry as an export shows it (user names only in the site archive)."""
+
+    id: int
+    ts_utc: str
+    username: str
+    role: str
+    action: str
+    event_oid: str | None
+    repeat_key: int | None
+    form_code: str | None
+    group_name: str | None
+    row_key: int | None
+    item_name: str | None
+    old_value: str | None
+    new_value: str | None
+    reason_code: str | None
+    reason_text: str | None
+
+
+def subject_audit(
+    app: AppSession, subject_key: str, profile: ExportProfile = ExportProfile.SPONSOR_CODED
+) -> list[AuditView]:
+    """A subject's data-change history; values of identifier items are masked for the sponsor."""
+    app.require(Permission.VIEW_DATA)
+    removed = {name for _form, name in removed_items(app.study, profile)}
+    with app.transaction(write=False) as session:
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.subject_key == subject_key)
+            .order_by(AuditEntry.id)
+        ).all()  # fmt: skip
+        views = []
+        for e in entries:
+            hidden = e.item_name in removed
+            views.append(AuditView(
+                e.id, e.ts_utc, e.username, e.role, e.action, e.event_oid, e.repeat_key,
+                e.form_code, e.group_name, e.row_key, e.item_name,
+                None if hidden else e.old_value, None if hidden else e.new_value,
+                e.reason_code, None if hidden else e.reason_text,
+            ))  # fmt: skip
+        return views
+
+
+def record_export(
+    app: AppSession, *, profile: ExportProfile, subject_count: int, files: str,
+    purpose: str | None = None, recipient: str | None = None,
+) -> None:  # fmt: skip
+    """The export log row and its audit entry (REQ-PI-07), in one transaction."""
+    with app.transaction() as session:
+        session.add(ExportLog(ts_utc=utc_now_text(), username=app.username, profile=profile,
+                              purpose=purpose, recipient=recipient, subject_count=subject_count,
+                              files=files))  # fmt: skip
+        app.audit(session, "EXPORT", detail=f"{profile}: {subject_count} subjects; {files}"[:2000],
+                  reason_text=purpose)  # fmt: skip
+        from tnt_desktop.services.settings import write_setting
+
+        write_setting(app, session, "export.last_utc", utc_now_text())
+
+
+def export_log(app: AppSession) -> list[ExportLog]:
+    app.require(Permission.VIEW_DATA)
+    with app.transaction(write=False) as session:
+        return list(session.scalars(select(ExportLog).order_by(ExportLog.id)))
