@@ -5,6 +5,7 @@ one, gets a clear message — and is left as it was."""
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -244,3 +245,13 @@ def test_models_and_migrations_describe_the_same_schema(trial):
     with app.db.engine.connect() as connection:
         diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diffs == []
+
+
+def test_the_schedule_index_names_exactly_the_items_the_schedule_reads():
+    """Migration 0003 froze SCHEDULE_ITEM_NAMES into a partial index: a change of the list
+    needs a new revision, and this test says so."""
+    from tnt_desktop.storage.models import SCHEDULE_INDEX_WHERE
+    from tnt_desktop.study.schedule import SCHEDULE_ITEM_NAMES
+
+    frozen = re.findall(r"'([A-Z0-9_]+)'", SCHEDULE_INDEX_WHERE)
+    assert tuple(frozen) == SCHEDULE_ITEM_NAMES

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from tnt_desktop.errors import NotFound
 from tnt_desktop.services.clinical_data import MAIN, LoadedSubject, find_subject, load_subject
-from tnt_desktop.services.form_entry import FormStatus, _row_key_of, finding_key
+from tnt_desktop.services.form_entry import FormStatus, finding_key, row_key_of
 from tnt_desktop.services.permissions import Permission, allowed
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.storage.models import CheckOverride
@@ -256,7 +256,7 @@ def form_values(app: AppSession, subject_key: str, event: str, repeat: int, form
         row_keys = found.row_keys if found is not None else {}
         shown = []
         for finding in findings:
-            key = finding_key(finding, _row_key_of(finding, row_keys, definition))
+            key = finding_key(finding, row_key_of(finding, row_keys, definition))
             shown.append(ShownFinding(finding, key, overrides.get(key)))
         instance = None if found is None else found.instance
         return FormSnapshot(

@@ -287,7 +287,7 @@ def _cells(form: Form, record: FormRecord, row_keys: dict[str, list[int]]) -> di
     return cells
 
 
-def _row_key_of(finding: Finding, row_keys: dict[str, list[int]], form: Form) -> int | None:
+def row_key_of(finding: Finding, row_keys: dict[str, list[int]], form: Form) -> int | None:
     if finding.row is None or not finding.items:
         return None
     parts = finding.items[0].split(".")
@@ -370,7 +370,7 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
             )
         }
     soft_here = list({
-        finding_key(f, _row_key_of(f, row_keys, form)): f
+        finding_key(f, row_key_of(f, row_keys, form)): f
         for f in findings
         if f.severity is Severity.SOFT and _points_only_at(f, form.code)
     }.items())  # fmt: skip

@@ -3,10 +3,12 @@
 Built for thousands of subjects: no per-subject `load_subject`. A handful of bulk queries read
 the subjects, every form instance with its event, and only the stored values the schedule reads
 (`study.schedule.SCHEDULE_ITEMS`, plus the latest chemotherapy administration date of each CT
-form); light `SubjectData` objects holding just those values go through the same
-`plan_visits` / `subject_stage` as the casebook, so both show the same plan.
+form, only for the few subjects whose plan needs it); light `SubjectData` objects holding just
+those values go through the same schedule functions as the casebook, so both show the same plan
+(a test compares them). Measured with benchmarks/subject_list.py.
 
-`overview(app, today)` is the shared bulk read (the dashboard uses it too).
+`overview(session, study, today)` is the shared bulk read (the dashboard uses it too); run it
+inside `bulk_work()`.
 """
 
 from __future__ import annotations
@@ -162,7 +164,7 @@ class SubjectRow:
     missing_forms: int
     open_problems: int  # form instances with errors or warnings
     enrolment_date: date | None
-    last_update: datetime | None
+    last_update: datetime | None  # latest form save (UTC, naive as stored), else screening
 
     @property
     def stage_label(self) -> Text:

@@ -19,8 +19,15 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+SCHEDULE_INDEX_WHERE = (
+    "group_name = '' AND item_name IN ('SCRDAT', 'SFREAS', 'ENRDAT', 'RTSTDAT', 'RTENDAT', "
+    "'CYGIVEN', 'CYD1DAT', 'IMGDAT', 'SURGYN', 'SURGDAT', 'PATHDAT', 'WNDDAT', 'FUDAT', "
+    "'SSSTAT', 'DTHDAT', 'EOTSTAT', 'EOTDAT', 'EOSDAT', 'EOSSTAT', 'WDSCOPE')"
+)
 
 
 class Base(DeclarativeBase):
@@ -115,7 +122,13 @@ class ItemValue(Base):
     repeating group have stable keys 1, 2, … that are never reused after a row is removed."""
 
     __tablename__ = "item_value"
-    __table_args__ = (UniqueConstraint("form_pk", "group_name", "row_key", "item_name"),)
+    __table_args__ = (
+        UniqueConstraint("form_pk", "group_name", "row_key", "item_name"),
+        # migration 0003: the values the visit schedule reads (subject list, dashboard)
+        Index("ix_item_value_schedule", "item_name", "form_pk", "value",
+              sqlite_where=text(SCHEDULE_INDEX_WHERE),
+              postgresql_where=text(SCHEDULE_INDEX_WHERE)),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     form_pk: Mapped[int] = mapped_column(ForeignKey("form_instance.id"), index=True)

@@ -334,6 +334,18 @@ def _visit(event: str, repeat: int, label: Text, today: date, *, target: date | 
     return PlannedVisit(event, repeat, label, target, start, end, actual, state, note)
 
 
+def _around(event: str, repeat: int, label: Text, today: date, target: date | None,
+            half: timedelta, actual: date | None) -> PlannedVisit:  # fmt: skip
+    """A visit due on `target` ± `half` (wound checks, follow-up): the plan's hot loop."""
+    if target is None:
+        start = end = None
+    else:
+        start, end = target - half, target + half
+    state = _state(actual, start, end, today)
+    note = NOTE_UNKNOWN if state is VisitState.UNKNOWN else None
+    return PlannedVisit(event, repeat, label, target, start, end, actual, state, note)
+
+
 def _not_applicable(visit: PlannedVisit, note: Text) -> PlannedVisit:
     return visit._replace(state=VisitState.NOT_APPLICABLE, note=note)
 
@@ -398,7 +410,7 @@ def _plan(f: _Facts, params: StudyParameters, today: date) -> list[PlannedVisit]
     # cycles: C1 from the end of RT, Cn from the D1 of cycle n−1
     for number in range(1, params.n_cycles + 1):
         event = cycle_event(number)
-        label = _LABELS.get(event, T(f"AI cycle {number}", f"AI 化疗第 {number} 周期"))
+        label = _LABELS.get(event) or T(f"AI cycle {number}", f"AI 化疗第 {number} 周期")
         given = f.cycle_given(number)
         actual = f.cycle_day1(number)
         if number == 1:
@@ -435,20 +447,18 @@ def _plan(f: _Facts, params: StudyParameters, today: date) -> list[PlannedVisit]
                          note=NOTE_NO_SURGERY if f.no_surgery else None))  # fmt: skip
     visits.append(_visit("SE.PATH", 1, _LABELS["SE.PATH"], today, start=f.surgery,
                          end=_days(f.surgery, params.path_report_days), actual=f.pathology))
+    half = _delta(params.wound_window_days)
     for repeat, day in enumerate(params.wound_days, start=1):
         target = _days(f.surgery, day)
-        visits.append(_visit("SE.WND", repeat, wound_label(day), today, target=target,
-                             start=_days(target, -params.wound_window_days),
-                             end=_days(target, params.wound_window_days),
-                             actual=f.wounds.get(repeat)))  # fmt: skip
+        visits.append(_around("SE.WND", repeat, wound_label(day), today, target, half,
+                              f.wounds.get(repeat)))  # fmt: skip
 
     reference = _follow_up_reference(f)
+    half = _delta(params.fu_window_days)
     for repeat, months in enumerate(params.fu_months, start=1):
         target = None if reference is None else add_months(reference, months)
-        visits.append(_visit("SE.FU", repeat, follow_up_label(months), today, target=target,
-                             start=_days(target, -params.fu_window_days),
-                             end=_days(target, params.fu_window_days),
-                             actual=f.follow_ups.get(repeat)))  # fmt: skip
+        visits.append(_around("SE.FU", repeat, follow_up_label(months), today, target, half,
+                              f.follow_ups.get(repeat)))  # fmt: skip
 
     # end of study: after the last follow-up visit, or as soon as the subject has died
     last_fu = visits[-1]
