@@ -152,8 +152,8 @@ def test_typing_into_generated_widgets_and_saving_stores_the_values(
     fill(qtbot, view, DM_VALUES)
     assert view.has_unsaved_changes()
     assert view.title.text() == "F02  Enrolment & demographics"
-    view.refresh_preview()  # what the 300 ms timer does after typing stops
-    assert view.field("AGE").value_text() == "54"
+    # derived values appear once typing stops (the preview runs 300 ms after the last key)
+    qtbot.waitUntil(lambda: view.field("AGE").value_text() == "54", timeout=3000)
     assert view.field("BSA").value_text() == "1.82"
     save_ok(view)
     assert not view.has_unsaved_changes()
@@ -395,3 +395,62 @@ def test_booleans_answer_to_y_and_n_keys(qtbot, coordinator, context):
     assert editor.value_text() == "N"
     qtbot.keyClick(editor.focus_target(), Qt.Key.Key_Delete)
     assert editor.value_text() == ""
+
+
+def test_rows_can_be_entered_with_the_keyboard(qtbot, coordinator, context, enrolled):
+    view = open_form(qtbot, context, enrolled, "SE.C1", "CT")
+    table = view.table("DOXADM")
+    table.add_button.setFocus()
+    qtbot.keyClick(table.add_button, Qt.Key.Key_Return)  # Return on Add row: a new row
+    assert len(table.rows) == 1 and table.editor(0, "EXSTDAT").isAncestorOf(
+        QApplication.focusWidget())
+    assert table.editor(0, "EXROUTE").value_text() == "IV"  # the item's default
+    for text in ("20250228", "45.5"):
+        qtbot.keyClicks(QApplication.focusWidget(), text)
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert table.editor(0, "EXROUTE").isAncestorOf(QApplication.focusWidget())
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is table.add_button  # after the last cell: Add row
+    assert table.row_values(0) == {"EXSTDAT": "2025-02-28", "EXDOSE": "45.5", "EXROUTE": "IV"}
+    qtbot.keyClick(table.editor(0, "EXDOSE").focus_target(), Qt.Key.Key_Delete,
+                   Qt.KeyboardModifier.ControlModifier)  # fmt: skip
+    assert table.rows == []
+
+
+def test_a_date_from_the_calendar(qtbot, coordinator, context, enrolled):
+    view = open_form(qtbot, context, enrolled, "SE.SCR", "DM")
+    editor = view.field("VSDAT")
+    editor.edit.setFocus()
+    qtbot.keyClick(editor.edit, Qt.Key.Key_F4)
+    assert editor.calendar.isVisible()
+    editor.calendar.setSelectedDate(editor.calendar.selectedDate().addDays(-1))
+    qtbot.keyClick(editor.calendar.focusWidget() or editor.calendar, Qt.Key.Key_Return)
+    assert len(editor.value_text()) == 10 and view.has_unsaved_changes()
+
+
+def test_conditions_on_other_forms(qtbot, coordinator, context, enrolled):
+    from tnt_desktop.study.model import DataType, Item, Req, Text
+
+    save_form(coordinator, FormEntry(enrolled, "SE.SCR", "DM", values=dict(DM_VALUES)))
+    mh = open_form(qtbot, context, enrolled, "SE.SCR", "MH")
+    male = Item("X", Text("x", "x"), DataType.BOOLEAN, Req.CONDITIONAL, condition="DM.SEX == 'M'")
+    female = Item("Y", Text("y", "y"), DataType.BOOLEAN, Req.CONDITIONAL,
+                  condition="DM.SEX == 'F'")  # fmt: skip
+    assert mh._applicable(male) and not mh._applicable(female)
+    dm = open_form(qtbot, context, enrolled, "SE.SCR", "DM")
+    enter(qtbot, dm.field("SEX"), "F")  # a reference to the form itself reads what is typed
+    assert dm._applicable(female) and dm.field("CHILDPOT").isVisibleTo(dm)
+
+
+def test_mark_complete_names_every_missing_answer(qtbot, coordinator, context):
+    key = subjects.screen_subject(coordinator)
+    view = open_form(qtbot, context, key, "SE.SCR", "IE")
+    enter(qtbot, view.field("ICPIPL"), "Y")
+    assert not view.save(complete=True)
+    assert "required" in view.message_text("RFICDAT")
+    assert "required" in view.message_text("EXC09")
+    assert view.field("RFICDAT").isAncestorOf(QApplication.focusWidget())
+    enter(qtbot, view.field("RFICDAT"), "2025-02-03")
+    view.refresh_preview()
+    assert view.message_text("RFICDAT") == "" and "required" in view.message_text("EXC09")
+    assert form_values(coordinator, key, "SE.SCR", 1, "IE").status != "COMPLETE"

@@ -21,16 +21,13 @@ def set_error_language(lang: str) -> None:
     _language["lang"] = lang
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Errors", text)
-
-
 def error_text(exc: BaseException) -> str:
     if isinstance(exc, TntError):
         return exc.message.get(_language["lang"])
-    return tr(
+    return QCoreApplication.translate(
+        "Errors",
         "An unexpected error occurred ({kind}). Your saved data are safe. Please note what you "
-        "were doing and send the log file to support: {log}"
+        "were doing and send the log file to support: {log}",
     ).format(kind=type(exc).__name__, log=_log_path())
 
 
@@ -43,7 +40,8 @@ def _log_path() -> str:
 def show_error(parent: QWidget | None, exc: BaseException, title: str | None = None) -> None:
     if not isinstance(exc, TntError):
         log.error("unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
-    box = QMessageBox(QMessageBox.Icon.Warning, title or tr("TNT Desktop"), error_text(exc),
+    heading = title or QCoreApplication.translate("Errors", "TNT Desktop")
+    box = QMessageBox(QMessageBox.Icon.Warning, heading, error_text(exc),
                       QMessageBox.StandardButton.Ok, parent)  # fmt: skip
     box.setObjectName("errorDialog")
     box.exec()

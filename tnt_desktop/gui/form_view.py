@@ -72,6 +72,7 @@ from tnt_desktop.study.values import ValueError_, format_value, parse_value
 
 log = get_logger("gui.form")
 PREVIEW_DELAY_MS = 300
+LABEL_WIDTH = 300
 _RETURN = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 _NAMED_CHECK = re.compile(r"[A-Z]+-\d+[A-Z]?")
 
@@ -140,6 +141,7 @@ class FormView(QWidget):
         self.group_boxes: dict[str, QGroupBox] = {}
         self._others = _OtherForms(self)
         self._derived_now: dict[str, Any] = {}  # typed derived values of the last preview
+        self._values_now: dict[str, Any] | None = None  # main values during apply_conditions
         self._findings: list[Finding] = [f.finding for f in self.snapshot.findings]
         self._confirmed: dict[str, str] = {
             f.key: f.override_reason for f in self.snapshot.findings if f.override_reason}
@@ -153,7 +155,7 @@ class FormView(QWidget):
         self._preview_timer.timeout.connect(self.refresh_preview)
         self._build()
         self._load(self.snapshot)
-        self.retranslate()
+        self._retranslate_own()
         self._update_tab_order()
         app = QApplication.instance()
         if isinstance(app, QApplication):
@@ -244,9 +246,7 @@ class FormView(QWidget):
         grid = QGridLayout(box)
         grid.setHorizontalSpacing(8)
         grid.setVerticalSpacing(4)
-        grid.setColumnMinimumWidth(0, 260)
-        grid.setColumnStretch(0, 2)
-        grid.setColumnStretch(2, 5)
+        grid.setColumnStretch(2, 1)
         row = 0
         for item in group.items:
             if item.name in hidden:
@@ -254,8 +254,9 @@ class FormView(QWidget):
             label = QLabel(box)
             label.setObjectName(f"label_{item.name}")
             label.setWordWrap(True)
-            label.setMinimumWidth(240)
-            label.setMaximumWidth(420)
+            label.setFixedWidth(LABEL_WIDTH)  # the same column in every section
+            label.setContentsMargins(14 if item.condition else 0, 3, 0, 0)  # a follow-up
+            # question sits under the one it depends on; the top margin levels the text
             label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
             help_button = None
@@ -351,21 +352,27 @@ class FormView(QWidget):
 
     # ---- texts --------------------------------------------------------------------------------
     def retranslate(self) -> None:
+        """Every text again in the current language (the shell calls it after a switch)."""
         lang = self.context.lang
+        for field_ in self.fields.values():
+            field_.editor.retranslate(lang)
+        for table in self.tables.values():
+            table.retranslate(lang)
+        self._retranslate_own()
+
+    def _retranslate_own(self) -> None:
+        """The texts this view owns (the editors are built in the current language)."""
         text = self.context.text
         self.title.setText(f"{self.form.number}  {text(self.form.label)}")
         self.title.setToolTip(text(self.form.help) if self.form.help else "")
         for group in self.form.groups:
             self.group_boxes[group.name].setTitle(text(group.label))
         for field_ in self.fields.values():
-            field_.editor.retranslate(lang)
             self._update_label(field_)
             if field_.help_button is not None:
                 field_.help_button.setToolTip(text(field_.item.help))
                 field_.help_button.setAccessibleName(self.tr("Help: {label}").format(
                     label=text(field_.item.label)))  # fmt: skip
-        for table in self.tables.values():
-            table.retranslate(lang)
         self.save_button.setText(self.tr("Save"))
         self.save_button.setToolTip(self.tr("Save the form (Ctrl+S)"))
         self.complete_button.setText(self.tr("Mark complete"))
@@ -452,7 +459,7 @@ class FormView(QWidget):
                     values: Mapping[str, Any] | None = None) -> bool:  # fmt: skip
         if item.condition is None:
             return True
-        main = values if values is not None else self._main_values()
+        main = values if values is not None else (self._values_now or self._main_values())
         typed_row = None
         if row is not None:
             group = self.form.group_of(item.name)
@@ -484,15 +491,22 @@ class FormView(QWidget):
                 if field_.messages is not None:
                     field_.messages.setVisible(on and bool(field_.messages.text()))
                 self._update_label(field_)
-        for table in self.tables.values():
-            table.apply_conditions()
+        self._values_now = values  # the rows' conditions read the same main values
+        try:
+            for table in self.tables.values():
+                table.apply_conditions()
+        finally:
+            self._values_now = None
         for group in self.form.groups:  # a section whose every item is hidden is hidden too
             if not group.repeating:
                 mine = [f for f in self.fields.values() if f.group is group]
                 self.group_boxes[group.name].setVisible(any(f.applicable for f in mine))
 
     def _first_preview(self) -> None:
-        if self.can_enter or self.snapshot.version:
+        """The snapshot already holds the stored derived values and findings; a preview is
+        needed at once only when pre-filled defaults would change them."""
+        entry = self._entry(False)
+        if self.can_enter and (entry.values or entry.rows):
             self.refresh_preview()
 
     def refresh_preview(self) -> None:

@@ -91,6 +91,14 @@ def display_text(study: Study, item: Item, text: str, lang: str) -> str:
     return "; ".join(choices[c].get(lang) if c in choices else c for c in codes)
 
 
+def _look_read_only(widget: QWidget, read_only: bool) -> None:
+    """A field that cannot be typed in does not look like one that can."""
+    palette = QPalette()
+    if read_only:
+        palette.setColor(QPalette.ColorRole.Base, palette.color(QPalette.ColorRole.AlternateBase))
+    widget.setPalette(palette)
+
+
 def _key_text(event: QKeyEvent) -> str:
     return event.text().strip().upper()
 
@@ -119,11 +127,7 @@ class ItemEditor(QWidget):
             self._stretch = True  # fill the table cell
         self.input = self._build()
         layout.addWidget(self.input, 1 if self._stretch else 0)
-        self.reason_button = QPushButton(self)  # shown instead of the input while a reason is set
-        self.reason_button.setObjectName("missingReason")
-        self.reason_button.setVisible(False)
-        self.reason_button.clicked.connect(self._clear_reason_clicked)
-        layout.addWidget(self.reason_button)
+        self._reason_button: QPushButton | None = None  # made when a reason is first set
         self.unit_label: QLabel | None = None
         if item.unit and not compact:
             self.unit_label = QLabel(unit_text(study, item, lang), self)
@@ -138,15 +142,33 @@ class ItemEditor(QWidget):
             self.missing_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keyboard: Shift+F10
             self.missing_button.clicked.connect(
                 lambda: self.open_missing_menu(self.missing_button))
-            layout.addWidget(self.missing_button)
+            layout.addWidget(self.missing_button, 0, Qt.AlignmentFlag.AlignTop)
         if not self._stretch:
             layout.addStretch(1)
-        for widget in (*self._key_widgets(), self.reason_button):
+        for widget in self._key_widgets():
             widget.installEventFilter(self)
         self._silent = True
         self._retranslate()
         self._silent = False
         self._retranslate_base()
+
+    @property
+    def reason_button(self) -> QPushButton:
+        """Shown instead of the input while a reason for missing is set; pressing it goes back
+        to entering a value."""
+        if self._reason_button is None:
+            button = QPushButton(self)
+            button.setObjectName("missingReason")
+            button.setVisible(False)
+            button.setEnabled(self._editable)
+            button.clicked.connect(self._clear_reason_clicked)
+            button.installEventFilter(self)
+            layout = self.layout()
+            assert isinstance(layout, QHBoxLayout)
+            layout.insertWidget(1, button)
+            QWidget.setTabOrder(self._key_widgets()[-1], button)  # right after the input
+            self._reason_button = button
+        return self._reason_button
 
     # ---- what subclasses provide -------------------------------------------------------------
     def _build(self) -> QWidget:
@@ -206,7 +228,8 @@ class ItemEditor(QWidget):
     def set_editable(self, editable: bool) -> None:
         self._editable = editable
         self._set_editable(editable)
-        self.reason_button.setEnabled(editable)
+        if self._reason_button is not None:
+            self._reason_button.setEnabled(editable)
         if self.missing_button is not None:
             self.missing_button.setVisible(editable and not self._missing)
 
@@ -218,7 +241,15 @@ class ItemEditor(QWidget):
 
     def focus_widgets(self) -> list[QWidget]:
         """Every widget of this editor that may hold the keyboard focus."""
-        return [*self._key_widgets(), self.reason_button]
+        extra = [self._reason_button] if self._reason_button is not None else []
+        return [*self._key_widgets(), *extra]
+
+    def set_applicable(self, applicable: bool) -> None:
+        """Hide the input (and reason) of a cell whose show-if condition is false."""
+        self.setProperty("applicable", applicable)
+        self.input.setVisible(applicable and not self._missing)
+        if self._reason_button is not None:
+            self._reason_button.setVisible(applicable and bool(self._missing))
 
     def setFocus(self, reason: Qt.FocusReason = Qt.FocusReason.OtherFocusReason) -> None:
         self.focus_target().setFocus(reason)
@@ -273,10 +304,10 @@ class ItemEditor(QWidget):
             self.missing_button.setToolTip(QCoreApplication.translate(
                 "ItemEditor", "Record a reason for missing (not done, unknown, not applicable) "
                 "instead of a value"))  # fmt: skip
-        if self._missing:
-            self.reason_button.setText(f"{missing_reason_label(self._missing)}  ✕")
-        self.reason_button.setToolTip(QCoreApplication.translate(
-            "ItemEditor", "Reason for missing; press to enter a value instead"))
+        if self._reason_button is not None:
+            self._reason_button.setText(f"{missing_reason_label(self._missing or '')}  ✕")
+            self._reason_button.setToolTip(QCoreApplication.translate(
+                "ItemEditor", "Reason for missing; press to enter a value instead"))
 
     def _add_missing_actions(self, menu: QMenu) -> None:
         for reason in MISSING_REASONS:
@@ -290,10 +321,13 @@ class ItemEditor(QWidget):
                            lambda: (self.set_missing_reason(None), self.setFocus()))  # fmt: skip
 
     def _apply_missing(self, reason: str | None) -> None:
+        if (reason or None) == self._missing:
+            return
         had_focus = any(w.hasFocus() for w in self.focus_widgets())
         self._missing = reason or None
         self.input.setVisible(not self._missing)
-        self.reason_button.setVisible(bool(self._missing))
+        if self._missing or self._reason_button is not None:
+            self.reason_button.setVisible(bool(self._missing))
         if self.missing_button is not None:
             self.missing_button.setVisible(self._editable and not self._missing)
         self._retranslate_base()
@@ -321,7 +355,7 @@ class ItemEditor(QWidget):
                     key == Qt.Key.Key_Menu):  # fmt: skip
                 self.open_missing_menu()
                 return True
-            if watched is not self.reason_button and self._editable and self._key(event):
+            if watched is not self._reason_button and self._editable and self._key(event):
                 return True
             if key in _RETURN and not mods & Qt.KeyboardModifier.ShiftModifier:
                 self._commit()
@@ -407,6 +441,7 @@ class LineEditor(ItemEditor):
 
     def _set_editable(self, editable: bool) -> None:
         self.edit.setReadOnly(not editable)
+        _look_read_only(self.edit, not editable)
         if self._calendar_button is not None:
             self._calendar_button.setVisible(editable)
 
@@ -515,6 +550,7 @@ class TextAreaEditor(ItemEditor):
 
     def _set_editable(self, editable: bool) -> None:
         self.edit.setReadOnly(not editable)
+        _look_read_only(self.edit, not editable)
 
 
 # ---- coded values: radio buttons, combo boxes, multi-select -------------------------------------
@@ -526,7 +562,10 @@ class RadioEditor(ItemEditor):
         self.choices = code_choices(self.study, self.item)
         box = QWidget()
         box.setObjectName("choices")
-        long = sum(len(label.get(self.lang)) for _, label in self.choices) > 70
+        metrics = box.fontMetrics()
+        # one line when every choice fits in both languages (the layout survives a switch)
+        long = max(sum(metrics.horizontalAdvance(label.get(lang)) + 40
+                       for _, label in self.choices) for lang in ("en", "zh")) > 560
         layout: QHBoxLayout | QVBoxLayout = QVBoxLayout(box) if long else QHBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2 if long else 14)
@@ -608,7 +647,12 @@ class ComboEditor(ItemEditor):
         combo.setEditable(self.searchable)
         combo.setMaxVisibleItems(15)
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        combo.setMinimumContentsLength(10 if self.compact else 28)
+        combo.setMinimumContentsLength(8 if self.compact else 24)
+        if not self.compact:  # wide enough for the longest choice in either language
+            metrics = combo.fontMetrics()
+            widest = max((metrics.horizontalAdvance(label.get(lang))
+                          for _, label in self.choices for lang in ("en", "zh")), default=0)
+            combo.setMinimumWidth(min(max(widest + 48, 220), 560))
         if not self.searchable:
             combo.addItem("", "")
         for code, _label in self.choices:
@@ -658,6 +702,7 @@ class ComboEditor(ItemEditor):
         if index >= 0 and (index != self.combo.currentIndex()
                            or self.combo.itemText(index) != text):  # fmt: skip
             self.combo.setCurrentIndex(index)
+            self.combo.lineEdit().setCursorPosition(0)
             self._user_changed()
         elif not text.strip() and self.combo.currentIndex() != -1:
             self.combo.setCurrentIndex(-1)
@@ -706,6 +751,11 @@ class ComboEditor(ItemEditor):
             self.combo.setEditText(text)
         else:
             self.combo.setCurrentIndex(0)
+        self._show_start()
+
+    def _show_start(self) -> None:
+        if self.searchable and not self.combo.hasFocus():
+            self.combo.lineEdit().setCursorPosition(0)  # a long label reads from its start
 
     def _set_editable(self, editable: bool) -> None:
         self.combo.setEnabled(editable)
@@ -834,7 +884,7 @@ class DerivedEditor(ItemEditor):
         if self._stretch:
             self.label.setWordWrap(True)
             self.label.setMaximumWidth(640)
-        palette = self.label.palette()
+        palette = QPalette()
         palette.setColor(QPalette.ColorRole.Window, palette.color(QPalette.ColorRole.AlternateBase))
         self.label.setPalette(palette)
         self.label.setAutoFillBackground(True)

@@ -206,7 +206,7 @@ class RowTable(QWidget):
             for editor in row.editors.values():
                 editor.retranslate(lang)
         self.add_button.setText(self.tr("&Add row"))
-        self.add_button.setToolTip(self.tr("Add a row (Return on this button)"))
+        self.add_button.setToolTip(self.tr("Add a row (Return); Tab moves on past the table"))
         self.remove_button.setText(self.tr("Remove row"))
         self.remove_button.setToolTip(self.tr("Remove the row holding the cursor (Ctrl+Delete)"))
         self._fit()
@@ -346,9 +346,7 @@ class RowTable(QWidget):
                     continue
                 editor = row.editors[item.name]
                 on = self._applicable(item, values)
-                editor.input.setVisible(on and not editor.missing_reason())
-                editor.reason_button.setVisible(on and bool(editor.missing_reason()))
-                editor.setProperty("applicable", on)
+                editor.set_applicable(on)
                 if self.editable and not item.is_derived and not item.locked:
                     editor.set_editable(on)
 

@@ -72,7 +72,7 @@ def validate_value(form: Form, group: ItemGroup, item: Item, value: Any) -> list
     """Codelist, length, pattern and range findings for one present value."""
     if _empty(value):
         return []
-    ref = f"{form.code}.{item.name}"
+    ref = item_ref(form, group, item)
     shown = format_value(item, value)
     found: list[Finding] = []
 
@@ -109,7 +109,15 @@ def validate_value(form: Form, group: ItemGroup, item: Item, value: Any) -> list
     return found
 
 
-def _required_finding(form: Form, item: Item) -> Finding:
+def item_ref(form: Form, group: ItemGroup, item: Item) -> str:
+    """FORM.NAME, or FORM.GROUP.NAME for an item of a repeating group (EXDOSE is in both DOXADM
+    and IFOADM: the group says which table a finding belongs in)."""
+    if group.repeating:
+        return f"{form.code}.{group.name}.{item.name}"
+    return f"{form.code}.{item.name}"
+
+
+def _required_finding(form: Form, group: ItemGroup, item: Item) -> Finding:
     return Finding(
         REQUIRED,
         Severity.HARD,
@@ -117,7 +125,7 @@ def _required_finding(form: Form, item: Item) -> Finding:
             f"{item.name} ({item.label.en}) is required: enter a value or a reason for missing",
             f"{item.name}（{item.label.zh}）为必填项：请填写数值或缺失原因",
         ),
-        (f"{form.code}.{item.name}",),
+        (item_ref(form, group, item),),
     )
 
 
@@ -141,7 +149,7 @@ def _validate_items(
                 MISSING_REASON, Severity.HARD,
                 Text(f"{item.name}: unknown reason for missing {reason!r}",
                      f"{item.name}：未知的缺失原因 {reason!r}"),
-                (f"{form.code}.{item.name}",), row=row,
+                (item_ref(form, group, item),), row=row,
             )  # fmt: skip
         if item.is_derived:
             continue
@@ -150,14 +158,14 @@ def _validate_items(
                 NOT_APPLICABLE, Severity.SOFT,
                 Text(f"{item.name} is answered but does not apply ({item.condition})",
                      f"{item.name} 已填写，但不适用（{item.condition}）"),
-                (f"{form.code}.{item.name}",), row=row,
+                (item_ref(form, group, item),), row=row,
             )  # fmt: skip
         for finding in validate_value(form, group, item, value):
             yield Finding(finding.check_id, finding.severity, finding.message, finding.items,
                           row=row)  # fmt: skip
         if complete and applicable and _empty(value) and reason is None:
             if item.req is Req.REQUIRED or item.req is Req.CONDITIONAL:
-                finding = _required_finding(form, item)
+                finding = _required_finding(form, group, item)
                 yield Finding(finding.check_id, finding.severity, finding.message,
                               finding.items, row=row)  # fmt: skip
 
