@@ -79,6 +79,10 @@ def _filter(data: SubjectData, removed: set[tuple[str, str]]) -> None:
             for row in rows:
                 for name in [n for n in row if (record.form, n) in removed]:
                     del row[name]
+        for by_row in record.row_missing.values():
+            for reasons in by_row.values():
+                for name in [n for n in reasons if (record.form, n) in removed]:
+                    del reasons[name]
 
 
 def export_subjects(app: AppSession, profile: ExportProfile = ExportProfile.SPONSOR_CODED
