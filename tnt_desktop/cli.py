@@ -71,8 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     study.set_defaults(handler=lambda args: _print_help(study))
 
     from tnt_desktop.cli_admin import add_admin_parsers
+    from tnt_desktop.cli_export import add_export_parsers
 
     add_admin_parsers(commands, _Parser)
+    add_export_parsers(commands, _Parser)
     return parser
 
 
