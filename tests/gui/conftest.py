@@ -32,7 +32,8 @@ def translations(qapp):
     make_application()
     t = Translations()
     t.install("en")
-    return t
+    yield t
+    t.install("en")  # a test that switched to Chinese must not leak it into the next one
 
 
 @pytest.fixture

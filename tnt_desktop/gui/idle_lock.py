@@ -32,6 +32,7 @@ class LockOverlay(QWidget):
         super().__init__(parent)
         self.setObjectName("lockOverlay")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setAutoFillBackground(True)  # opaque even without the stylesheet: hide the data
         self.context = context
         self.title = QLabel()
         self.title.setObjectName("lockTitle")

@@ -1,0 +1,165 @@
+"""Render every main screen in English and Chinese to PNG, from a fresh demo database.
+
+    .venv/bin/python packaging/screenshots.py OUTPUT_FOLDER [--subjects 20] [--seed 1] [--db P]
+
+Builds a throwaway demo database (services.demo.generate_demo, synthetic subjects), logs in as
+the coordinator and grabs: login, dashboard, subject list, the casebook of a subject in
+screening (eligibility panel) and of a treated subject, the chemotherapy-cycle form (CT), an
+adverse-event form (AE) and the idle-lock overlay — each as `NN-screen-LANG.png`. Runs offscreen
+(no display needed); preferences go to a temporary folder, never the user's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+PASSWORD = "Shot-Pass-2026!"
+WINDOW_SIZE = (1280, 820)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the screen did not finish loading")
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
+def settle(ms: int = 150) -> None:
+    """Let timers (the form's live preview, layouts) run."""
+    from PySide6.QtWidgets import QApplication
+
+    end = time.monotonic() + ms / 1000
+    while time.monotonic() < end:
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
+class Shooter:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.count = 0
+        self.files: list[Path] = []
+
+    def save(self, widget, name: str, lang: str) -> Path:
+        settle()
+        self.count += 1
+        path = self.folder / f"{self.count:02d}-{name}-{lang}.png"
+        if not widget.grab().save(str(path)):
+            raise OSError(f"could not write {path}")
+        self.files.append(path)
+        return path
+
+
+def pick_subjects(session) -> tuple[str, str]:
+    """(a subject in screening, a subject with chemotherapy data) from the subject list."""
+    from tnt_desktop.services.subject_list import subject_rows
+
+    rows = subject_rows(session)
+    screening = next(r.key for r in rows if r.stage == "SCREENING")
+    treated = next((r.key for r in rows if r.stage in ("AWAITING_SURGERY", "FOLLOW_UP")),
+                   next(r.key for r in rows if r.subject_id))  # fmt: skip
+    return screening, treated
+
+
+def shoot_language(lang: str, db: Path, shooter: Shooter, translations) -> None:
+    from tnt_desktop.gui.context import GuiContext
+    from tnt_desktop.gui.errors import set_error_language
+    from tnt_desktop.gui.login import LoginDialog
+    from tnt_desktop.gui.main_window import MainWindow
+    from tnt_desktop.services import auth
+
+    translations.install(lang)
+    set_error_language(lang)
+    login = LoginDialog(db, translations, username="coordinator", demo_password=PASSWORD)
+    login.show()
+    shooter.save(login, "login", lang)
+    login.close()
+    login.deleteLater()
+
+    session = auth.login(db, "coordinator", PASSWORD)
+    window = MainWindow(GuiContext(session, translations))
+    window.resize(*WINDOW_SIZE)
+    window.show()
+    wait_until(lambda: not window.dashboard.loading)
+    shooter.save(window, "dashboard", lang)
+
+    window.show_subjects()
+    wait_until(lambda: not window.subject_list.loading)
+    shooter.save(window, "subject-list", lang)
+
+    screening, treated = pick_subjects(session)
+    window.open_subject(screening)
+    shooter.save(window, "casebook-screening", lang)
+    window.casebook.select_form("SE.SCR", 1, "IE")
+    window.open_form("SE.SCR", 1, "IE")
+    settle(500)
+    shooter.save(window, "form-ie", lang)
+
+    window.open_subject(treated)
+    shooter.save(window, "casebook", lang)
+    window.casebook.select_form("SE.C1", 1, "CT")
+    window.open_form("SE.C1", 1, "CT")
+    settle(500)
+    shooter.save(window, "form-ct", lang)
+    window.casebook.select_form("SE.LOG", 1, "AE")
+    window.open_form("SE.LOG", 1, "AE")
+    settle(500)
+    shooter.save(window, "form-ae", lang)
+
+    window.idle.lock_now()
+    shooter.save(window, "idle-lock", lang)
+    window.idle.overlay.password.setText(PASSWORD)
+    window.idle._unlock()
+    window.close()
+    window.deleteLater()
+    settle(50)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--subjects", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--db", type=Path, help="keep the demo database here and reuse it when "
+                        "it exists (made by this script: same password)")  # fmt: skip
+    args = parser.parse_args(argv)
+    args.folder.mkdir(parents=True, exist_ok=True)
+
+    with tempfile.TemporaryDirectory(prefix="tnt-shots-") as scratch:
+        os.environ["TNT_CONFIG_DIR"] = str(Path(scratch) / "config")
+        from tnt_desktop.gui.app import make_application
+        from tnt_desktop.gui.i18n import Translations
+        from tnt_desktop.services.demo import generate_demo
+
+        app = make_application()
+        db = args.db or Path(scratch) / "tnt-demo.db"
+        if not db.exists():
+            print(f"building a demo database with {args.subjects} subjects…", flush=True)
+            report = generate_demo(db, args.subjects, seed=args.seed, password=PASSWORD)
+            print(f"  done in {report.seconds:.1f} s", flush=True)
+        translations = Translations()
+        shooter = Shooter(args.folder)
+        for lang in ("en", "zh"):
+            shoot_language(lang, db, shooter, translations)
+        app.processEvents()
+    for path in shooter.files:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

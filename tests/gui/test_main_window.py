@@ -1,0 +1,174 @@
+"""The main window shell with its real screens: navigation dashboard → subjects → casebook →
+form, Ctrl+S, the unsaved-changes guard, the idle lock keeping typed input, and a monitor's
+read-only form."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit, QMessageBox
+
+from tests.core.conftest import PASSWORD, enrol_one
+from tests.gui.test_form_view import accept_dialog, enter
+from tnt_desktop.gui.form_dialogs import ReasonForChangeDialog
+from tnt_desktop.gui.main_window import MainWindow
+from tnt_desktop.services.casebook import form_values
+
+
+@pytest.fixture(autouse=True)
+def english(translations, qapp):
+    """Start in English even if an earlier test left its translators installed (they are
+    application-wide children of the QApplication), and leave English behind."""
+    from PySide6.QtCore import QTranslator
+
+    for translator in qapp.findChildren(QTranslator):
+        qapp.removeTranslator(translator)
+    translations.install("en")
+    yield
+    translations.install("en")
+
+
+@pytest.fixture
+def coordinator(trial):
+    return trial.user("coordinator")
+
+
+def open_window(qtbot, context) -> MainWindow:
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.dashboard.loaded, timeout=15000):
+        with qtbot.waitActive(window):
+            window.show()
+            window.activateWindow()
+    return window
+
+
+def to_form(qtbot, window: MainWindow, key: str, event: str, form: str):
+    """Subjects page → the subject (Enter) → the form (Enter), as a user would."""
+    with qtbot.waitSignal(window.subject_list.loaded, timeout=15000):
+        window.act_subjects.trigger()
+    assert window.pages.currentWidget() is window.subject_list
+    assert window.subject_list.select_key(key)
+    qtbot.keyClick(window.subject_list.table, Qt.Key.Key_Return)
+    assert window.pages.currentWidget() is window.casebook_page
+    assert window.casebook.subject_key == key
+    assert window.casebook.select_form(event, 1, form)
+    qtbot.keyClick(window.casebook.tree, Qt.Key.Key_Return)
+    view = window.form_view
+    assert view is not None and view.form.code == form
+    return view
+
+
+def reason_for_change(monkeypatch, calls: list | None = None) -> None:
+    """F02 already holds a weight: changing it asks why (answered: transcription error)."""
+    accept_dialog(monkeypatch, ReasonForChangeDialog,
+                  lambda dialog: dialog.set_reason("TRANSCRIPTION_ERROR"), calls)  # fmt: skip
+
+
+def answer(monkeypatch, button, asked: list) -> None:
+    def question(*args, **kwargs):
+        asked.append(args[1] if len(args) > 1 else "")
+        return button
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+
+
+def test_navigation_and_ctrl_s_saves_the_open_form(qtbot, coordinator, context_for,
+                                                    monkeypatch):  # fmt: skip
+    reasons: list = []
+    reason_for_change(monkeypatch, reasons)
+    subject_id = enrol_one(coordinator)
+    window = open_window(qtbot, context_for(coordinator))
+    assert window.pages.currentWidget() is window.dashboard
+    assert window.dashboard.numbers()["enrolled"].startswith("1 of 51")
+    assert "coordinator" in window.status_user.text().lower()
+
+    view = to_form(qtbot, window, subject_id, "SE.SCR", "DM")
+    enter(qtbot, view.field("WEIGHT"), "72.0")
+    assert view.has_unsaved_changes()
+    qtbot.keyClick(view.field("WEIGHT").focus_target(), Qt.Key.Key_S,
+                   Qt.KeyboardModifier.ControlModifier)  # fmt: skip
+    assert len(reasons) == 1 and not view.has_unsaved_changes()
+    assert form_values(coordinator, subject_id, "SE.SCR", 1, "DM").values["WEIGHT"] == "72.0"
+
+    # back to the dashboard: nothing to ask
+    window.act_dashboard.trigger()
+    assert window.pages.currentWidget() is window.dashboard
+
+
+def test_unsaved_changes_guard_asks_before_leaving(qtbot, coordinator, context_for,
+                                                  monkeypatch):  # fmt: skip
+    subject_id = enrol_one(coordinator)
+    window = open_window(qtbot, context_for(coordinator))
+    view = to_form(qtbot, window, subject_id, "SE.SCR", "DM")
+    enter(qtbot, view.field("WEIGHT"), "73.0")
+    asked: list[str] = []
+    answer(monkeypatch, QMessageBox.StandardButton.Cancel, asked)
+    window.act_dashboard.trigger()
+    assert asked == ["Unsaved changes"]
+    assert window.pages.currentWidget() is window.casebook_page and window.form_view is view
+    assert view.field("WEIGHT").value_text() == "73.0"
+
+    answer(monkeypatch, QMessageBox.StandardButton.Discard, asked)
+    window.act_dashboard.trigger()
+    assert len(asked) == 2 and window.pages.currentWidget() is window.dashboard
+    assert "WEIGHT" not in form_values(coordinator, subject_id, "SE.SCR", 1, "DM").values or (
+        form_values(coordinator, subject_id, "SE.SCR", 1, "DM").values["WEIGHT"] != "73.0")
+
+
+def test_idle_lock_covers_the_window_and_keeps_typed_input(qtbot, coordinator, context_for,
+                                                            monkeypatch):  # fmt: skip
+    reason_for_change(monkeypatch)
+    subject_id = enrol_one(coordinator)
+    window = open_window(qtbot, context_for(coordinator))
+    view = to_form(qtbot, window, subject_id, "SE.SCR", "DM")
+    edit = view.field("WEIGHT").focus_target()
+    assert isinstance(edit, QLineEdit)
+    edit.setFocus()
+    edit.selectAll()
+    qtbot.keyClicks(edit, "74.5")  # typed, not committed, not saved
+
+    coordinator.idle_minutes = 0  # the idle time passes
+    qtbot.waitUntil(lambda: coordinator.locked, timeout=5000)
+    overlay = window.idle.overlay
+    assert overlay.isVisible() and overlay.geometry() == window.rect()
+    assert overlay.autoFillBackground()  # opaque: the form's data must not show through
+    assert edit.text() == "74.5"
+
+    coordinator.idle_minutes = 30
+    qtbot.keyClicks(overlay.password, "Wrong-Password-1")
+    qtbot.keyClick(overlay.password, Qt.Key.Key_Return)
+    assert coordinator.locked and overlay.isVisible() and overlay.message.text()
+    qtbot.keyClicks(overlay.password, PASSWORD)
+    qtbot.keyClick(overlay.password, Qt.Key.Key_Return)
+    assert not coordinator.locked and not overlay.isVisible()
+    assert edit.text() == "74.5" and window.form_view is view
+    assert view.save()
+    assert form_values(coordinator, subject_id, "SE.SCR", 1, "DM").values["WEIGHT"] == "74.5"
+
+
+def test_lock_now_keeps_the_input_too(qtbot, coordinator, context_for, monkeypatch):
+    reason_for_change(monkeypatch)
+    subject_id = enrol_one(coordinator)
+    window = open_window(qtbot, context_for(coordinator))
+    view = to_form(qtbot, window, subject_id, "SE.SCR", "DM")
+    enter(qtbot, view.field("WEIGHT"), "71.0")
+    window.idle.lock_now()
+    assert window.idle.overlay.isVisible()
+    qtbot.keyClicks(window.idle.overlay.password, PASSWORD)
+    qtbot.keyClick(window.idle.overlay.password, Qt.Key.Key_Return)
+    assert view.field("WEIGHT").value_text() == "71.0" and view.has_unsaved_changes()
+    assert view.save()
+
+
+def test_a_monitor_gets_no_editable_field(qtbot, trial, coordinator, context_for):
+    subject_id = enrol_one(coordinator)
+    monitor = trial.user("monitor")
+    window = open_window(qtbot, context_for(monitor))
+    assert not window.act_save.isEnabled() and not window.act_screen.isEnabled()
+    view = to_form(qtbot, window, subject_id, "SE.SCR", "DM")
+    editors = [field.editor for field in view.fields.values()]
+    assert editors and not any(editor.is_editable() for editor in editors)
+    assert not view.save_button.isVisibleTo(view)
+    # nor in the casebook: no enrolment buttons on a screening subject
+    assert not window.casebook.enrol_button.isVisibleTo(window.casebook)

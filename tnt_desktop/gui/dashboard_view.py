@@ -1,0 +1,617 @@
+"""The dashboard: enrolment against the target (a QPainter chart), subjects by stage (horizontal
+bars), visits due in the next 14 days and overdue, forms with errors or warnings, last backup and
+last export. Everything comes from one `services.dashboard.dashboard` call, read off the GUI
+thread; the charts are plain widgets that paint what they are given (no web view, no QtCharts).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPointF,
+    QRectF,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QVBoxLayout,
+    QWidget,
+)
+from shiboken6 import isValid
+
+from tnt_desktop.errors import TntError
+from tnt_desktop.gui.context import GuiContext
+from tnt_desktop.gui.errors import error_text, show_error
+from tnt_desktop.gui.subject_list_view import (
+    KEY_ROLE,
+    OVERDUE_BACKGROUND,
+    OVERDUE_TEXT,
+    SubjectTable,
+    fit_columns,
+    format_window,
+    local_time,
+)
+from tnt_desktop.services.dashboard import (
+    DUE_HORIZON_DAYS,
+    Dashboard,
+    MonthCount,
+    dashboard,
+)
+from tnt_desktop.study.model import Text
+from tnt_desktop.study.parameters import StudyParameters
+from tnt_desktop.study.schedule import (
+    STAGE_LABELS,
+    VISIT_STATE_LABELS,
+    Stage,
+    VisitState,
+    follow_up_label,
+    wound_label,
+)
+
+BAR_COLOUR = QColor("#9cc3e6")
+LINE_COLOUR = QColor("#1f5fae")
+TARGET_COLOUR = QColor("#b3261e")
+GRID_COLOUR = QColor("#dddddd")
+ENDED_BAR_COLOUR = QColor("#b9b9b9")
+_ENDED = frozenset({Stage.SCREEN_FAILED, Stage.COMPLETED, Stage.WITHDRAWN, Stage.DIED})
+
+
+def nice_step(top: float, ticks: int = 5) -> int:
+    """A round tick step (1, 2, 5 × 10ⁿ) that divides 0…top into about `ticks` parts."""
+    raw = max(top, 1) / ticks
+    power = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 5, 10):
+        if factor * power >= raw:
+            return max(1, int(factor * power))
+    return max(1, int(10 * power))
+
+
+class EnrolmentChart(QWidget):
+    """Monthly enrolments as bars, the cumulative count as a line, the target as a dashed line."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("enrolmentChart")
+        self.months: tuple[MonthCount, ...] = ()
+        self.target = 0
+        self.setMinimumSize(360, 220)
+
+    def set_data(self, months: Sequence[MonthCount], target: int) -> None:
+        self.months, self.target = tuple(months), target
+        enrolled = self.months[-1].cumulative if self.months else 0
+        self.setAccessibleName(self.tr("Enrolment chart"))
+        self.setAccessibleDescription(self.tr("{n} of {target} enrolled").format(
+            n=enrolled, target=target))  # fmt: skip
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(520, 260)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        try:
+            self._paint(painter)
+        finally:
+            painter.end()
+
+    def _paint(self, painter: QPainter) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        metrics = self.fontMetrics()
+        line = metrics.height()
+        palette_text = self.palette().color(self.foregroundRole())
+        rect = QRectF(self.rect()).adjusted(4, 4, -8, -4)
+        legend_height = line + 6
+        self._legend(painter, QRectF(rect.left(), rect.top(), rect.width(), legend_height))
+        if not self.months:
+            painter.setPen(palette_text)
+            painter.drawText(rect.adjusted(0, legend_height, 0, 0),
+                             Qt.AlignmentFlag.AlignCenter, self.tr("No subject enrolled yet"))
+            return
+        top_value = max(self.target, self.months[-1].cumulative, 1)
+        step = nice_step(top_value * 1.08)
+        top_value = step * math.ceil(top_value * 1.08 / step)
+        y_label_width = metrics.horizontalAdvance(str(top_value)) + 8
+        plot = QRectF(rect.left() + y_label_width, rect.top() + legend_height + 4,
+                      rect.width() - y_label_width, rect.height() - legend_height - line - 12)
+        if plot.width() < 20 or plot.height() < 20:
+            return
+
+        def y_of(value: float) -> float:
+            return plot.bottom() - plot.height() * value / top_value
+
+        # grid and y labels
+        for value in range(0, top_value + 1, step):
+            y = y_of(value)
+            painter.setPen(QPen(GRID_COLOUR, 1))
+            painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
+            painter.setPen(palette_text)
+            painter.drawText(QRectF(rect.left(), y - line / 2, y_label_width - 6, line),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                             str(value))  # fmt: skip
+        n = len(self.months)
+        slot = plot.width() / n
+        bar = max(2.0, min(slot * 0.6, 28.0))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(BAR_COLOUR))
+        for i, month in enumerate(self.months):
+            if month.count:
+                x = plot.left() + slot * (i + 0.5) - bar / 2
+                height = plot.bottom() - y_of(month.count)
+                painter.drawRect(QRectF(x, y_of(month.count), bar, height))
+        # cumulative line
+        path = QPainterPath()
+        for i, month in enumerate(self.months):
+            point = QPointF(plot.left() + slot * (i + 0.5), y_of(month.cumulative))
+            path.moveTo(point) if i == 0 else path.lineTo(point)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(LINE_COLOUR, 2.2))
+        painter.drawPath(path)
+        painter.setBrush(QBrush(LINE_COLOUR))
+        for i, month in enumerate(self.months):
+            painter.drawEllipse(QPointF(plot.left() + slot * (i + 0.5), y_of(month.cumulative)),
+                                2.6, 2.6)  # fmt: skip
+        last = self.months[-1]
+        painter.setPen(LINE_COLOUR)
+        label = str(last.cumulative)
+        last_x = plot.left() + slot * (n - 0.5)
+        painter.drawText(QPointF(min(last_x + 5, plot.right() - metrics.horizontalAdvance(label)),
+                                 y_of(last.cumulative) - 5), label)  # fmt: skip
+        # target
+        pen = QPen(TARGET_COLOUR, 1.6, Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        y = y_of(self.target)
+        painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
+        painter.setPen(TARGET_COLOUR)
+        target_text = self.tr("Target {n}").format(n=self.target)
+        painter.drawText(QRectF(plot.left() + 4, y - line - 2, plot.width() - 8, line),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
+                         target_text)  # fmt: skip
+        # month labels, thinned to fit
+        painter.setPen(palette_text)
+        width = metrics.horizontalAdvance("2025-12") + 10
+        every = max(1, math.ceil(width / slot))
+        for i, month in enumerate(self.months):
+            if i % every and i != n - 1:
+                continue
+            if i != n - 1 and n - 1 - i < every:
+                continue  # keep room for the last label
+            x = plot.left() + slot * (i + 0.5) - width / 2
+            x = min(max(x, rect.left()), rect.right() - width)  # never cut at the edges
+            painter.drawText(QRectF(x, plot.bottom() + 4, width, line),
+                             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                             month.month)  # fmt: skip
+
+    def _legend(self, painter: QPainter, rect: QRectF) -> None:
+        metrics = self.fontMetrics()
+        x, y = rect.left() + 4, rect.top() + rect.height() / 2
+        text_colour = self.palette().color(self.foregroundRole())
+        entries: list[tuple[str, Callable[[float], None]]] = []
+
+        def bar_mark(at: float) -> None:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QBrush(BAR_COLOUR))
+            painter.drawRect(QRectF(at, y - 5, 12, 10))
+
+        def line_mark(at: float) -> None:
+            painter.setPen(QPen(LINE_COLOUR, 2.2))
+            painter.drawLine(QPointF(at, y), QPointF(at + 14, y))
+
+        def target_mark(at: float) -> None:
+            painter.setPen(QPen(TARGET_COLOUR, 1.6, Qt.PenStyle.DashLine))
+            painter.drawLine(QPointF(at, y), QPointF(at + 14, y))
+
+        entries = [(self.tr("Enrolled per month"), bar_mark),
+                   (self.tr("Cumulative"), line_mark),
+                   (self.tr("Target"), target_mark)]  # fmt: skip
+        for text, mark in entries:
+            mark(x)
+            x += 18
+            painter.setPen(text_colour)
+            painter.drawText(QPointF(x, y + metrics.ascent() / 2 - 1), text)
+            x += metrics.horizontalAdvance(text) + 16
+
+
+class StageChart(QWidget):
+    """Subjects by stage as horizontal bars, one row per stage (zeros included)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("stageChart")
+        self.bars: list[tuple[str, str, int]] = []  # (stage, label, count)
+        self.setMinimumSize(260, 220)
+
+    def set_data(self, bars: Sequence[tuple[str, str, int]]) -> None:
+        self.bars = list(bars)
+        self.setAccessibleName(self.tr("Subjects by stage"))
+        self.setAccessibleDescription(", ".join(f"{label}: {count}"
+                                                for _s, label, count in self.bars))
+        self.updateGeometry()
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(360, max(220, len(self.bars) * (self.fontMetrics().height() + 6) + 8))
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        try:
+            self._paint(painter)
+        finally:
+            painter.end()
+
+    def _paint(self, painter: QPainter) -> None:
+        if not self.bars:
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        metrics = self.fontMetrics()
+        text_colour = self.palette().color(self.foregroundRole())
+        rect = QRectF(self.rect()).adjusted(4, 4, -6, -4)
+        label_width = max(metrics.horizontalAdvance(label) for _s, label, _c in self.bars) + 10
+        label_width = min(label_width, rect.width() * 0.5)
+        top = max(count for _s, _l, count in self.bars) or 1
+        number_width = metrics.horizontalAdvance(str(top)) + 8
+        row = min(rect.height() / len(self.bars), metrics.height() * 2.0)
+        bar_height = max(4.0, min(row * 0.62, metrics.height()))
+        span = rect.width() - label_width - number_width
+        for i, (stage, label, count) in enumerate(self.bars):
+            y = rect.top() + row * i
+            painter.setPen(text_colour)
+            elided = metrics.elidedText(label, Qt.TextElideMode.ElideRight, int(label_width - 6))
+            painter.drawText(QRectF(rect.left(), y, label_width - 6, row),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, elided)
+            width = span * count / top
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QBrush(ENDED_BAR_COLOUR if stage in _ENDED else LINE_COLOUR))
+            bar_y = y + (row - bar_height) / 2
+            if count:
+                painter.drawRect(QRectF(rect.left() + label_width, bar_y, max(width, 2),
+                                        bar_height))  # fmt: skip
+            painter.setPen(text_colour)
+            painter.drawText(QRectF(rect.left() + label_width + width + 4, y, number_width, row),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             str(count))  # fmt: skip
+
+
+class RowsModel(QAbstractTableModel):
+    """A small read-only table: rows of text, a subject key per row, optional highlight."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.headers: list[str] = []
+        self.rows: list[list[str]] = []
+        self.keys: list[str] = []
+        self.highlight: list[bool] = []
+
+    def set_rows(self, rows: list[list[str]], keys: list[str],
+                 highlight: list[bool] | None = None) -> None:  # fmt: skip
+        self.beginResetModel()
+        self.rows, self.keys = rows, keys
+        self.highlight = highlight or [False] * len(rows)
+        self.endResetModel()
+
+    def set_headers(self, headers: list[str]) -> None:
+        self.headers = headers
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, max(0, len(headers) - 1))
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # fmt: skip
+        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
+                and 0 <= section < len(self.headers)):  # fmt: skip
+            return self.headers[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # fmt: skip
+        if not index.isValid():
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return self.rows[index.row()][index.column()]
+        if role == KEY_ROLE:
+            return self.keys[index.row()]
+        if self.highlight[index.row()]:
+            if role == Qt.ItemDataRole.BackgroundRole:
+                return OVERDUE_BACKGROUND
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return OVERDUE_TEXT
+        return None
+
+
+def _table(model: RowsModel, name: str, parent: QWidget) -> SubjectTable:
+    table = SubjectTable(parent)
+    table.setObjectName(name)
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setWordWrap(False)
+    table.verticalHeader().setVisible(False)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+@dataclass(frozen=True)
+class BoardRows:
+    """The texts of the two tables, in one language (built off the GUI thread)."""
+
+    lang: str
+    visits: list[list[str]]
+    visit_keys: list[str]
+    overdue: list[bool]
+    problems: list[list[str]]
+    problem_keys: list[str]
+    errors: list[bool]
+
+
+def board_rows(board: Dashboard, lang: str, words: dict[str, str],
+               params: StudyParameters) -> BoardRows:  # fmt: skip
+    """Pure: no widget, no Qt call (it runs in the worker thread)."""
+    state_text = {state: label.get(lang) for state, label in VISIT_STATE_LABELS.items()}
+    alerts = list(board.overdue) + list(board.due_soon)
+    visits = []
+    for alert in alerts:
+        visit = alert.visit
+        state = state_text[visit.state]
+        if visit.state is VisitState.UPCOMING and visit.window_start is not None:
+            state = words["opens"].format(date=visit.window_start.isoformat())
+        visits.append([alert.subject_key, visit.label.get(lang),
+                       format_window(visit.window_start, visit.window_end), state])
+    labels: dict[tuple[str, int], str] = {}
+    problems = []
+    for p in board.problem_forms:
+        key = (p.event, p.repeat)
+        if key not in labels:
+            labels[key] = _event_label(p.event, p.repeat, p.event_label, lang, params)
+        problem = words["both"] if p.has_errors and p.has_warnings else (
+            words["errors"] if p.has_errors else words["warnings"])  # fmt: skip
+        problems.append([p.subject_key, problem, labels[key], p.form_label.get(lang),
+                         local_time(p.updated_utc)])
+    return BoardRows(lang, visits, [a.subject_key for a in alerts],
+                     [a.visit.state is VisitState.OVERDUE for a in alerts], problems,
+                     [p.subject_key for p in board.problem_forms],
+                     [p.has_errors for p in board.problem_forms])  # fmt: skip
+
+
+def _event_label(event: str, repeat: int, label: Text, lang: str,
+                 params: StudyParameters) -> str:  # fmt: skip
+    """The schedule's name of a repeating visit ("Follow-up 6 months"), else the event's."""
+    if event == "SE.FU" and 0 < repeat <= len(params.fu_months):
+        return follow_up_label(params.fu_months[repeat - 1]).get(lang)
+    if event == "SE.WND" and 0 < repeat <= len(params.wound_days):
+        return wound_label(params.wound_days[repeat - 1]).get(lang)
+    if event == "SE.UNS":
+        return f"{label.get(lang)} {repeat}"
+    return label.get(lang)
+
+
+class DashboardView(QWidget):
+    """The dashboard screen (see the module docstring)."""
+
+    subjectActivated = Signal(str)
+    loaded = Signal()
+
+    def __init__(self, context: GuiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("dashboardView")
+        self.context = context
+        self.board: Dashboard | None = None
+        self.rows: BoardRows | None = None
+        # tasks stay referenced until they are done and a later refresh drops them: dropping
+        # one earlier would delete its QObject (and runnable) while it runs or delivers
+        self._tasks: list[Any] = []
+        self._reading = False
+        self._generation = 0
+        self._build()
+        self.retranslate()
+
+    # ---- building -------------------------------------------------------------------------------
+    def _build(self) -> None:
+        root = QVBoxLayout(self)
+        root.setContentsMargins(10, 8, 10, 8)
+        root.setSpacing(8)
+        summary = QHBoxLayout()
+        summary.setSpacing(10)
+        self.cards: dict[str, tuple[QLabel, QLabel]] = {}
+        for name in ("screened", "enrolled", "backup", "export"):
+            frame = QFrame(self)
+            frame.setObjectName(f"card_{name}")
+            frame.setFrameShape(QFrame.Shape.StyledPanel)
+            layout = QVBoxLayout(frame)
+            layout.setContentsMargins(10, 6, 10, 6)
+            layout.setSpacing(2)
+            caption = QLabel(frame)
+            value = QLabel(frame)
+            value.setObjectName(f"value_{name}")
+            font = QFont(value.font())
+            font.setPointSizeF(font.pointSizeF() * (1.6 if name in ("screened", "enrolled")
+                                                    else 1.1))  # fmt: skip
+            font.setBold(True)
+            value.setFont(font)
+            layout.addWidget(caption)
+            layout.addWidget(value)
+            summary.addWidget(frame, 1)
+            self.cards[name] = (caption, value)
+        self.busy = QProgressBar(self)
+        self.busy.setObjectName("dashboardBusy")
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(100)
+        self.busy.setTextVisible(False)
+        self.busy.hide()
+        summary.addWidget(self.busy)
+        root.addLayout(summary)
+
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(12)
+        grid.setVerticalSpacing(4)
+        self.enrolment_title = self._heading()
+        self.stage_title = self._heading()
+        self.visits_title = self._heading()
+        self.problems_title = self._heading()
+        self.enrolment_chart = EnrolmentChart(self)
+        self.stage_chart = StageChart(self)
+        self.visits_model = RowsModel(self)
+        self.problems_model = RowsModel(self)
+        self.visits_table = _table(self.visits_model, "visitsTable", self)
+        self.problems_table = _table(self.problems_model, "problemsTable", self)
+        for table in (self.visits_table, self.problems_table):
+            table.activatedKey.connect(self.subjectActivated)
+        grid.addWidget(self.enrolment_title, 0, 0)
+        grid.addWidget(self.stage_title, 0, 1)
+        grid.addWidget(self.enrolment_chart, 1, 0)
+        grid.addWidget(self.stage_chart, 1, 1)
+        grid.addWidget(self.visits_title, 2, 0)
+        grid.addWidget(self.problems_title, 2, 1)
+        grid.addWidget(self.visits_table, 3, 0)
+        grid.addWidget(self.problems_table, 3, 1)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+        grid.setRowStretch(1, 3)
+        grid.setRowStretch(3, 4)
+        root.addLayout(grid, 1)
+        self.message = QLabel(self)
+        self.message.setObjectName("dashboardMessage")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        root.addWidget(self.message)
+
+    def _heading(self) -> QLabel:
+        label = QLabel(self)
+        font = QFont(label.font())
+        font.setBold(True)
+        label.setFont(font)
+        return label
+
+    def retranslate(self) -> None:
+        captions = {"screened": self.tr("Screened"), "enrolled": self.tr("Enrolled"),
+                    "backup": self.tr("Last backup"), "export": self.tr("Last export")}
+        for name, (caption, _value) in self.cards.items():
+            caption.setText(captions[name])
+        self.enrolment_title.setText(self.tr("Enrolment against the target"))
+        self.stage_title.setText(self.tr("Subjects by stage"))
+        self.problems_title.setText(self.tr("Forms with errors or warnings"))
+        self.visits_model.set_headers([self.tr("Subject"), self.tr("Visit"), self.tr("Window"),
+                                       self.tr("Status")])  # fmt: skip
+        self.problems_model.set_headers([self.tr("Subject"), self.tr("Problem"), self.tr("Visit"),
+                                         self.tr("Form"), self.tr("Last saved")])
+        self._show()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    # ---- loading --------------------------------------------------------------------------------
+    @property
+    def loading(self) -> bool:
+        return self._reading
+
+    def refresh(self) -> None:
+        """Read the dashboard again, off the GUI thread."""
+        self._generation += 1
+        generation = self._generation
+        session, today = self.context.session, self.context.today()
+        self.busy.show()
+
+        lang, words, params = self.context.lang, self._words(), session.params
+
+        def work(progress: Callable[[int, int], None]) -> tuple[Dashboard, BoardRows]:
+            board = dashboard(session, today)
+            # the table texts too: thousands of rows are formatted here, not on the GUI thread
+            return board, board_rows(board, lang, words, params)
+
+        self._reading = True
+        self._tasks = [task for task in self._tasks if not getattr(task, "done", False)]
+        self._tasks.append(self.context.run(
+            None, self.tr("Loading the dashboard…"), work,
+            lambda result: self._read(generation, *result),
+            lambda exc: self._failed(generation, exc)))  # fmt: skip
+
+    def _read(self, generation: int, board: Dashboard, rows: BoardRows) -> None:
+        if generation != self._generation or not isValid(self):
+            return  # a later refresh is under way, or the screen is gone
+        self._reading = False
+        self.busy.hide()
+        self.message.hide()
+        self.show_board(board, rows)
+
+    def _failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation or not isValid(self):
+            return  # a later refresh is under way, or the screen is gone
+        self._reading = False
+        self.busy.hide()
+        if not isinstance(exc, TntError):
+            show_error(self, exc)
+        else:
+            self.message.setText(error_text(exc))
+            self.message.show()
+        self.loaded.emit()
+
+    def show_board(self, board: Dashboard, rows: BoardRows | None = None) -> None:
+        self.board, self.rows = board, rows
+        self._show()
+        self.loaded.emit()
+
+    # ---- showing --------------------------------------------------------------------------------
+    def _show(self) -> None:
+        board = self.board
+        text = self.context.text
+        self.visits_title.setText(self.tr("Visits due in the next {n} days and overdue").format(
+            n=DUE_HORIZON_DAYS))
+        if board is None:
+            for _caption, value in self.cards.values():
+                value.setText("…")
+            return
+        self.cards["screened"][1].setText(str(board.screened))
+        percent = round(100 * board.enrolled / board.target) if board.target else 0
+        self.cards["enrolled"][1].setText(self.tr("{n} of {target} ({percent}%)").format(
+            n=board.enrolled, target=board.target, percent=percent))  # fmt: skip
+        self.cards["backup"][1].setText(self._when(board.last_backup_utc))
+        self.cards["export"][1].setText(self._when(board.last_export_utc))
+        self.enrolment_chart.set_data(board.enrolment_by_month, board.target)
+        self.stage_chart.set_data([(stage, text(STAGE_LABELS[stage]), count)
+                                   for stage, count in board.by_stage.items()])  # fmt: skip
+        rows = self.rows
+        if rows is None or rows.lang != self.context.lang:  # a language change
+            rows = self.rows = board_rows(board, self.context.lang, self._words(),
+                                          self.context.session.params)  # fmt: skip
+        self.visits_model.set_rows(rows.visits, rows.visit_keys, rows.overdue)
+        self.problems_model.set_rows(rows.problems, rows.problem_keys, rows.errors)
+        fit_columns(self.visits_table, rows.visits, cap=220)
+        fit_columns(self.problems_table, rows.problems, cap=220)
+
+    def _words(self) -> dict[str, str]:
+        """The few translated words the table rows use (read on the GUI thread)."""
+        return {"opens": self.tr("Opens {date}"), "errors": self.tr("Errors"),
+                "warnings": self.tr("Warnings"), "both": self.tr("Errors and warnings")}
+
+    def _when(self, value: datetime | None) -> str:
+        return local_time(value) if value is not None else self.tr("never")
+
+    def numbers(self) -> dict[str, str]:
+        """What the summary cards show (for tests)."""
+        return {name: value.text() for name, (_caption, value) in self.cards.items()}

@@ -1,0 +1,592 @@
+"""The subject list: the screening log and the enrolled subjects, one row each, with stage, next
+due visit and its window, overdue visits, missing forms and open problems.
+
+Built for thousands of subjects. The rows are read off the GUI thread (`services.subject_list.
+subject_rows` through `GuiContext.run`) and handed to the model in chunks of `CHUNK_ROWS`, one
+chunk per event-loop turn, so that no single step keeps the GUI busy for long. Sorting happens
+in the source model with Python's sort (milliseconds for 5,000 rows) rather than row-by-row
+comparisons through the proxy; the proxy only filters (search, stage, overdue only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from shiboken6 import isValid
+
+from tnt_desktop.errors import TntError
+from tnt_desktop.gui.context import GuiContext
+from tnt_desktop.gui.errors import error_text
+from tnt_desktop.services.subject_list import SubjectRow, subject_rows
+from tnt_desktop.study.schedule import STAGE_LABELS, VISIT_STATE_LABELS, Stage, VisitState
+
+CHUNK_ROWS = 500
+SIZE_SAMPLE_ROWS = 200
+KEY_ROLE = Qt.ItemDataRole.UserRole + 1  # the subject key of a row
+OVERDUE_BACKGROUND = QColor("#fbe3e1")
+OVERDUE_TEXT = QColor("#b3261e")
+ENDED_TEXT = QColor("#6b6b6b")
+_ENDED = frozenset({Stage.SCREEN_FAILED, Stage.COMPLETED, Stage.WITHDRAWN, Stage.DIED})
+
+
+class Column(IntEnum):
+    SCREENING = 0
+    SUBJECT_ID = 1
+    STAGE = 2
+    NEXT_VISIT = 3
+    WINDOW = 4
+    OVERDUE = 5
+    MISSING = 6
+    PROBLEMS = 7
+    ENROLLED = 8
+    UPDATED = 9
+
+
+_COLUMN_COUNT = len(Column)
+_STAGE_ORDER = {stage.value: i for i, stage in enumerate(Stage)}
+_NUMERIC = (Column.OVERDUE, Column.MISSING, Column.PROBLEMS)
+
+
+def format_window(start: date | None, end: date | None) -> str:
+    if start is None and end is None:
+        return ""
+    if end is None:
+        return f"≥ {start.isoformat()}"  # type: ignore[union-attr]
+    if start is None:
+        return f"≤ {end.isoformat()}"
+    return f"{start.isoformat()} – {end.isoformat()}"
+
+
+def local_time(value: datetime | None) -> str:
+    """A stored UTC time as local time, to the minute."""
+    if value is None:
+        return ""
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return aware.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def fit_columns(table: QTableView, rows: Sequence[Sequence[str]], cap: int = 260) -> None:
+    """Size the columns to their header and to the texts of a sample of rows, measured here:
+    resizeColumnsToContents asks the model for every role of hundreds of rows (a stall of
+    100 ms and more on big tables)."""
+    header = table.horizontalHeader()
+    model = table.model()
+    metrics = table.fontMetrics()
+    bold = QFont(header.font())
+    bold.setBold(True)
+    header_metrics = QFontMetrics(bold)
+    for column in range(model.columnCount()):
+        width = max((metrics.horizontalAdvance(row[column]) for row in rows[:SIZE_SAMPLE_ROWS]),
+                    default=0)  # fmt: skip
+        title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+        width = max(width, header_metrics.horizontalAdvance(title) + 14)
+        header.resizeSection(column, min(max(width + 16, 60), cap))
+
+
+def _last(value: Any) -> tuple[bool, Any]:
+    """A sort key that puts empty values last in ascending order."""
+    return (value is None or value == "", value if value is not None else "")
+
+
+class SubjectTableModel(QAbstractTableModel):
+    """The rows of `services.subject_list.subject_rows`; text in the context's language."""
+
+    def __init__(self, context: GuiContext, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.rows: list[SubjectRow] = []
+        self._headers: list[str] = []
+        self.retranslate()
+
+    # ---- filling --------------------------------------------------------------------------------
+    def clear(self) -> None:
+        self.beginResetModel()
+        self.rows = []
+        self.endResetModel()
+
+    def append_rows(self, rows: Sequence[SubjectRow]) -> None:
+        if not rows:
+            return
+        first = len(self.rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+        self.rows.extend(rows)
+        self.endInsertRows()
+
+    def row_at(self, row: int) -> SubjectRow:
+        return self.rows[row]
+
+    def retranslate(self) -> None:
+        tr = self.tr
+        self._headers = [tr("Screening no."), tr("Subject ID"), tr("Status"),
+                         tr("Next due visit"), tr("Window"), tr("Overdue"),
+                         tr("Missing forms"), tr("Open problems"), tr("Enrolled"),
+                         tr("Last update")]  # fmt: skip
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(Column) - 1)
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(self.rows) - 1, len(Column) - 1))  # fmt: skip
+
+    # ---- the model interface --------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else _COLUMN_COUNT
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # fmt: skip
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self._headers[section] if 0 <= section < len(self._headers) else None
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            if section == Column.WINDOW:
+                return self.tr("Window of the next due visit, computed from the actual dates")
+            if section == Column.MISSING:
+                return self.tr("Forms of visits done, due or overdue that are not complete")
+            if section == Column.PROBLEMS:
+                return self.tr("Forms with errors or warnings")
+        return super().headerData(section, orientation, role)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # fmt: skip
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, column)
+        if role == KEY_ROLE:
+            return row.key
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return OVERDUE_BACKGROUND if row.overdue else None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if row.overdue and column in (Column.NEXT_VISIT, Column.WINDOW, Column.OVERDUE):
+                return OVERDUE_TEXT
+            if row.stage in _ENDED:
+                return ENDED_TEXT
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in _NUMERIC:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, column)
+        return None
+
+    def _text(self, row: SubjectRow, column: int) -> str:
+        if column == Column.SCREENING:
+            return row.screening_number
+        if column == Column.SUBJECT_ID:
+            return row.subject_id or ""
+        if column == Column.STAGE:
+            return self.context.text(row.stage_label)
+        if column == Column.NEXT_VISIT:
+            visit = row.next_visit
+            if visit is None:
+                return ""
+            text = self.context.text(visit.label)
+            if visit.state is VisitState.OVERDUE:
+                text += " · " + self.context.text(VISIT_STATE_LABELS[VisitState.OVERDUE])
+            return text
+        if column == Column.WINDOW:
+            window = row.next_window
+            return "" if window is None else format_window(*window)
+        if column == Column.OVERDUE:
+            return str(row.overdue_count) if row.overdue_count else ""
+        if column == Column.MISSING:
+            return str(row.missing_forms) if row.missing_forms else ""
+        if column == Column.PROBLEMS:
+            return str(row.open_problems) if row.open_problems else ""
+        if column == Column.ENROLLED:
+            return row.enrolment_date.isoformat() if row.enrolment_date else ""
+        if column == Column.UPDATED:
+            return local_time(row.last_update)
+        return ""
+
+    def _tooltip(self, row: SubjectRow, column: int) -> str | None:
+        if column in (Column.NEXT_VISIT, Column.WINDOW) and row.next_visit is not None:
+            visit = row.next_visit
+            parts = [self.context.text(visit.label),
+                     self.context.text(VISIT_STATE_LABELS[visit.state])]  # fmt: skip
+            if visit.target is not None:
+                parts.append(self.tr("target {date}").format(date=visit.target.isoformat()))
+            return " · ".join(parts)
+        return None
+
+    # ---- sorting in Python (see the module docstring) -------------------------------------------
+    def sort_key(self, column: int) -> Callable[[SubjectRow], Any]:
+        lang_text = self.context.text
+        keys: dict[int, Callable[[SubjectRow], Any]] = {
+            Column.SCREENING: lambda r: r.screening_number,
+            Column.SUBJECT_ID: lambda r: _last(r.subject_id),
+            Column.STAGE: lambda r: _STAGE_ORDER.get(r.stage, len(_STAGE_ORDER)),
+            Column.NEXT_VISIT: lambda r: _last(None if r.next_visit is None
+                                               else lang_text(r.next_visit.label)),
+            Column.WINDOW: lambda r: _last(None if r.next_visit is None
+                                           else r.next_visit.window_start
+                                           or r.next_visit.window_end),
+            Column.OVERDUE: lambda r: r.overdue_count,
+            Column.MISSING: lambda r: r.missing_forms,
+            Column.PROBLEMS: lambda r: r.open_problems,
+            Column.ENROLLED: lambda r: _last(r.enrolment_date),
+            Column.UPDATED: lambda r: _last(r.last_update),
+        }  # fmt: skip
+        return keys[column]
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(Column) or not self.rows:
+            return
+        self.layoutAboutToBeChanged.emit()
+        old = {id(row): i for i, row in enumerate(self.rows)}
+        key = self.sort_key(column)
+        # screening order breaks ties, so that equal rows keep a stable, meaningful order
+        self.rows.sort(key=lambda r: r.screening_number)
+        self.rows.sort(key=key, reverse=order == Qt.SortOrder.DescendingOrder)
+        position = {old[id(row)]: i for i, row in enumerate(self.rows)}
+        before = self.persistentIndexList()
+        after = [self.index(position[index.row()], index.column()) for index in before]
+        self.changePersistentIndexList(before, after)
+        self.layoutChanged.emit()
+
+
+class SubjectFilterProxy(QSortFilterProxyModel):
+    """Search (subject ID or screening number), stage and "overdue only"; sorting is delegated
+    to the source model."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._search = ""
+        self._stage: str | None = None
+        self._overdue_only = False
+        self.setDynamicSortFilter(False)
+
+    def set_filters(self, search: str | None = None, stage: str | bool | None = False,
+                    overdue_only: bool | None = None) -> None:  # fmt: skip
+        """Change any of the filters (stage=False leaves the stage filter as it is)."""
+        self.beginFilterChange()
+        if search is not None:
+            self._search = search.strip().casefold()
+        if stage is not False:
+            self._stage = stage or None  # type: ignore[assignment]
+        if overdue_only is not None:
+            self._overdue_only = overdue_only
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int,
+                         source_parent: QModelIndex | QPersistentModelIndex) -> bool:  # fmt: skip
+        model = self.sourceModel()
+        assert isinstance(model, SubjectTableModel)
+        row = model.rows[source_row]
+        if self._overdue_only and not row.overdue:
+            return False
+        if self._stage is not None and row.stage != self._stage:
+            return False
+        if self._search:
+            text = self._search
+            return text in row.screening_number.casefold() or (
+                row.subject_id is not None and text in row.subject_id.casefold())
+        return True
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        model = self.sourceModel()
+        if isinstance(model, SubjectTableModel):
+            model.sort(column, order)
+
+
+class SubjectTable(QTableView):
+    """The table: Enter (or a double-click) opens the current subject."""
+
+    activatedKey = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("subjectTable")
+        self.doubleClicked.connect(self._open)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self._open(self.currentIndex())
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def _open(self, index: QModelIndex) -> None:
+        key = index.data(KEY_ROLE)
+        if key:
+            self.activatedKey.emit(str(key))
+
+
+class SubjectListView(QWidget):
+    """The subject list screen (see the module docstring)."""
+
+    subjectActivated = Signal(str)
+    loaded = Signal()  # every row of the last refresh is in the model
+
+    def __init__(self, context: GuiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("subjectListView")
+        self.context = context
+        self.model = SubjectTableModel(context, self)
+        self.proxy = SubjectFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self._pending: list[SubjectRow] = []
+        # tasks stay referenced until they are done and a later refresh drops them: dropping
+        # one earlier would delete its QObject (and runnable) while it runs or delivers
+        self._tasks: list[Any] = []
+        self._reading = False
+        self._generation = 0  # a refresh started later wins over a late result
+        self._restore_key: str | None = None
+        self._columns_sized = False
+        self._chunk_timer = QTimer(self)
+        self._chunk_timer.setInterval(0)
+        self._chunk_timer.timeout.connect(self._insert_chunk)
+        self._build()
+        self.retranslate()
+
+    # ---- building -------------------------------------------------------------------------------
+    def _build(self) -> None:
+        root = QVBoxLayout(self)
+        root.setContentsMargins(8, 8, 8, 8)
+        bar = QHBoxLayout()
+        self.search_label = QLabel(self)
+        self.search = QLineEdit(self)
+        self.search.setObjectName("subjectSearch")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(220)
+        self.search_label.setBuddy(self.search)
+        self.search.textChanged.connect(lambda text: self.proxy.set_filters(search=text))
+        self.search.returnPressed.connect(self._search_return)
+        self.search.installEventFilter(self)
+        self.stage_label = QLabel(self)
+        self.stage_filter = QComboBox(self)
+        self.stage_filter.setObjectName("stageFilter")
+        self.stage_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.stage_label.setBuddy(self.stage_filter)
+        self.stage_filter.currentIndexChanged.connect(
+            lambda _i: self.proxy.set_filters(stage=self.stage_filter.currentData() or None))
+        self.overdue_only = QCheckBox(self)
+        self.overdue_only.setObjectName("overdueOnly")
+        self.overdue_only.toggled.connect(lambda on: self.proxy.set_filters(overdue_only=on))
+        for widget in (self.search_label, self.search, self.stage_label, self.stage_filter,
+                       self.overdue_only):  # fmt: skip
+            bar.addWidget(widget)
+        bar.addStretch(1)
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("subjectCount")
+        bar.addWidget(self.count_label)
+        self.busy = QProgressBar(self)
+        self.busy.setObjectName("subjectListBusy")
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(120)
+        self.busy.setTextVisible(False)
+        self.busy.hide()
+        bar.addWidget(self.busy)
+        root.addLayout(bar)
+
+        self.table = SubjectTable(self)
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        # no sort until a header is clicked: the rows stay in screening order
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        vertical = self.table.verticalHeader()
+        vertical.setVisible(False)
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.table.activatedKey.connect(self.subjectActivated)
+        root.addWidget(self.table, 1)
+
+        self.message = QLabel(self)
+        self.message.setObjectName("subjectListMessage")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        root.addWidget(self.message)
+        for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset,
+                       self.proxy.layoutChanged):  # fmt: skip
+            signal.connect(self._update_count)
+
+    def retranslate(self) -> None:
+        self.search_label.setText(self.tr("&Search:"))
+        self.search.setPlaceholderText(self.tr("Subject ID or screening number"))
+        self.stage_label.setText(self.tr("S&tatus:"))
+        current = self.stage_filter.currentData()
+        self.stage_filter.blockSignals(True)
+        self.stage_filter.clear()
+        self.stage_filter.addItem(self.tr("All"), None)
+        for stage in Stage:
+            self.stage_filter.addItem(self.context.text(STAGE_LABELS[stage]), stage.value)
+        found = self.stage_filter.findData(current)
+        self.stage_filter.setCurrentIndex(max(found, 0))
+        self.stage_filter.blockSignals(False)
+        self.overdue_only.setText(self.tr("&Overdue only"))
+        self.model.retranslate()
+        self._update_count()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    # ---- loading --------------------------------------------------------------------------------
+    @property
+    def loading(self) -> bool:
+        return self._reading or bool(self._pending)
+
+    def refresh(self) -> None:
+        """Read the rows again, off the GUI thread; they arrive in chunks."""
+        self._generation += 1
+        generation = self._generation
+        session, today = self.context.session, self.context.today()
+        self.busy.show()
+        self.message.hide()
+
+        def work(progress: Callable[[int, int], None]) -> list[SubjectRow]:
+            return subject_rows(session, today)
+
+        # parent None: no modal progress dialog every time the list is shown; the busy bar in
+        # the view is the progress indicator
+        self._reading = True
+        self._tasks = [task for task in self._tasks if not getattr(task, "done", False)]
+        self._tasks.append(self.context.run(
+            None, self.tr("Loading subjects…"), work,
+            lambda rows: self._rows_read(generation, rows),
+            lambda exc: self._read_failed(generation, exc)))  # fmt: skip
+
+    def _rows_read(self, generation: int, rows: list[SubjectRow]) -> None:
+        if generation != self._generation or not isValid(self):
+            return  # a later refresh is under way, or the screen is gone
+        self._reading = False
+        self.load_rows(rows)
+
+    def _read_failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation or not isValid(self):
+            return  # a later refresh is under way, or the screen is gone
+        self._reading = False
+        self.busy.hide()
+        if not isinstance(exc, TntError):
+            from tnt_desktop.gui.errors import show_error
+
+            show_error(self, exc)
+            return
+        self.message.setText(error_text(exc))
+        self.message.show()
+
+    def load_rows(self, rows: Sequence[SubjectRow]) -> None:
+        """Replace the rows: cleared now, filled chunk by chunk from the event loop."""
+        self._chunk_timer.stop()
+        self._restore_key = self.current_key() or self._restore_key
+        self.model.clear()
+        self._pending = list(rows)
+        self._pending.reverse()  # popped from the end: O(1) per chunk
+        self.busy.show()
+        self._chunk_timer.start()
+
+    def _insert_chunk(self) -> None:
+        pending = self._pending
+        chunk = [pending.pop() for _ in range(min(CHUNK_ROWS, len(pending)))]
+        self.model.append_rows(chunk)
+        if not self._columns_sized and self.model.rows:
+            self._size_columns()
+        if pending:
+            return
+        self._chunk_timer.stop()
+        header = self.table.horizontalHeader()
+        if header.sortIndicatorSection() >= 0:
+            self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+        self.busy.hide()
+        self._restore_selection()
+        self.loaded.emit()
+
+    def _size_columns(self) -> None:
+        """Once, from the first rows (see `fit_columns`)."""
+        self._columns_sized = True
+        sample = self.model.rows[:SIZE_SAMPLE_ROWS]
+        fit_columns(self.table, [[self.model._text(row, column) for column in Column]
+                                 for row in sample])  # fmt: skip
+
+    def _restore_selection(self) -> None:
+        key, self._restore_key = self._restore_key, None
+        if key and self.select_key(key):
+            return
+        if self.proxy.rowCount() and not self.table.currentIndex().isValid():
+            self.table.setCurrentIndex(self.proxy.index(0, 0))
+
+    def _update_count(self, *_args: object) -> None:
+        total, shown = self.model.rowCount(), self.proxy.rowCount()
+        if total == shown:
+            self.count_label.setText(self.tr("{n} subjects").format(n=total))
+        else:
+            self.count_label.setText(self.tr("{shown} of {n} subjects").format(shown=shown,
+                                                                                n=total))
+
+    # ---- keyboard and selection -----------------------------------------------------------------
+    def _search_return(self) -> None:
+        """Return in the search box opens the only match, else moves to the table."""
+        if self.proxy.rowCount() == 1:
+            self.table._open(self.proxy.index(0, 0))
+            return
+        self.table.setFocus()
+        if self.proxy.rowCount() and not self.table.currentIndex().isValid():
+            self.table.setCurrentIndex(self.proxy.index(0, 0))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.search and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.key() == Qt.Key.Key_Down:
+                self.table.setFocus()
+                if self.proxy.rowCount():
+                    self.table.setCurrentIndex(self.proxy.index(0, 0))
+                return True
+        return super().eventFilter(watched, event)
+
+    def current_key(self) -> str | None:
+        index = self.table.currentIndex()
+        return index.data(KEY_ROLE) if index.isValid() else None
+
+    def select_key(self, key: str) -> bool:
+        """Make a subject the current row (found in the model's list, not through 5,000
+        index/data calls)."""
+        for row, subject in enumerate(self.model.rows):
+            if subject.key == key or subject.screening_number == key:
+                index = self.proxy.mapFromSource(self.model.index(row, 0))
+                if not index.isValid():
+                    return False  # filtered out
+                self.table.setCurrentIndex(index)
+                self.table.scrollTo(index)
+                return True
+        return False
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.table.setFocus()
