@@ -151,8 +151,10 @@ def subject_audit(
         views = []
         for e in entries:
             hidden = e.item_name in removed
+            # REQ-PI-05: sponsor exports name roles, not people; names stay in the site archive
+            who = e.username if profile is ExportProfile.SITE_ARCHIVE else e.role
             views.append(AuditView(
-                e.id, e.ts_utc, e.username, e.role, e.action, e.event_oid, e.repeat_key,
+                e.id, e.ts_utc, who, e.role, e.action, e.event_oid, e.repeat_key,
                 e.form_code, e.group_name, e.row_key, e.item_name,
                 None if hidden else e.old_value, None if hidden else e.new_value,
                 e.reason_code, None if hidden else e.reason_text,

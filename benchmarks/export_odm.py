@@ -1,0 +1,212 @@
+"""ODM export benchmark (issue 5, item 3): CDISC ODM 1.3.2 export of 51 and 5,000 subjects.
+
+    .venv/bin/python benchmarks/export_odm.py [--small 51] [--large 5000] [--demo 12]
+                                              [--snapshot-only] [--keep DIR]
+
+Builds a scratch database: the demo generator enters `--demo` subjects (every stage) through the
+services, then their rows (subject, event_instance, form_instance, item_value and, for the
+transactional file, their audit entries) are copied with raw SQL, every demo subject in turn,
+until there are `--small` subjects; each file type is exported and measured; the copying goes on
+to `--large` subjects and the exports are measured again. Copied audit entries keep their (now
+wrong) hashes: the export reads the trail, it does not verify it.
+
+Each export runs in a child process (`--child`), so that its peak memory (ru_maxrss) is the
+export's alone. Prints a table; asserts nothing. Goals (issue 5): growth close to linear,
+5,000 subjects ≤ 120× the time of 51; peak memory ≤ 500 MB at 5,000 (streamed output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tnt_desktop.storage.engine import connect_raw  # noqa: E402
+from tnt_desktop.storage.keyslots import KeySlotFile, keyslot_path  # noqa: E402
+
+PASSWORD = "Bench-Pass-2026!"
+AUDIT_COLUMNS = (
+    "ts_utc, username, role, action, event_oid, repeat_key, form_code, group_name, row_key,"
+    " item_name, old_value, new_value, reason_code, reason_text, detail, app_version,"
+    " metadata_version, prev_hash, hash"
+)
+
+
+def _max_id(connection, table: str) -> int:
+    return connection.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
+
+
+def replicate(db: Path, total: int, audit: bool) -> tuple[int, int, int, int]:
+    """Copy the demo subjects in turn with raw SQL until there are `total`;
+    returns (subjects, form instances, item values, audit entries)."""
+    key = KeySlotFile.load(keyslot_path(db)).unwrap("admin", PASSWORD)
+    connection = connect_raw(db, key)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        templates = [row[0] for row in connection.execute(
+            "SELECT id FROM subject WHERE screening_number NOT LIKE '%-%-%' ORDER BY id")]
+        existing = connection.execute("SELECT count(*) FROM subject").fetchone()[0]
+        n = existing
+        while n < total:
+            template = templates[n % len(templates)]
+            n += 1
+            s_off, e_off = _max_id(connection, "subject"), _max_id(connection, "event_instance")
+            f_off, v_off = _max_id(connection, "form_instance"), _max_id(connection, "item_value")
+            tag = f"-{n:05d}"
+            scr, sid = connection.execute("SELECT screening_number, subject_id FROM subject"
+                                          " WHERE id = ?", (template,)).fetchone()  # fmt: skip
+            connection.execute(
+                "INSERT INTO subject (id, site_id, screening_number, subject_id, status,"
+                " status_reason, created_utc, enrolled_utc) SELECT ?, site_id,"
+                " screening_number || ?, CASE WHEN subject_id IS NULL THEN NULL ELSE"
+                " subject_id || ? END, status, status_reason, created_utc, enrolled_utc"
+                " FROM subject WHERE id = ?", (s_off + 1, tag, tag, template))  # fmt: skip
+            connection.execute(
+                "INSERT INTO event_instance (id, subject_pk, event_oid, repeat_key)"
+                " SELECT id + ?, ?, event_oid, repeat_key FROM event_instance"
+                " WHERE subject_pk = ?", (e_off, s_off + 1, template))  # fmt: skip
+            connection.execute(
+                "INSERT INTO form_instance (id, event_pk, form_code, status, metadata_version,"
+                " has_errors, has_warnings, created_utc, updated_utc, version)"
+                " SELECT f.id + ?, f.event_pk + ?, f.form_code, f.status, f.metadata_version,"
+                " f.has_errors, f.has_warnings, f.created_utc, f.updated_utc, f.version"
+                " FROM form_instance f JOIN event_instance e ON e.id = f.event_pk"
+                " WHERE e.subject_pk = ?", (f_off, e_off, template))  # fmt: skip
+            connection.execute(
+                "INSERT INTO item_value (id, form_pk, group_name, row_key, item_name, value,"
+                " missing_reason, derived) SELECT v.id + ?, v.form_pk + ?, v.group_name,"
+                " v.row_key, v.item_name, v.value, v.missing_reason, v.derived"
+                " FROM item_value v JOIN form_instance f ON f.id = v.form_pk"
+                " JOIN event_instance e ON e.id = f.event_pk WHERE e.subject_pk = ?",
+                (v_off, f_off, template))  # fmt: skip
+            if audit:
+                a_off = _max_id(connection, "audit_entry")
+                connection.execute(
+                    f"INSERT INTO audit_entry (id, subject_key, {AUDIT_COLUMNS})"
+                    f" SELECT ? + row_number() OVER (ORDER BY id), CASE subject_key"
+                    f" WHEN ? THEN ? ELSE ? END, {AUDIT_COLUMNS} FROM audit_entry"
+                    f" WHERE subject_key IN (?, ?) ORDER BY id",
+                    (a_off, scr, scr + tag, (sid or scr) + tag, scr, sid or scr))  # fmt: skip
+        if audit:  # the chain head must name the last entry, or the next append collides
+            last_id, last_hash = connection.execute(
+                "SELECT id, hash FROM audit_entry ORDER BY id DESC LIMIT 1").fetchone()
+            connection.execute("UPDATE setting SET value = ? WHERE key = 'audit.head'",
+                               (f"{last_id}:{last_hash}",))  # fmt: skip
+        connection.execute("COMMIT")
+        counts = tuple(
+            connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("subject", "form_instance", "item_value", "audit_entry")
+        )
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return counts  # type: ignore[return-value]
+    finally:
+        connection.close()
+
+
+def child(db: Path, out: Path, transactional: bool) -> None:
+    """Run one export in this process and print its measures as JSON."""
+    from tnt_desktop.exports.odm_export import export_odm
+    from tnt_desktop.services import auth
+
+    app = auth.login(db, "datamanager", PASSWORD)
+    try:
+        started, cpu = time.perf_counter(), time.process_time()
+        result = export_odm(app, out, transactional=transactional)
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    finally:
+        app.db.close()
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"wall": wall, "cpu": cpu, "peak_mb": peak_kb / 1024,
+                      "size_mb": out.stat().st_size / 1e6, "subjects": result.subjects,
+                      "items": result.item_data, "audit": result.audit_records}))  # fmt: skip
+
+
+def measure(db: Path, out: Path, transactional: bool) -> dict:
+    command = [sys.executable, __file__, "--child", str(db), str(out)]
+    if transactional:
+        command.append("--transactional")
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def baseline_mb() -> float:
+    """Peak memory of a child that only imports the application (the floor)."""
+    code = (f"import resource, sys; sys.path.insert(0, {str(ROOT)!r});"
+            " import tnt_desktop.exports.odm_export;"
+            " print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    return int(done.stdout.strip()) / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--small", type=int, default=51)
+    parser.add_argument("--large", type=int, default=5000)
+    parser.add_argument("--demo", type=int, default=12)
+    parser.add_argument("--snapshot-only", action="store_true")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    parser.add_argument("--child", nargs=2, type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--transactional", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], args.child[1], args.transactional)
+        return 0
+
+    from tnt_desktop.services.demo import generate_demo
+
+    kinds = [False] if args.snapshot_only else [False, True]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        db = work / "odm.db"
+        started = time.perf_counter()
+        generate_demo(db, args.demo, seed=5, password=PASSWORD, today=date.today())
+        demo_s = time.perf_counter() - started
+        rows: dict[tuple[int, bool], dict] = {}
+        sizes = {}
+        for total in (args.small, args.large):
+            started = time.perf_counter()
+            sizes[total] = replicate(db, total, audit=not args.snapshot_only)
+            copy_s = time.perf_counter() - started
+            print(f"scratch database: {sizes[total][0]} subjects, {sizes[total][1]} forms, "
+                  f"{sizes[total][2]} values, {sizes[total][3]} audit entries "
+                  f"(copied in {copy_s:.0f} s)", flush=True)  # fmt: skip
+            for transactional in kinds:
+                name = f"odm-{total}-{'tx' if transactional else 'snap'}.xml"
+                rows[(total, transactional)] = measure(db, work / name, transactional)
+                print(f"  {name}: {rows[(total, transactional)]}", flush=True)
+        floor = baseline_mb()
+    print()
+    print(f"TNT Desktop ODM export benchmark ({os.cpu_count()} cores, load "
+          f"{os.getloadavg()[0]:.2f}; demo of {args.demo} subjects in {demo_s:.0f} s; "
+          f"interpreter + application alone: {floor:.0f} MB)")  # fmt: skip
+    print(f"{'file':<14} {'subjects':>8} {'ItemData':>10} {'MB':>8} {'wall s':>8} {'CPU s':>8}"
+          f" {'ms/subj':>8} {'peak MB':>8}")  # fmt: skip
+    for (_total, transactional), r in rows.items():
+        kind = "transactional" if transactional else "snapshot"
+        print(f"{kind:<14} {r['subjects']:>8} {r['items']:>10} {r['size_mb']:>8.1f} "
+              f"{r['wall']:>8.2f} {r['cpu']:>8.2f} {1000 * r['wall'] / r['subjects']:>8.1f} "
+              f"{r['peak_mb']:>8.0f}")  # fmt: skip
+    for transactional in kinds:
+        small, large = rows[(args.small, transactional)], rows[(args.large, transactional)]
+        ratio = large["wall"] / small["wall"]
+        kind = "transactional" if transactional else "snapshot"
+        print(f"{kind}: {args.large} subjects took {ratio:.0f}× the time of {args.small} "
+              f"(subjects ×{args.large / args.small:.0f}; goal ≤ 120×); peak "
+              f"{large['peak_mb']:.0f} MB (goal ≤ 500 MB)")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

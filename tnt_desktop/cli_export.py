@@ -1,0 +1,252 @@
+"""`tnt-desktop export`, `tnt-desktop import` and `tnt-desktop package open` (issue 5, item 6).
+
+    tnt-desktop export --db PATH --user NAME --out DIR [--formats csv,pdf,odm] [--package]
+                       [--recipient KEYFILE] [--passphrase-env VAR] [--keep-plain]
+    tnt-desktop import --db PATH --user NAME FILE.xml [--reason TEXT]
+    tnt-desktop package open FILE (--key SECRETKEYFILE | --passphrase-env VAR) --out DIR
+
+The user's password comes from a prompt or TNT_PASSWORD (cli_admin.read_password); a package
+passphrase only from the environment variable named by --passphrase-env, never from the command
+line (it would show in the process list and the shell history). `--recipient` or
+`--passphrase-env` imply `--package`; without either, a package goes to the sponsor key of the
+study settings. `package open` needs no database: it is what the sponsor (or the site, to check
+a copy) runs; it decrypts in memory, verifies every manifest hash and writes nothing unless all
+of them match (exit 8 otherwise).
+
+`add_export_parsers(commands, parser_class)` adds the three commands to the main parser (cli.py);
+`python -m tnt_desktop.cli_export …` runs them on their own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from tnt_desktop.cli_admin import PASSWORD_ENV, default_db_path, login, say
+from tnt_desktop.errors import TntError, UsageError
+from tnt_desktop.study.model import Text
+
+IMPORT_REFUSED_EXIT = 10  # the file was read but refused as a whole (all or nothing)
+
+
+def _passphrase(var: str | None, what: Text) -> str | None:
+    if not var:
+        return None
+    value = os.environ.get(var)
+    if not value:
+        raise UsageError(Text(f"the environment variable {var} ({what.en}) is not set or empty",
+                              f"环境变量 {var}（{what.zh}）未设置或为空"))  # fmt: skip
+    return value
+
+
+def _progress_printer():
+    if not sys.stderr.isatty():
+        return None
+    from tnt_desktop.cli import ui_language
+
+    def show(percent: int, message: Text) -> None:
+        print(f"\r{percent:3d}% {message.get(ui_language())[:70]:<70}", end="", file=sys.stderr,
+              flush=True)  # fmt: skip
+
+    return show
+
+
+# ---- handlers ----------------------------------------------------------------------------------
+def export_command(args: argparse.Namespace) -> int:
+    from tnt_desktop.exports.run_export import run_export
+    from tnt_desktop.services import auth
+    from tnt_desktop.services.export_read import ExportProfile
+
+    formats = [f for f in (args.formats or "").split(",") if f.strip()]
+    passphrase = _passphrase(args.passphrase_env, Text("package passphrase", "数据包口令"))
+    package = bool(args.package or args.recipient or passphrase)
+    if args.keep_plain and not package:
+        raise UsageError(Text("--keep-plain only applies to a package",
+                              "--keep-plain 仅用于数据包"))  # fmt: skip
+    if args.recipient is not None and not Path(args.recipient).is_file():
+        raise UsageError(Text(f"no key file at {args.recipient}",
+                              f"未找到密钥文件：{args.recipient}"))  # fmt: skip
+    app = login(args)
+    show = _progress_printer()
+    try:
+        result = run_export(
+            app, Path(args.out), formats=formats, package=package,
+            recipient_key=Path(args.recipient) if args.recipient else None,
+            passphrase=passphrase, purpose=args.purpose, recipient=args.recipient_name,
+            progress=show, profile=ExportProfile(args.profile), keep_plain=args.keep_plain,
+            lang=args.lang or "en",
+        )  # fmt: skip
+    finally:
+        if show is not None:
+            print(file=sys.stderr)
+        auth.logout(app)
+    say(result.message())
+    return 0
+
+
+def import_command(args: argparse.Namespace) -> int:
+    from tnt_desktop.exports.odm_import import import_odm
+    from tnt_desktop.services import auth
+
+    file = Path(args.file)
+    if not file.is_file():
+        raise UsageError(Text(f"no file at {file}", f"未找到文件：{file}"))
+    app = login(args)
+    try:
+        report = import_odm(app, file, reason=args.reason)
+    finally:
+        auth.logout(app)
+    _print_import_report(report, args.verbose)
+    return 0 if report.imported else IMPORT_REFUSED_EXIT
+
+
+def _print_import_report(report, verbose: bool) -> None:
+    """The summary, every created subject and refusal; changed forms and warnings with
+    --verbose (otherwise counted)."""
+    lines = report.lines()
+    stream = sys.stdout if report.imported else sys.stderr
+    say(lines[0], stream)
+    for file_key, db_key in report.created:
+        say(Text(f"created {db_key} (file {file_key})", f"已新建 {db_key}（文件中为 {file_key}）"),
+            stream)  # fmt: skip
+    for m in report.refused:
+        say(Text(f"refused: {m.subject or '-'} {m.where}: {m.message.en}",
+                 f"拒绝：{m.subject or '-'} {m.where}：{m.message.zh}"), sys.stderr)  # fmt: skip
+    if verbose:
+        for change in report.changed:
+            where = f"{change.subject} {change.event}#{change.repeat}/{change.form}"
+            say(Text(f"changed {where}: {change.changed} value(s)",
+                     f"已修改 {where}：{change.changed} 个数值"), stream)  # fmt: skip
+        for m in report.warnings:
+            say(Text(f"warning: {m.subject or '-'} {m.where}: {m.message.en}",
+                     f"警告：{m.subject or '-'} {m.where}：{m.message.zh}"), stream)  # fmt: skip
+    elif report.warnings:
+        n = len(report.warnings)
+        say(Text(f"{n} warning(s); --verbose lists them and every changed form",
+                 f"{n} 条警告；使用 --verbose 列出警告及每份被修改的表单"), stream)  # fmt: skip
+
+
+def package_open_command(args: argparse.Namespace) -> int:
+    from tnt_desktop.exports.package import open_package, read_secret_key
+
+    if args.key is None and not args.passphrase_env:
+        raise UsageError(Text("give --key SECRETKEYFILE or --passphrase-env VAR",
+                              "请提供 --key 私钥文件 或 --passphrase-env 环境变量"))  # fmt: skip
+    decryptor = None
+    passphrase = None
+    if args.key is not None:
+        key_pass = _passphrase(args.key_passphrase_env, Text("secret key passphrase", "私钥口令"))
+        decryptor = read_secret_key(Path(args.key), key_pass)
+    else:
+        passphrase = _passphrase(args.passphrase_env, Text("package passphrase", "数据包口令"))
+    opened = open_package(Path(args.file), decryptor=decryptor, passphrase=passphrase)
+    target = opened.extract(Path(args.out))
+    m = opened.manifest
+    subjects = m.get("subjects", {}).get("count", "?")
+    forms = m.get("forms", {}).get("count", "?")
+    checked = Text(" (and its .sha256 file)", "（含 .sha256 文件）") if opened.companion_checked \
+        else Text("", "")
+    say(Text(f"package verified{checked.en}: {len(opened.files)} files match the manifest; "
+             f"{subjects} subjects, {forms} forms, profile {m.get('profile')}, data cut-off "
+             f"{m.get('data_cutoff_utc')}, {m.get('app', {}).get('name')} "
+             f"{m.get('app', {}).get('version')}, metadata {m.get('metadata_version')}; "
+             f"extracted to {target}",
+             f"数据包校验通过{checked.zh}：{len(opened.files)} 个文件与清单一致；"
+             f"{subjects} 名受试者、{forms} 份表单，导出配置 {m.get('profile')}，数据截止 "
+             f"{m.get('data_cutoff_utc')}，{m.get('app', {}).get('name')} "
+             f"{m.get('app', {}).get('version')}，元数据版本 {m.get('metadata_version')}；"
+             f"已解出到 {target}"))  # fmt: skip
+    return 0
+
+
+# ---- parsers -----------------------------------------------------------------------------------
+def add_export_parsers(commands, parser_class) -> None:
+    db_help = "database file (default: the per-user data folder)"
+    user_help = f"your user name (password from a prompt or {PASSWORD_ENV})"
+
+    export = commands.add_parser(
+        "export", help="export CSV, CDISC ODM and PDF for the sponsor, as a folder or an "
+        "encrypted package")  # fmt: skip
+    export.add_argument("--db", type=Path, default=default_db_path(), help=db_help)
+    export.add_argument("--user", required=True, metavar="NAME", help=user_help)
+    export.add_argument("--out", required=True, type=Path, metavar="DIR",
+                        help="folder that receives the export folder or package")
+    export.add_argument("--formats", default="csv,odm,pdf", metavar="LIST",
+                        help="comma-separated: csv, odm, odm_transactional, pdf "
+                        "(default csv,odm,pdf)")  # fmt: skip
+    export.add_argument("--package", action="store_true",
+                        help="write one OpenPGP-encrypted package instead of a plain folder "
+                        "(to the sponsor key of the study settings unless --recipient)")
+    export.add_argument("--recipient", type=Path, default=None, metavar="KEYFILE",
+                        help="the sponsor's OpenPGP public key file (implies --package)")
+    export.add_argument("--passphrase-env", default=None, metavar="VAR",
+                        help="encrypt with the passphrase in this environment variable when no "
+                        "public key is used (implies --package)")  # fmt: skip
+    export.add_argument("--keep-plain", action="store_true",
+                        help="with a package, also keep the plain export folder")
+    export.add_argument("--profile", default="SPONSOR_CODED",
+                        choices=["SPONSOR_CODED", "SITE_ARCHIVE"],
+                        help="filter profile (default SPONSOR_CODED: no identifiers)")
+    export.add_argument("--purpose", default=None, help="purpose, for the export log")
+    export.add_argument("--recipient-name", default=None, metavar="TEXT",
+                        help="who receives the export, for the export log "
+                        "(default: the key's user ID)")  # fmt: skip
+    export.add_argument("--lang", choices=["en", "zh"], default=None,
+                        help="language of the PDFs (default en)")
+    export.set_defaults(handler=export_command)
+
+    importer = commands.add_parser(
+        "import", help="import the clinical data of a CDISC ODM 1.3.2 file (all or nothing)")
+    importer.add_argument("--db", type=Path, default=default_db_path(), help=db_help)
+    importer.add_argument("--user", required=True, metavar="NAME", help=user_help)
+    importer.add_argument("file", type=Path, metavar="FILE.xml")
+    importer.add_argument("--reason", default=None, metavar="TEXT",
+                          help="reason for change recorded where the file has no AuditRecord")
+    importer.add_argument("--verbose", action="store_true",
+                          help="list every changed form and every warning")
+    importer.set_defaults(handler=import_command)
+
+    package = commands.add_parser("package", help="open an encrypted export package")
+    sub = package.add_subparsers(dest="package_command", metavar="SUBCOMMAND",
+                                 parser_class=parser_class)  # fmt: skip
+    package.set_defaults(handler=lambda a: (package.print_help(), 0)[1])
+    opener = sub.add_parser("open", help="decrypt a package, verify its manifest and extract it")
+    opener.add_argument("file", type=Path, metavar="FILE")
+    opener.add_argument("--key", type=Path, default=None, metavar="SECRETKEYFILE",
+                        help="the recipient's OpenPGP secret key file")
+    opener.add_argument("--key-passphrase-env", default=None, metavar="VAR",
+                        help="environment variable holding the secret key's passphrase")
+    opener.add_argument("--passphrase-env", default=None, metavar="VAR",
+                        help="environment variable holding the package passphrase")
+    opener.add_argument("--out", required=True, type=Path, metavar="DIR",
+                        help="folder to extract the verified files into")
+    opener.set_defaults(handler=package_open_command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The three commands on their own (the same error handling as cli.main)."""
+    from tnt_desktop.cli import _Parser
+    from tnt_desktop.cli_admin import run_guarded
+
+    parser = _Parser(prog="tnt-desktop")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    add_export_parsers(commands, _Parser)
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 0
+    try:
+        return run_guarded(handler, args)
+    except TntError as exc:
+        say(exc.message, sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

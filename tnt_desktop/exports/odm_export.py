@@ -1,0 +1,525 @@
+"""CDISC ODM 1.3.2 export of the clinical data (CRF_SPEC.md §8, §10).
+
+    result = export_odm(app, Path("out/tnt-sts.xml"))                       # snapshot, coded
+    result = export_odm(app, Path("archive.xml"), profile=ExportProfile.SITE_ARCHIVE,
+                        transactional=True)                                 # site archive
+
+One file holds the metadata (odm_metadata.build_study_element, same profile), AdminData and
+ClinicalData:
+
+- **Snapshot** (default): the current value of every item of every form instance; derived
+  values included (their ItemRef carries the MethodOID); a value missing for a reason is
+  `IsNull="Yes"` with the reason in Annotation/Comment; repeating-group rows carry their stored
+  row key as ItemGroupRepeatKey; repeating events their repeat key as StudyEventRepeatKey.
+- **Transactional** (`transactional=True`, `Archival="Yes"`): the history from the audit trail.
+  Every entry that set, changed or cleared a value (by a person, a derivation as SYSTEM or an
+  identifier assignment) is one ItemData with TransactionType Insert / Update / Remove and its own
+  AuditRecord: UserRef, LocationRef, DateTimeStamp (UTC), ReasonForChange (code and text; for
+  SYSTEM the MethodOID) and SourceID (AUD-<audit entry id>). SubjectData and FormData carry
+  TransactionType="Insert" with the AuditRecord of their creation (SUBJECT_SCREENED,
+  FORM_CREATED) where the trail has it. Entries are in audit order within each ItemGroupData.
+- Form status and subject status travel as Annotation Flags (odm_metadata).
+- AdminData: the users the file refers to as USR.001, USR.002… in order of first appearance
+  (USR.SYSTEM for derivations) with their role; login names only in the SITE_ARCHIVE profile
+  (REQ-PI-05). One Location per site; a SignatureDef per signature point of the forms.
+  (No e-signatures are stored by the services yet, so there are no Signature elements.)
+
+The profile is applied before any XML is produced (export_read filters subjects and items; this
+module also drops audit entries of removed items). Subjects are read one at a time and each
+SubjectData is written as soon as it is built with `lxml.etree.xmlfile`, into a part file in the
+destination folder; the final file is then assembled (header, metadata, AdminData, the streamed
+ClinicalData) — AdminData precedes ClinicalData in ODM, and its user list is known only at the end.
+Memory holds one subject at a time. A SHA-256 file (`<name>.sha256`, sha256sum format) is written
+beside the export, and `record_export` logs it (export log + audit entry).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from tnt_desktop.errors import OutputError
+from tnt_desktop.exports.odm_metadata import (
+    ASSIGNED,
+    FLAG_TYPE_CL,
+    FORM_STATUS_CL,
+    FORM_STATUS_FLAG,
+    NSMAP,
+    SUBJECT_STATUS_CL,
+    SUBJECT_STATUS_FLAG,
+    OdmIndex,
+    build_study_element,
+    location_oid,
+    method_oid,
+    odm_root_attributes,
+    q,
+    sub,
+    utc_stamp,
+)
+from tnt_desktop.services.export_read import (
+    AuditView,
+    ExportProfile,
+    ExportSubject,
+    export_subjects,
+    record_export,
+    subject_audit,
+)
+from tnt_desktop.services.permissions import Permission
+from tnt_desktop.services.session import SYSTEM_USER, AppSession
+from tnt_desktop.study.definition import Study
+from tnt_desktop.study.model import MISSING_REASONS, Form, Item, Text
+from tnt_desktop.study.subject import FormRecord
+from tnt_desktop.study.values import format_value
+
+SPONSOR_CODED = ExportProfile.SPONSOR_CODED
+SYSTEM_OID = "USR.SYSTEM"
+DATA_ACTIONS = {"DATA_ENTERED", "DATA_CHANGED", "DATA_CLEARED", "DERIVED_VALUE", "ID_ASSIGNED"}
+USER_TYPES = {"investigator": "Investigator", "coordinator": "Investigator",
+              "monitor": "Sponsor", "datamanager": "Sponsor"}  # fmt: skip
+LEGAL_REASON = "21 CFR 11.50; ICH E6(R3) 4.2 investigator endorsement of data"
+_MARKER = "TNT-CLINICAL-DATA"
+
+
+@dataclass
+class OdmExportResult:
+    path: Path
+    sha256: str
+    sha256_path: Path
+    file_type: str  # Snapshot | Transactional
+    profile: ExportProfile
+    subjects: int = 0
+    forms: int = 0
+    item_data: int = 0
+    audit_records: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class _Users:
+    """User OIDs in order of first appearance; SYSTEM is USR.SYSTEM."""
+
+    oids: dict[str, tuple[str, str]] = field(default_factory=dict)  # username → (OID, role)
+
+    def oid(self, username: str, role: str) -> str:
+        if username == SYSTEM_USER:
+            self.oids.setdefault(SYSTEM_USER, (SYSTEM_OID, SYSTEM_USER))
+            return SYSTEM_OID
+        if username not in self.oids:
+            self.oids[username] = (f"USR.{len(self._people()) + 1:03d}", role)
+        return self.oids[username][0]
+
+    def _people(self) -> list[str]:
+        return [u for u in self.oids if u != SYSTEM_USER]
+
+
+@dataclass
+class _Stats:
+    subjects: int = 0
+    forms: int = 0
+    item_data: int = 0
+    audit_records: int = 0
+    sites: set[str] = field(default_factory=set)
+    earliest: str | None = None  # ISO date of the earliest data in the file
+
+    def saw(self, moment: str | None) -> None:
+        if moment and (self.earliest is None or moment[:10] < self.earliest):
+            self.earliest = moment[:10]
+
+
+# ---- values --------------------------------------------------------------------------------
+def value_text(item: Item, value: Any) -> str:
+    """The canonical text of a typed value; a value stored under an older definition (kept as
+    text by clinical_data.typed) is written as it is."""
+    try:
+        return format_value(item, value)
+    except (InvalidOperation, TypeError, ValueError, AttributeError):
+        return str(value)
+
+
+def _item_data(parent: etree._Element, oid: str, value: str | None, missing: str | None,
+               transaction: str | None = None) -> etree._Element:  # fmt: skip
+    attrs: dict[str, str | None] = {"ItemOID": oid, "TransactionType": transaction}
+    if missing:
+        attrs["IsNull"] = "Yes"
+    elif value is not None:
+        attrs["Value"] = value
+    element = sub(parent, "ItemData", attrs)
+    return element
+
+
+def _null_reason(element: etree._Element, reason: str) -> None:
+    annotation = sub(element, "Annotation", {"SeqNum": "1"})
+    sub(annotation, "Comment", {"SponsorOrSite": "Site"}, reason)
+
+
+def _flag(parent: etree._Element, seq: int, value_cl: str, value: str, flag_type: str) -> None:
+    annotation = sub(parent, "Annotation", {"SeqNum": str(seq)})
+    flag = sub(annotation, "Flag")
+    sub(flag, "FlagValue", {"CodeListOID": value_cl}, value)
+    sub(flag, "FlagType", {"CodeListOID": FLAG_TYPE_CL}, flag_type)
+
+
+def _event_order(study: Study) -> dict[str, int]:
+    return {event.oid: n for n, event in enumerate(study.events)}
+
+
+def _form_order(study: Study) -> dict[str, int]:
+    return {form.code: n for n, form in enumerate(study.forms)}
+
+
+def _event_attrs(study: Study, event_oid: str, repeat: int | None) -> dict[str, str | None]:
+    try:
+        repeating = study.event(event_oid).repeating
+    except KeyError:
+        repeating = False
+    return {"StudyEventOID": event_oid,
+            "StudyEventRepeatKey": str(repeat or 1) if repeating else None}  # fmt: skip
+
+
+# ---- snapshot ------------------------------------------------------------------------------
+def _snapshot_form(parent: etree._Element, index: OdmIndex, form: Form, record: FormRecord,
+                   row_keys: dict[str, list[int]], status: str | None,
+                   stats: _Stats) -> None:  # fmt: skip
+    form_data = sub(parent, "FormData", {"FormOID": form.oid})
+    if status:
+        _flag(form_data, 1, FORM_STATUS_CL, status, FORM_STATUS_FLAG)
+    for group in form.groups:
+        kept = index.kept(form, group)
+        if not kept:
+            continue
+        if not group.repeating:
+            cells = [(i, record.values.get(i.item.name), record.missing.get(i.item.name))
+                     for i in kept]  # fmt: skip
+            cells = [c for c in cells if c[1] is not None or c[2]]
+            if not cells:
+                continue
+            group_data = sub(form_data, "ItemGroupData", {"ItemGroupOID": kept[0].group_oid})
+            for odm_item, value, missing in cells:
+                _cell(group_data, odm_item.oid, odm_item.item, value, missing, stats)
+            continue
+        rows = record.rows.get(group.name, [])
+        keys = row_keys.get(group.name, [])
+        row_missing = record.row_missing.get(group.name, {})
+        for position, row in enumerate(rows):
+            missing = row_missing.get(position, {})
+            cells = [(i, row.get(i.item.name), missing.get(i.item.name)) for i in kept]
+            cells = [c for c in cells if c[1] is not None or c[2]]
+            if not cells:
+                continue
+            key = keys[position] if position < len(keys) else position + 1
+            group_data = sub(form_data, "ItemGroupData", {
+                "ItemGroupOID": kept[0].group_oid, "ItemGroupRepeatKey": str(key)})
+            for odm_item, value, why in cells:
+                _cell(group_data, odm_item.oid, odm_item.item, value, why, stats)
+    stats.forms += 1
+
+
+def _cell(parent: etree._Element, oid: str, item: Item, value: Any, missing: str | None,
+          stats: _Stats) -> None:  # fmt: skip
+    element = _item_data(parent, oid, None if value is None else value_text(item, value),
+                         missing)  # fmt: skip
+    if missing:
+        _null_reason(element, missing)
+    stats.item_data += 1
+
+
+def snapshot_subject(study: Study, index: OdmIndex, subject: ExportSubject,
+                     stats: _Stats) -> etree._Element:  # fmt: skip
+    """One SubjectData of a Snapshot file."""
+    element = etree.Element(q("SubjectData"), {"SubjectKey": subject.key}, nsmap=NSMAP)
+    sub(element, "SiteRef", {"LocationOID": location_oid(subject.site_id)})
+    _flag(element, 1, SUBJECT_STATUS_CL, subject.status, SUBJECT_STATUS_FLAG)
+    stats.sites.add(subject.site_id)
+    records = {(r.event, r.repeat, r.form): r for r in subject.data.records}
+    event_order, form_order = _event_order(study), _form_order(study)
+    keys = sorted(set(records) | set(subject.forms), key=lambda k: (
+        event_order.get(k[0], 99), k[0], k[1], form_order.get(k[2], 99), k[2]))  # fmt: skip
+    event_data = None
+    current = None
+    for event_oid, repeat, code in keys:
+        try:
+            form = study.form(code)
+        except KeyError:
+            continue
+        if not any(index.kept(form, g) for g in form.groups):
+            continue
+        if current != (event_oid, repeat):
+            event_data = sub(element, "StudyEventData", _event_attrs(study, event_oid, repeat))
+            current = (event_oid, repeat)
+        meta = subject.forms.get((event_oid, repeat, code))
+        if meta is not None:
+            stats.saw(meta.updated_utc.isoformat())
+        record = records.get((event_oid, repeat, code)) or FormRecord(event_oid, code, repeat)
+        _snapshot_form(event_data, index, form, record,
+                       subject.row_keys.get((event_oid, repeat, code), {}),
+                       meta.status if meta is not None else None, stats)  # fmt: skip
+    stats.subjects += 1
+    return element
+
+
+# ---- transactional -------------------------------------------------------------------------
+def _audit_record(parent: etree._Element, entry: AuditView, users: _Users, site: str,
+                  reason: str | None, stats: _Stats) -> None:  # fmt: skip
+    record = sub(parent, "AuditRecord")
+    sub(record, "UserRef", {"UserOID": users.oid(entry.username, entry.role)})
+    sub(record, "LocationRef", {"LocationOID": location_oid(site)})
+    sub(record, "DateTimeStamp", text=entry.ts_utc)
+    if reason:
+        sub(record, "ReasonForChange", text=reason)
+    sub(record, "SourceID", text=f"AUD-{entry.id:06d}")
+    stats.audit_records += 1
+    stats.saw(entry.ts_utc)
+
+
+def change_reason_text(entry: AuditView, item: Item | None = None) -> str | None:
+    """ReasonForChange of an audit entry: "CODE: text", the method of a derivation, or None."""
+    if entry.action == "DERIVED_VALUE":
+        derivation = item.derivation if item is not None and item.derivation else "?"
+        return f"Derived value ({method_oid(derivation)})"
+    if entry.action == "ID_ASSIGNED":
+        return f"Assigned by the system ({method_oid(ASSIGNED)})"
+    parts = [p for p in (entry.reason_code, entry.reason_text) if p]
+    return ": ".join(parts) if parts else None
+
+
+def _transaction_type(entry: AuditView) -> str:
+    if entry.action == "DATA_ENTERED":
+        return "Insert"
+    if entry.action == "DATA_CHANGED":
+        return "Update"
+    if entry.action == "DATA_CLEARED" or entry.new_value is None:
+        return "Remove"
+    return "Insert" if entry.old_value is None else "Update"
+
+
+def _split_missing(value: str | None) -> tuple[str | None, str | None]:
+    """Audit values show a reason for missing as "[NOT DONE]"."""
+    if value and value.startswith("[") and value.endswith("]") and value[1:-1] in MISSING_REASONS:
+        return None, value[1:-1]
+    return value, None
+
+
+def subject_history(app: AppSession, subject: ExportSubject,
+                    profile: ExportProfile) -> list[AuditView]:  # fmt: skip
+    """The subject's audit entries under both of its keys (before enrolment the trail names the
+    screening number), in chain order."""
+    keys = [subject.screening_number] + ([subject.subject_id] if subject.subject_id else [])
+    seen: dict[int, AuditView] = {}
+    for key in keys:
+        for entry in subject_audit(app, key, profile):
+            seen[entry.id] = entry
+    return [seen[i] for i in sorted(seen)]
+
+
+def transactional_subject(study: Study, index: OdmIndex, subject: ExportSubject,
+                          history: list[AuditView], users: _Users,
+                          stats: _Stats) -> etree._Element:  # fmt: skip
+    """One SubjectData of a Transactional file: the subject's value history."""
+    site = subject.site_id
+    stats.sites.add(site)
+    screened = next((e for e in history if e.action == "SUBJECT_SCREENED"), None)
+    attrs = {"SubjectKey": subject.key}
+    if screened is not None:
+        attrs["TransactionType"] = "Insert"
+    element = etree.Element(q("SubjectData"), attrs, nsmap=NSMAP)
+    if screened is not None:
+        _audit_record(element, screened, users, site, None, stats)
+    sub(element, "SiteRef", {"LocationOID": location_oid(site)})
+    _flag(element, 1, SUBJECT_STATUS_CL, subject.status, SUBJECT_STATUS_FLAG)
+
+    created: dict[tuple[str, int, str], AuditView] = {}
+    forms: dict[tuple[str, int, str], dict[tuple[str, int], list[tuple[AuditView, Any]]]] = {}
+    for entry in history:
+        if not entry.form_code or not entry.event_oid:
+            continue
+        where = (entry.event_oid, entry.repeat_key or 1, entry.form_code)
+        if entry.action == "FORM_CREATED":
+            created.setdefault(where, entry)
+            continue
+        if entry.action not in DATA_ACTIONS or not entry.item_name:
+            continue
+        try:
+            form = study.form(entry.form_code)
+        except KeyError:
+            continue
+        odm_item = index.item_for(form, entry.group_name, entry.item_name)
+        if odm_item is None:  # removed by the profile, or retired from the definition
+            continue
+        key = (odm_item.group.name, (entry.row_key or 0) if odm_item.group.repeating else 0)
+        forms.setdefault(where, {}).setdefault(key, []).append((entry, odm_item))
+
+    event_order, form_order = _event_order(study), _form_order(study)
+    ordered = sorted(set(forms) | {k for k in subject.forms if k in created}, key=lambda k: (
+        event_order.get(k[0], 99), k[0], k[1], form_order.get(k[2], 99), k[2]))  # fmt: skip
+    current, event_data = None, None
+    for where in ordered:
+        event_oid, repeat, code = where
+        try:
+            form = study.form(code)
+        except KeyError:
+            continue
+        if not any(index.kept(form, g) for g in form.groups):
+            continue
+        if current != (event_oid, repeat):
+            event_data = sub(element, "StudyEventData", _event_attrs(study, event_oid, repeat))
+            current = (event_oid, repeat)
+        creation = created.get(where)
+        form_data = sub(event_data, "FormData", {
+            "FormOID": form.oid, "TransactionType": "Insert" if creation else None})
+        if creation is not None:
+            _audit_record(form_data, creation, users, site, None, stats)
+        meta = subject.forms.get(where)
+        if meta is not None:
+            _flag(form_data, 1, FORM_STATUS_CL, meta.status, FORM_STATUS_FLAG)
+        for (_group, row_key), entries in forms.get(where, {}).items():
+            first = entries[0][1]
+            group_data = sub(form_data, "ItemGroupData", {
+                "ItemGroupOID": first.group_oid,
+                "ItemGroupRepeatKey": str(row_key) if first.group.repeating else None})
+            for entry, odm_item in entries:
+                transaction = _transaction_type(entry)
+                value, missing = _split_missing(entry.new_value)
+                if transaction == "Remove":
+                    value = missing = None
+                data = _item_data(group_data, odm_item.oid, value, missing, transaction)
+                _audit_record(data, entry, users, site,
+                              change_reason_text(entry, odm_item.item), stats)  # fmt: skip
+                if missing:
+                    _null_reason(data, missing)
+                stats.item_data += 1
+        stats.forms += 1
+    stats.subjects += 1
+    return element
+
+
+# ---- AdminData -----------------------------------------------------------------------------
+def admin_data(study: Study, index: OdmIndex, users: _Users, stats: _Stats, site_id: str,
+               profile: ExportProfile) -> etree._Element:  # fmt: skip
+    element = etree.Element(q("AdminData"), {"StudyOID": study.oid}, nsmap=NSMAP)
+    for username, (oid, role) in users.oids.items():
+        user = sub(element, "User", {"OID": oid, "UserType": USER_TYPES.get(role, "Other")})
+        if profile is ExportProfile.SITE_ARCHIVE:
+            sub(user, "LoginName", text=username)
+            sub(user, "DisplayName", text=f"{username} ({role})")
+        else:
+            sub(user, "DisplayName", text=role)  # the role only: no staff names (REQ-PI-05)
+    effective = stats.earliest or date.today().isoformat()
+    for site in sorted(stats.sites | {site_id}):
+        location = sub(element, "Location", {"OID": location_oid(site), "Name": f"Site {site}",
+                                             "LocationType": "Site"})  # fmt: skip
+        sub(location, "MetaDataVersionRef", {
+            "StudyOID": study.oid, "MetaDataVersionOID": study.parameters.metadata_version,
+            "EffectiveDate": effective})  # fmt: skip
+    for form in study.forms:
+        if not any(index.kept(form, g) for g in form.groups):
+            continue
+        for point in form.signatures:
+            sig = sub(element, "SignatureDef", {"OID": f"SD.{form.code}.{point.name}",
+                                                "Methodology": "Electronic"})  # fmt: skip
+            sub(sig, "Meaning", text=f"{point.meaning.en} / {point.meaning.zh}")
+            sub(sig, "LegalReason", text=LEGAL_REASON)
+    return element
+
+
+# ---- the file ------------------------------------------------------------------------------
+def _write_clinical(app: AppSession, part: Path, index: OdmIndex, profile: ExportProfile,
+                    transactional: bool, users: _Users, stats: _Stats) -> None:  # fmt: skip
+    study = app.study
+    with etree.xmlfile(str(part), encoding="UTF-8") as xf:
+        with xf.element(q("ClinicalData"), {"StudyOID": study.oid,
+                                            "MetaDataVersionOID": app.metadata_version},
+                        nsmap=NSMAP):  # fmt: skip
+            for subject in export_subjects(app, profile):
+                if transactional:
+                    history = subject_history(app, subject, profile)
+                    element = transactional_subject(study, index, subject, history, users, stats)
+                else:
+                    element = snapshot_subject(study, index, subject, stats)
+                xf.write(element)
+                xf.flush()
+
+
+def export_odm(app: AppSession, out: Path, *, profile: ExportProfile = SPONSOR_CODED,
+               transactional: bool = False) -> OdmExportResult:  # fmt: skip
+    """Write one ODM 1.3.2 file (metadata, AdminData, ClinicalData) and its SHA-256 file, and
+    record the export. See the module docstring for the two file types."""
+    app.require(Permission.EXPORT if profile is ExportProfile.SPONSOR_CODED
+                else Permission.VIEW_DATA)  # fmt: skip
+    started = time.monotonic()
+    out = Path(out)
+    study = app.study
+    file_type = "Transactional" if transactional else "Snapshot"
+    now = datetime.now(UTC)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, part_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise OutputError(Text(f"cannot write in {out.parent}: {exc.strerror}",
+                               f"无法写入 {out.parent}：{exc.strerror}")) from None  # fmt: skip
+    part = Path(part_name)
+    final = out.with_name(f".{out.name}.tmp")
+    index = OdmIndex(study, profile)
+    users, stats = _Users(), _Stats()
+    users.oid(app.username, app.role)  # the exporting user is the file's originator
+    try:
+        _write_clinical(app, part, index, profile, transactional, users, stats)
+        root = etree.Element(q("ODM"), odm_root_attributes(
+            f"{study.parameters.study_name}.{file_type.upper()}.{profile.value}."
+            f"{now:%Y%m%dT%H%M%SZ}", file_type, "AllClinicalData", archival=transactional,
+            created=utc_stamp(now), description=f"TNT Desktop export, profile {profile.value}, "
+            f"by {users.oid(app.username, app.role)}"), nsmap=NSMAP)  # fmt: skip
+        root.append(build_study_element(study, profile, index))
+        root.append(admin_data(study, index, users, stats, app.db.site_id, profile))
+        root.append(etree.Comment(_MARKER))
+        head, tail = etree.tostring(root, encoding="UTF-8", xml_declaration=True,
+                                    pretty_print=True).split(f"<!--{_MARKER}-->".encode())
+        digest = hashlib.sha256()
+        descriptor = os.open(final, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:  # clinical data: owner-only, like the db
+            for chunk in (head, b"\n"):
+                handle.write(chunk)
+                digest.update(chunk)
+            with open(part, "rb") as source:
+                while block := source.read(1 << 20):
+                    handle.write(block)
+                    digest.update(block)
+            handle.write(tail)
+            digest.update(tail)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(final, out)
+        sha = digest.hexdigest()
+        sha_path = out.with_name(out.name + ".sha256")
+        sha_path.write_text(f"{sha}  {out.name}\n", encoding="ascii")
+    except OSError as exc:
+        raise OutputError(Text(f"cannot write {out}: {exc.strerror or exc}",
+                               f"无法写入 {out}：{exc.strerror or exc}")) from None  # fmt: skip
+    finally:
+        part.unlink(missing_ok=True)
+        final.unlink(missing_ok=True)
+    record_export(app, profile=profile, subject_count=stats.subjects,
+                  files=f"{out.name} sha256:{sha}", purpose=f"CDISC ODM 1.3.2 {file_type}")
+    return OdmExportResult(out, sha, sha_path, file_type, profile, stats.subjects, stats.forms,
+                           stats.item_data, stats.audit_records, time.monotonic() - started)
+
+
+def verify_sha256(path: Path) -> bool:
+    """Does `path` still match the hash written beside it?"""
+    path = Path(path)
+    expected = path.with_name(path.name + ".sha256").read_text(encoding="ascii").split()[0]
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest() == expected
+

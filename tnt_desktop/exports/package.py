@@ -1,0 +1,511 @@
+"""The encrypted transfer package (issue 5, item 4): one OpenPGP-encrypted ZIP file.
+
+Inside the ZIP, under one folder named like the export (`TNT-STS-export-<UTC stamp>/`): the CSVs,
+the data dictionary, the R/SAS/Stata readers, the PDFs, the ODM files and `manifest.json`
+(every file with its size and SHA-256, subject and form counts, data cut-off, app and metadata
+version, export profile). The ZIP is built in memory (`MemoryFolder` → `build_archive`) and
+encrypted in memory (`seal`); the only bytes written to disk are the ciphertext (`write_package`)
+and its `.sha256` companion (CRF_SPEC.md §8 rule 5).
+
+Encryption uses pysequoia (Sequoia-PGP, a maintained Rust OpenPGP library shipped as a wheel):
+clinic workstations have no `gpg`, and calling a binary would mean finding it, passing secrets
+through its command line or pipes, and parsing its output. The result is standard OpenPGP
+(RFC 4880 / 9580), so the sponsor opens it with `gpg --decrypt FILE.zip.gpg > FILE.zip` (to their
+public key) or `gpg --decrypt` with the passphrase (symmetric encryption, when no sponsor key is
+configured). Sequoia picks the packet versions the recipient's key advertises, so a key made with
+GnuPG gets messages GnuPG reads.
+
+`open_package` is the app's own reader (`tnt-desktop package open`). Refusal is layered: the
+`.sha256` companion when present (any changed byte), OpenPGP integrity protection (MDC/AEAD:
+manipulated or truncated ciphertext), the ZIP's CRCs, then every manifest SHA-256 and size, and
+no file outside the manifest. Nothing is written unless everything verifies.
+
+pysequoia 0.1.35 encrypts bytes (or a plaintext *file*), not a stream, so the archive and its
+ciphertext are both held in memory while the package is made: peak memory ≈ 2 × package size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import posixpath
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import pysequoia
+
+from tnt_desktop.errors import OutputError, TntError, UsageError
+from tnt_desktop.study.model import Text
+
+PACKAGE_SUFFIX = ".zip.gpg"
+HASH_SUFFIX = ".sha256"
+MANIFEST_NAME = "manifest.json"
+MANIFEST_FORMAT = "tnt-desktop-export-manifest/1"
+CHUNK = 1 << 20
+
+
+# ---- errors ------------------------------------------------------------------------------------
+class PackageError(TntError):
+    """A package cannot be opened."""
+
+    exit_code = 8
+
+
+class PackageDamaged(PackageError):
+    def __init__(self, path: object, why: Text) -> None:
+        super().__init__(
+            Text(f"the package {path} was refused: {why.en}. It may have been damaged, truncated "
+                 "or altered in transfer; ask the site for a new copy. Nothing was extracted.",
+                 f"已拒绝数据包 {path}：{why.zh}。该文件可能在传输中损坏、被截断或被篡改；"
+                 "请向研究中心索取新副本。未解出任何文件。")
+        )  # fmt: skip
+
+
+class PackageWrongKey(PackageError):
+    def __init__(self, path: object) -> None:
+        super().__init__(
+            Text(f"the package {path} was not encrypted for this key or passphrase; "
+                 "nothing was extracted",
+                 f"数据包 {path} 并非用此密钥或口令加密；未解出任何文件")
+        )  # fmt: skip
+
+
+class BadSecretKey(UsageError):
+    def __init__(self, path: object, why: Text) -> None:
+        super().__init__(
+            Text(f"cannot use {path} as a secret key: {why.en}",
+                 f"无法将 {path} 用作私钥：{why.zh}")
+        )  # fmt: skip
+
+
+def _damaged(path: object, en: str, zh: str) -> PackageDamaged:
+    return PackageDamaged(path, Text(en, zh))
+
+
+# ---- an in-memory folder ------------------------------------------------------------------------
+class MemoryFolder:
+    """Files kept in memory, addressed by relative POSIX paths ("csv/DM.csv").
+
+    `path(rel)` gives a `MemoryPath`, a small pathlib-like object (`/`, `name`, `suffix`,
+    `parent`, `mkdir`, `open`, `write_bytes`, `write_text`, `read_bytes`, `exists`) that an
+    exporter can write to instead of a real folder. It deliberately has no `__fspath__`: any
+    attempt to reach the real file system with it fails (TypeError) instead of writing plaintext.
+    """
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.dirs: set[str] = {""}
+
+    def path(self, rel: str = "") -> MemoryPath:
+        return MemoryPath(self, _clean(rel) if rel else "")
+
+    def write(self, rel: str, data: bytes) -> None:
+        rel = _clean(rel)
+        self.files[rel] = bytes(data)
+        parent = posixpath.dirname(rel)
+        while parent:
+            self.dirs.add(parent)
+            parent = posixpath.dirname(parent)
+
+    def names(self) -> list[str]:
+        return sorted(self.files)
+
+    def total_bytes(self) -> int:
+        return sum(len(v) for v in self.files.values())
+
+
+class _MemoryWriter(io.BytesIO):
+    def __init__(self, folder: MemoryFolder, rel: str, initial: bytes = b"") -> None:
+        super().__init__(initial)
+        self.seek(0, io.SEEK_END)
+        self._folder, self._rel = folder, rel
+        self.name = rel
+
+    def flush(self) -> None:
+        super().flush()
+        if not self.closed:
+            self._folder.write(self._rel, self.getvalue())
+
+    def close(self) -> None:
+        if not self.closed:
+            self._folder.write(self._rel, self.getvalue())
+        super().close()
+
+
+class MemoryPath:
+    def __init__(self, folder: MemoryFolder, rel: str) -> None:
+        self._folder, self._rel = folder, rel
+
+    def __truediv__(self, other: object) -> MemoryPath:
+        return MemoryPath(self._folder, _clean(posixpath.join(self._rel, str(other))))
+
+    def __str__(self) -> str:
+        return f"memory:/{self._rel}"
+
+    __repr__ = __str__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, MemoryPath) and (other._folder, other._rel) == (
+            self._folder, self._rel)  # fmt: skip
+
+    def __hash__(self) -> int:
+        return hash((id(self._folder), self._rel))
+
+    @property
+    def name(self) -> str:
+        return posixpath.basename(self._rel)
+
+    @property
+    def suffix(self) -> str:
+        return PurePosixPath(self.name).suffix if self.name else ""
+
+    @property
+    def stem(self) -> str:
+        return PurePosixPath(self.name).stem if self.name else ""
+
+    @property
+    def parent(self) -> MemoryPath:
+        return MemoryPath(self._folder, posixpath.dirname(self._rel))
+
+    @property
+    def relative(self) -> str:
+        return self._rel
+
+    def with_suffix(self, suffix: str) -> MemoryPath:
+        return MemoryPath(self._folder, str(PurePosixPath(self._rel).with_suffix(suffix)))
+
+    def exists(self) -> bool:
+        return self._rel in self._folder.files or self._rel in self._folder.dirs
+
+    def is_dir(self) -> bool:
+        return self._rel in self._folder.dirs
+
+    def is_file(self) -> bool:
+        return self._rel in self._folder.files
+
+    def mkdir(self, mode: int = 0o777, parents: bool = False, exist_ok: bool = False) -> None:
+        if self.exists() and not exist_ok:
+            raise FileExistsError(str(self))
+        if not parents and posixpath.dirname(self._rel) not in self._folder.dirs:
+            raise FileNotFoundError(str(self.parent))
+        rel = self._rel
+        while rel:
+            self._folder.dirs.add(rel)
+            rel = posixpath.dirname(rel)
+
+    def iterdir(self) -> Iterator[MemoryPath]:
+        prefix = f"{self._rel}/" if self._rel else ""
+        seen = set()
+        for name in [*self._folder.files, *self._folder.dirs]:
+            if name and name.startswith(prefix):
+                child = name[len(prefix):].split("/", 1)[0]
+                if child not in seen:
+                    seen.add(child)
+                    yield self / child
+
+    def open(self, mode: str = "r", buffering: int = -1, encoding: str | None = None,
+             errors: str | None = None, newline: str | None = None):  # fmt: skip
+        if "r" in mode and "+" not in mode:
+            if self._rel not in self._folder.files:
+                raise FileNotFoundError(str(self))
+            raw = io.BytesIO(self._folder.files[self._rel])
+            if "b" in mode:
+                return raw
+            return io.TextIOWrapper(raw, encoding=encoding or "utf-8", errors=errors,
+                                    newline=newline)  # fmt: skip
+        if "x" in mode and self._rel in self._folder.files:
+            raise FileExistsError(str(self))
+        initial = self._folder.files.get(self._rel, b"") if "a" in mode else b""
+        self._folder.write(self._rel, initial)
+        writer = _MemoryWriter(self._folder, self._rel, initial)
+        if "b" in mode:
+            return writer
+        return io.TextIOWrapper(writer, encoding=encoding or "utf-8", errors=errors,
+                                newline=newline, write_through=True)  # fmt: skip
+
+    def write_bytes(self, data: bytes) -> int:
+        self._folder.write(self._rel, data)
+        return len(data)
+
+    def write_text(self, data: str, encoding: str | None = None, errors: str | None = None,
+                   newline: str | None = None) -> int:  # fmt: skip
+        text = data
+        if newline not in (None, ""):
+            text = text.replace("\n", newline)
+        self._folder.write(self._rel, text.encode(encoding or "utf-8", errors or "strict"))
+        return len(data)
+
+    def read_bytes(self) -> bytes:
+        if self._rel not in self._folder.files:
+            raise FileNotFoundError(str(self))
+        return self._folder.files[self._rel]
+
+    def read_text(self, encoding: str | None = None, errors: str | None = None) -> str:
+        return self.read_bytes().decode(encoding or "utf-8", errors or "strict")
+
+    def unlink(self, missing_ok: bool = False) -> None:
+        if self._folder.files.pop(self._rel, None) is None and not missing_ok:
+            raise FileNotFoundError(str(self))
+
+
+def _clean(rel: str) -> str:
+    """A safe relative POSIX path: no absolute paths, no '..', no drive letters."""
+    text = str(rel).replace("\\", "/")
+    parts = [p for p in text.split("/") if p not in ("", ".")]
+    if text.startswith("/") or any(p == ".." or ":" in p for p in parts):
+        raise ValueError(f"not a safe relative path: {rel!r}")
+    return "/".join(parts)
+
+
+# ---- hashing and the manifest --------------------------------------------------------------------
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    path: str  # relative POSIX path inside the export folder
+    sha256: str
+    bytes: int
+
+    def as_dict(self) -> dict:
+        return {"path": self.path, "sha256": self.sha256, "bytes": self.bytes}
+
+
+def manifest_bytes(manifest: dict) -> bytes:
+    return (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode()
+
+
+# ---- building and sealing ------------------------------------------------------------------------
+@dataclass
+class Archive:
+    data: bytes
+    root: str
+    entries: list[FileEntry] = field(default_factory=list)
+
+
+def build_archive(root: str, files: dict[str, bytes] | MemoryFolder, manifest: dict) -> Archive:
+    """A ZIP (in memory) of `files` under `root/`, with `manifest` (its "files" list filled in
+    here from the bytes actually archived) as `root/manifest.json`."""
+    root = _clean(root)
+    if "/" in root or not root:
+        raise ValueError("the archive root must be one folder name")
+    contents = files.files if isinstance(files, MemoryFolder) else files
+    buffer = io.BytesIO()
+    entries = []
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        for rel in sorted(contents):
+            name = _clean(rel)
+            if name == MANIFEST_NAME:
+                continue
+            data = contents[rel]
+            zf.writestr(f"{root}/{name}", data)
+            entries.append(FileEntry(name, sha256_bytes(data), len(data)))
+        manifest = {**manifest, "files": [e.as_dict() for e in entries]}
+        zf.writestr(f"{root}/{MANIFEST_NAME}", manifest_bytes(manifest))
+    return Archive(buffer.getvalue(), root, entries)
+
+
+def load_recipient(source: str | bytes | Path) -> pysequoia.Cert:
+    """The sponsor's public key from a file or armored text (validated; see export_settings)."""
+    from tnt_desktop.services.export_settings import BadSponsorKey, parse_public_key
+
+    if not isinstance(source, Path):
+        return parse_public_key(source).cert()
+    try:
+        raw = source.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(Text(f"no key file at {source}", f"未找到密钥文件：{source}")) from None
+    try:
+        return parse_public_key(raw).cert()
+    except BadSponsorKey as exc:
+        raise BadSponsorKey(exc.why, source) from None
+
+
+def seal(archive: bytes, *, recipient: pysequoia.Cert | None = None,
+         passphrase: str | None = None) -> bytes:  # fmt: skip
+    """Binary OpenPGP message: to the recipient's public key, else symmetric with a passphrase."""
+    if recipient is None and not passphrase:
+        raise UsageError(
+            Text("a package needs the sponsor's public key or a passphrase",
+                 "数据包需要申办方公钥或口令")
+        )  # fmt: skip
+    if recipient is not None:
+        return pysequoia.encrypt(archive, recipients=[recipient], armor=False)
+    return pysequoia.encrypt(archive, passwords=[passphrase], armor=False)
+
+
+def write_package(path: Path, ciphertext: bytes) -> str:
+    """Write the ciphertext atomically (temp + fsync + rename) and its `.sha256` companion
+    (`sha256sum -c` format); returns the SHA-256 of the package."""
+    path = Path(path)
+    digest = sha256_bytes(ciphertext)
+    _atomic_write(path, ciphertext)
+    _atomic_write(path.with_name(path.name + HASH_SUFFIX), f"{digest}  {path.name}\n".encode())
+    return digest
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ---- opening -------------------------------------------------------------------------------------
+@dataclass
+class OpenedPackage:
+    path: Path
+    root: str
+    manifest: dict
+    files: dict[str, bytes]  # relative path → content, every one verified against the manifest
+    companion_checked: bool
+
+    @property
+    def subject_count(self) -> int:
+        return int(self.manifest.get("subjects", {}).get("count", 0))
+
+    def extract(self, out_dir: Path) -> Path:
+        """Write the verified files under `out_dir/root/`; refuses to overwrite a folder."""
+        target = Path(out_dir) / self.root
+        if target.exists() and any(target.iterdir()):
+            raise OutputError(Text(f"{target} already exists and is not empty",
+                                   f"{target} 已存在且非空"))  # fmt: skip
+        for rel, data in self.files.items():
+            dest = target.joinpath(*rel.split("/"))
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(data)
+        (target / MANIFEST_NAME).write_bytes(manifest_bytes(self.manifest))
+        return target
+
+
+def read_secret_key(path: Path, key_passphrase: str | None = None):
+    """A decryptor from an OpenPGP secret key file (armored or binary)."""
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise UsageError(Text(f"no key file at {path}", f"未找到密钥文件：{path}")) from None
+    try:
+        tsk = pysequoia.Tsk.from_bytes(raw)
+    except Exception:
+        raise BadSecretKey(path, Text("it is not an OpenPGP key", "不是 OpenPGP 密钥")) from None
+    if not _has_secret(tsk):
+        raise BadSecretKey(path, Text("it holds no secret key material (a public key?)",
+                                      "其中没有私钥（可能是公钥）"))  # fmt: skip
+    try:
+        return tsk.decryptor(key_passphrase)
+    except Exception:
+        raise BadSecretKey(
+            path, Text("it has no usable decryption key, or its passphrase is wrong or missing",
+                       "没有可用的解密密钥，或其口令错误或缺失")
+        ) from None  # fmt: skip
+
+
+def _has_secret(tsk: pysequoia.Tsk) -> bool:
+    return "PRIVATE KEY BLOCK" in str(tsk)  # Cert.has_secret_keys is deprecated in pysequoia
+
+
+def open_package(path: Path, *, decryptor=None, passphrase: str | None = None,
+                 expected_sha256: str | None = None) -> OpenedPackage:  # fmt: skip
+    """Decrypt and verify a package in memory. Raises PackageDamaged / PackageWrongKey."""
+    path = Path(path)
+    if decryptor is None and not passphrase:
+        raise UsageError(Text("give the secret key or the passphrase of the package",
+                              "请提供私钥或数据包口令"))  # fmt: skip
+    try:
+        ciphertext = path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(Text(f"no package at {path}", f"未找到数据包：{path}")) from None
+    if not ciphertext:
+        raise _damaged(path, "the file is empty", "文件为空")
+    companion = path.with_name(path.name + HASH_SUFFIX)
+    if expected_sha256 is None and companion.is_file():
+        first = companion.read_text(encoding="utf-8", errors="replace").split()
+        expected_sha256 = first[0] if first else ""
+    if expected_sha256 is not None and sha256_bytes(ciphertext) != expected_sha256.lower():
+        raise _damaged(path, "its SHA-256 differs from the one recorded when it was made "
+                       f"({companion.name})",
+                       f"其 SHA-256 与生成时记录的不一致（{companion.name}）")  # fmt: skip
+    try:
+        if decryptor is not None:
+            plain = pysequoia.decrypt(ciphertext, decryptor=decryptor).bytes
+        else:
+            plain = pysequoia.decrypt(ciphertext, passwords=[passphrase]).bytes
+    except Exception as exc:
+        first_line = (str(exc).splitlines() or [""])[0].lower()
+        if "no key to decrypt" in first_line:
+            raise PackageWrongKey(path) from None
+        raise _damaged(path, "the encrypted data do not decrypt intact (integrity check failed)",
+                       "加密数据无法完整解密（完整性校验失败）") from None  # fmt: skip
+    if plain is None:
+        raise _damaged(path, "the encrypted data are empty", "加密数据为空")
+    return _verify_archive(path, plain, expected_sha256 is not None)
+
+
+def _verify_archive(path: Path, plain: bytes, companion_checked: bool) -> OpenedPackage:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(plain))
+    except zipfile.BadZipFile:
+        raise _damaged(path, "the decrypted content is not a ZIP archive",
+                       "解密后的内容不是 ZIP 归档") from None  # fmt: skip
+    with zf:
+        names = [i.filename for i in zf.infolist() if not i.is_dir()]
+        roots = {n.split("/", 1)[0] for n in names}
+        if len(roots) != 1:
+            raise _damaged(path, "the archive does not hold exactly one export folder",
+                           "归档中并非恰好一个导出文件夹")  # fmt: skip
+        root = roots.pop()
+        try:
+            manifest = json.loads(zf.read(f"{root}/{MANIFEST_NAME}"))
+        except KeyError:
+            raise _damaged(path, "the manifest is missing", "缺少清单文件") from None
+        except (ValueError, zipfile.BadZipFile, OSError):
+            raise _damaged(path, "the manifest cannot be read", "清单文件无法读取") from None
+        listed = manifest.get("files") if isinstance(manifest, dict) else None
+        if not isinstance(listed, list):
+            raise _damaged(path, "the manifest lists no files", "清单未列出任何文件")
+        files: dict[str, bytes] = {}
+        bad: list[str] = []
+        for entry in listed:
+            try:
+                rel = _clean(entry["path"])
+                data = zf.read(f"{root}/{rel}")
+            except (KeyError, TypeError, ValueError):
+                bad.append(str(entry.get("path") if isinstance(entry, dict) else entry))
+                continue
+            except (zipfile.BadZipFile, OSError, EOFError):  # CRC or stream damage
+                bad.append(rel)
+                continue
+            if sha256_bytes(data) != entry.get("sha256") or len(data) != entry.get("bytes"):
+                bad.append(rel)
+                continue
+            files[rel] = data
+        if bad:
+            shown = ", ".join(bad[:5]) + (f" (+{len(bad) - 5})" if len(bad) > 5 else "")
+            raise _damaged(path, f"{len(bad)} file(s) do not match the manifest: {shown}",
+                           f"{len(bad)} 个文件与清单不符：{shown}")  # fmt: skip
+        extra = sorted(set(names) - {f"{root}/{r}" for r in files} - {f"{root}/{MANIFEST_NAME}"})
+        if extra:
+            raise _damaged(path, f"{len(extra)} file(s) are not in the manifest: {extra[0]}",
+                           f"{len(extra)} 个文件不在清单中：{extra[0]}")  # fmt: skip
+    return OpenedPackage(path, root, manifest, files, companion_checked)

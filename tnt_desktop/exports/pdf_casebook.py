@@ -1,0 +1,622 @@
+"""Subject casebooks as PDF (issue 5, item 2a; CRF_SPEC.md §9.3, REQ-AT-07, REQ-ES-02).
+
+    casebook_pdf(app, "TNT-01-003", Path("TNT-01-003.pdf"), lang="zh")
+    casebooks_pdf(app, Path("casebooks"), lang="en")      # one file per subject, streamed
+
+A casebook shows, for one subject: the subject summary, the subject-level derived values
+(primary endpoint, wound complications, OS/LC times), the signature manifestations, every form
+instance in schedule order with item labels, decoded values in the chosen language, units,
+missing-data reasons, derived markers and the form status, and an audit summary (entries per
+form, every change made with a reason, overridden checks).
+
+Everything is read through `services.export_read` under an export profile: with the default
+SPONSOR_CODED the identifier items were removed before the data reach this module, subjects
+whose consent forbids transfer are not exported, identifier values are masked in the audit
+trail and people appear by role only (CRF_SPEC.md §10, REQ-PI-05). E-signatures come with a
+later issue: every signature point is shown as "not signed".
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from tnt_desktop.errors import NotFound
+from tnt_desktop.exports.pdf_common import (
+    ACCENT,
+    GREY,
+    WARN,
+    WATERMARK,
+    WATERMARK_SITE,
+    Cell,
+    Column,
+    PageInfo,
+    PdfWriter,
+    decode_missing,
+    local_time,
+    safe_name,
+    tr,
+    yes_no,
+)
+from tnt_desktop.services.export_read import (
+    AuditView,
+    ExportProfile,
+    ExportSubject,
+    FormMeta,
+    export_subjects,
+    removed_items,
+    subject_audit,
+)
+from tnt_desktop.services.session import AppSession
+from tnt_desktop.study.definition import Study
+from tnt_desktop.study.derivations import subject_level
+from tnt_desktop.study.model import DataType, Form, Item, ItemGroup, SignaturePoint, Text
+from tnt_desktop.study.subject import FormRecord
+from tnt_desktop.study.values import format_value
+
+TITLE = Text("Subject casebook", "受试者病例报告表")
+
+FORM_STATUS = {
+    "NOT_STARTED": Text("Not started", "未开始"),
+    "IN_PROGRESS": Text("In progress", "填写中"),
+    "COMPLETE": Text("Complete", "已完成"),
+}
+SUBJECT_STATUS = {
+    "SCREENING": Text("Screening", "筛选中"),
+    "SCREEN_FAILED": Text("Screen failed", "筛选失败"),
+    "ENROLLED": Text("Enrolled", "已入组"),
+    "WITHDRAWN": Text("Withdrawn", "已退出"),
+}
+ACTIONS = {
+    "DATA_ENTERED": Text("values entered", "录入数值"),
+    "DATA_CHANGED": Text("values changed", "修改数值"),
+    "DATA_CLEARED": Text("values cleared", "清除数值"),
+    "DERIVED_VALUE": Text("derived by the system", "系统推导"),
+    "FORM_CREATED": Text("forms created", "创建表单"),
+    "FORM_STATUS": Text("status changes", "状态变更"),
+    "ID_ASSIGNED": Text("identifiers assigned", "分配编号"),
+    "CHECK_OVERRIDDEN": Text("checks overridden", "核查已确认"),
+    "SUBJECT_SCREENED": Text("screened", "筛选"),
+    "SUBJECT_ENROLLED": Text("enrolled", "入组"),
+    "SCREEN_FAILED": Text("screen failure", "筛选失败"),
+    "SUBJECT_WITHDRAWN": Text("withdrawn", "退出"),
+}
+# subject-level values (no form): label and, for dates/days, how to show them
+SUBJECT_VALUES: tuple[tuple[str, Text], ...] = (
+    ("TRTFL", Text("Treated population (≥1 RT fraction)", "治疗人群（≥1 次放疗）")),
+    ("PPROTFL", Text("Per-protocol population", "符合方案人群")),
+    ("EORTCFIN", Text("Final EORTC-STBSG score", "最终 EORTC-STBSG 评分")),
+    ("RESP_AC", Text("Response A–C (primary endpoint)", "A–C 级反应（主要终点）")),
+    ("PCRFL", Text("Pathological complete response (A)", "病理完全缓解（A 级）")),
+    ("WCEVAL", Text("Evaluable for wound complications", "伤口并发症可评估")),
+    ("ANYWC90", Text("Any wound complication ≤ day 90", "术后 90 天内任何伤口并发症")),
+    ("MWC90", Text("Major wound complication ≤ day 90", "术后 90 天内主要伤口并发症")),
+    ("MWC120", Text("Major wound complication ≤ day 120", "术后 120 天内主要伤口并发症")),
+    ("MWCDAT", Text("Onset of the first major complication", "首次主要伤口并发症日期")),
+    ("WCINCFU", Text("Wound follow-up < 90 days", "伤口随访不足 90 天")),
+    ("RFSTDAT", Text("Study day 1 (first RT fraction)", "研究第 1 天（首次放疗）")),
+    ("CHEMOEND", Text("Last chemotherapy administration", "末次化疗给药日期")),
+    ("CHEMOPERIODEND", Text("End of the chemotherapy period", "化疗期结束日期")),
+    ("LASTALIVE", Text("Last date known alive", "最后确认存活日期")),
+    ("DTHDATIMP", Text("Death date (imputed if partial)", "死亡日期（不完整时填补）")),
+    ("OSTCDAYS", Text("OS from treatment completion, days", "总生存（自治疗完成），天")),
+    ("OSTCCNSR", Text("OS from treatment completion, censored", "总生存（自治疗完成）删失")),
+    ("OSENRDAYS", Text("OS from enrolment, days", "总生存（自入组），天")),
+    ("OSENRCNSR", Text("OS from enrolment, censored", "总生存（自入组）删失")),
+    ("LCTCDAYS", Text("Local control from treatment completion, days",
+                      "局部控制（自治疗完成），天")),
+    ("LCTCCNSR", Text("Local control from treatment completion, censored",
+                      "局部控制（自治疗完成）删失")),
+    ("LCENRDAYS", Text("Local control from enrolment, days", "局部控制（自入组），天")),
+    ("LCENRCNSR", Text("Local control from enrolment, censored", "局部控制（自入组）删失")),
+)  # fmt: skip
+ITEM_COLUMNS = (Column(0.5), Column(0.34), Column(0.16))
+GRID_MAX_COLUMNS = 7  # a repeating group with more filled items is shown row by row
+
+
+# --- values --------------------------------------------------------------------------------
+
+
+def display_value(study: Study, item: Item, value: Any, lang: str) -> str:
+    """A typed value as a reader sees it: codes decoded in `lang`, Y/N as Yes/No, numbers with
+    the item's decimals and unit."""
+    if value is None:
+        return ""
+    if item.codelist:
+        codelist = study.codelist(item.codelist)
+        codes = value if isinstance(value, tuple) else (value,)
+        text = "; ".join(codelist.decode(str(code), lang) for code in codes)
+    elif item.data_type is DataType.BOOLEAN:
+        text = yes_no(str(value), lang)
+    else:
+        text = format_value(item, value)
+    if item.unit and text:
+        text += " " + study.units[item.unit].symbol.get(lang)
+    return text
+
+
+def display_text(study: Study, item: Item | None, text: str | None, lang: str) -> str:
+    """A stored canonical text (an audit old/new value) decoded like `display_value`."""
+    if text is None or text == "":
+        return "—"
+    if item is None:
+        return text
+    if item.multiple and item.codelist:
+        codes = tuple(p for p in text.split("|") if p)
+        return display_value(study, item, codes, lang)
+    if item.codelist or item.data_type is DataType.BOOLEAN:
+        return display_value(study, item, text, lang)
+    return text + (" " + study.units[item.unit].symbol.get(lang) if item.unit else "")
+
+
+def _plain(value: Any, lang: str) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if value in ("Y", "N"):
+        return yes_no(value, lang)
+    return str(value)
+
+
+def _who(view: AuditView, profile: ExportProfile, lang: str) -> str:
+    role = tr("system", "系统", lang) if view.role == "SYSTEM" else view.role
+    if profile is ExportProfile.SITE_ARCHIVE and view.username != "SYSTEM":
+        return f"{view.username} ({role})"
+    return role
+
+
+# --- the document --------------------------------------------------------------------------
+
+
+@dataclass
+class CasebookResult:
+    subject_key: str
+    path: Path | None
+    pages: int
+
+
+@dataclass
+class BatchResult:
+    out_dir: Path
+    files: list[CasebookResult] = field(default_factory=list)
+    cancelled: bool = False
+
+    @property
+    def subjects(self) -> int:
+        return len(self.files)
+
+    @property
+    def pages(self) -> int:
+        return sum(f.pages for f in self.files)
+
+
+def page_info(study: Study, subject: ExportSubject | None, lang: str, profile: ExportProfile,
+              generated: datetime | None = None, title: Text = TITLE) -> PageInfo:  # fmt: skip
+    params = study.parameters
+    kwargs = {} if generated is None else {"generated": generated}
+    return PageInfo(
+        title=title,
+        study=f"{params.study_name} · {params.protocol_name}",
+        lang=lang,
+        subject=None if subject is None else subject.key,
+        profile=str(profile),
+        metadata_version=params.metadata_version,
+        watermark=WATERMARK_SITE if profile is ExportProfile.SITE_ARCHIVE else WATERMARK,
+        **kwargs,
+    )
+
+
+def write_casebook(
+    out: str | os.PathLike | IO[bytes], study: Study, subject: ExportSubject,
+    audit: list[AuditView], *, lang: str = "en",
+    profile: ExportProfile = ExportProfile.SPONSOR_CODED, generated: datetime | None = None,
+) -> int:  # fmt: skip
+    """Write one subject's casebook from data already read through export_read; returns the
+    number of pages."""
+    with PdfWriter(out, page_info(study, subject, lang, profile, generated)) as writer:
+        _Casebook(writer, study, subject, audit, lang, profile).write()
+        pages = writer.page
+    return pages
+
+
+class _Casebook:
+    def __init__(self, writer: PdfWriter, study: Study, subject: ExportSubject,
+                 audit: list[AuditView], lang: str, profile: ExportProfile) -> None:  # fmt: skip
+        self.w = writer
+        self.study = study
+        self.subject = subject
+        self.audit = audit
+        self.lang = lang
+        self.profile = profile
+        self.removed = removed_items(study, profile)
+
+    def t(self, en: str, zh: str) -> str:
+        return tr(en, zh, self.lang)
+
+    def write(self) -> None:
+        self._summary()
+        self._derived()
+        self._signatures()
+        for (event_oid, repeat, code), record in self._ordered():
+            self._form(event_oid, repeat, code, record)
+        self._audit()
+
+    # summary -----------------------------------------------------------------------------
+    def _summary(self) -> None:
+        s, w, lang = self.subject, self.w, self.lang
+        w.heading(self.t("Subject ", "受试者 ") + s.key, 1,
+                  right=TITLE.get(lang))  # fmt: skip
+        status = SUBJECT_STATUS.get(s.status)
+        instances = Counter(meta.status for meta in s.forms.values())
+        forms_text = ", ".join(f"{FORM_STATUS[k].get(lang) if k in FORM_STATUS else k} {n}"
+                               for k, n in sorted(instances.items()))  # fmt: skip
+        versions = sorted({meta.metadata_version for meta in s.forms.values()})
+        pairs = [
+            (self.t("Subject ID", "受试者编号"), s.subject_id or self.t("not enrolled", "未入组")),
+            (self.t("Screening number", "筛选号"), s.screening_number),
+            (self.t("Site", "中心"), s.site_id),
+            (self.t("Status", "状态"), status.get(lang) if status else s.status),
+            (self.t("Form instances", "表单实例"), f"{len(s.forms)} ({forms_text})"),
+            (self.t("Metadata version", "元数据版本"), ", ".join(versions) or "—"),
+            (self.t("Export profile", "导出方案"), str(self.profile)),
+            (self.t("Data as of", "数据截至"), w.info.generated_text),
+        ]
+        rows = []
+        for i in range(0, len(pairs), 2):
+            row: list[Cell | str] = []
+            for label, value in pairs[i:i + 2]:
+                row += [Cell(label, color=GREY), Cell(value, bold=True)]
+            rows.append(row)
+        w.table([Column(0.17), Column(0.33), Column(0.17), Column(0.33)], rows,
+                header=False, zebra=False)  # fmt: skip
+        if self.profile is ExportProfile.SPONSOR_CODED:
+            w.note(self.t(
+                "Coded data: direct identifiers and genetic data are not part of this document "
+                "(CRF_SPEC.md §10); people are named by role.",
+                "编码数据：本文件不含直接身份识别信息及遗传数据（CRF_SPEC.md §10）；"
+                "人员仅以角色表示。"))
+
+    def _derived(self) -> None:
+        s, lang = self.subject, self.lang
+        if s.subject_id is None:
+            return
+        values = subject_level(s.data, self.study.parameters)
+        shown = [(label, values.get(name)) for name, label in SUBJECT_VALUES]
+        if all(v is None for _l, v in shown):
+            return
+        self.w.heading(self.t("Derived subject-level values", "受试者水平推导值"), 2,
+                       right=self.t("computed by the system (CRF_SPEC.md §6)",
+                                    "系统计算（CRF_SPEC.md §6）"))  # fmt: skip
+        rows = []
+        cells = [(Cell(label.get(lang), color=GREY), Cell(_plain(value, lang)))
+                 for label, value in shown]  # fmt: skip
+        half = (len(cells) + 1) // 2
+        for left, right in zip(cells[:half], [*cells[half:], (Cell(""), Cell(""))], strict=False):
+            rows.append([*left, *right])
+        self.w.table([Column(0.33), Column(0.17), Column(0.33), Column(0.17)], rows,
+                     header=False, size=7.8)  # fmt: skip
+
+    def _signature_points(self) -> list[tuple[Form, SignaturePoint]]:
+        present = {code for (_e, _r, code) in self.subject.forms}
+        points = []
+        for form in self.study.forms:
+            for point in form.signatures:
+                if form.code in present or point.first_release:
+                    points.append((form, point))
+        return points
+
+    def _signatures(self) -> None:
+        points = self._signature_points()
+        if not points:
+            return
+        self.w.heading(self.t("Signatures", "电子签名"), 2,
+                       right=self.t("manifestation per 21 CFR 11.50 (REQ-ES-02)",
+                                    "签名显示（REQ-ES-02）"))  # fmt: skip
+        rows = [[Cell(point.name, bold=True, sub=f"{form.number} {form.label.get(self.lang)}"),
+                 Cell(point.label.get(self.lang), sub=self.t("Meaning: ", "含义：")
+                      + point.meaning.get(self.lang)),
+                 Cell(self.t("not signed", "未签名"), color=WARN, bold=True)]
+                for form, point in points]  # fmt: skip
+        self.w.table([Column(0.24, self.t("Signature", "签名")),
+                      Column(0.56, self.t("Signer and meaning", "签名人及含义")),
+                      Column(0.2, self.t("Status", "状态"))], rows, size=8)  # fmt: skip
+
+    # forms -------------------------------------------------------------------------------
+    def _ordered(self) -> list[tuple[tuple[str, int, str], FormRecord]]:
+        by_key = {(r.event, r.repeat, r.form): r for r in self.subject.data.records}
+        order: dict[tuple[str, int, str], tuple[int, int, int]] = {}
+        event_index = {e.oid: i for i, e in enumerate(self.study.events)}
+        for key in by_key:
+            event_oid, repeat, code = key
+            event = next((e for e in self.study.events if e.oid == event_oid), None)
+            position = event.forms.index(code) if event and code in event.forms else 99
+            order[key] = (event_index.get(event_oid, 99), repeat, position)
+        return [(key, by_key[key]) for key in sorted(by_key, key=lambda k: order[k])]
+
+    def _event_label(self, event_oid: str, repeat: int) -> str:
+        try:
+            event = self.study.event(event_oid)
+        except KeyError:
+            return event_oid
+        label = event.label.get(self.lang)
+        if event.repeating:
+            label += f" #{repeat}"
+        return f"{label} · {event_oid}"
+
+    def _form(self, event_oid: str, repeat: int, code: str, record: FormRecord) -> None:
+        w, lang = self.w, self.lang
+        try:
+            form = self.study.form(code)
+        except KeyError:
+            return
+        meta: FormMeta | None = self.subject.forms.get((event_oid, repeat, code))
+        w.heading(f"{form.number}  {form.label.get(lang)}  [{form.code}]", 2,
+                  right=self._event_label(event_oid, repeat), keep=60)  # fmt: skip
+        if meta is not None:
+            status = FORM_STATUS.get(meta.status)
+            parts = [
+                self.t("Status: ", "状态：") + (status.get(lang) if status else meta.status),
+                self.t("version ", "版本 ") + str(meta.version),
+                self.t("last saved ", "最后保存 ") + local_time(meta.updated_utc),
+                self.t("metadata ", "元数据 ") + meta.metadata_version,
+            ]
+            if meta.has_errors:
+                parts.append(self.t("has errors", "存在错误"))
+            if meta.has_warnings:
+                parts.append(self.t("open warnings", "存在警告"))
+            w.paragraph(" · ".join(parts), size=7.5,
+                        color=WARN if meta.has_errors or meta.has_warnings else GREY)  # fmt: skip
+        several = len([g for g in form.groups if not g.repeating]) > 1
+        for group in form.groups:
+            if group.repeating:
+                self._rows(form, group, record)
+            else:
+                self._main(form, group, record, several)
+        for point in form.signatures:
+            w.paragraph(f"{point.name} — {point.label.get(lang)}: "
+                        + self.t("not signed", "未签名")
+                        + f" ({self.t('meaning', '含义')}: {point.meaning.get(lang)})",
+                        size=7.8, color=WARN)  # fmt: skip
+
+    def _shown(self, form: Form, item: Item, value: Any, missing: str | None) -> bool:
+        if (form.code, item.name) in self.removed:
+            return False
+        return value is not None or missing is not None or item.req.value == "R"
+
+    def _item_cells(self, form: Form, item: Item, value: Any, missing: str | None
+                    ) -> list[Cell]:  # fmt: skip
+        lang = self.lang
+        if value is not None:
+            shown = Cell(display_value(self.study, item, value, lang))
+        elif missing is not None:
+            shown = Cell(decode_missing(missing, lang), color=WARN)
+        else:
+            shown = Cell("—", color=GREY)
+        notes = [item.name]
+        if item.is_derived:
+            notes.append(self.t("derived", "推导"))
+        if missing is not None and value is None:
+            notes.append(self.t("missing", "缺失"))
+        return [Cell(item.label.get(lang)), shown, Cell(" · ".join(notes), color=GREY, size=6.8)]
+
+    def _main(self, form: Form, group: ItemGroup, record: FormRecord, labelled: bool) -> None:
+        rows = []
+        for item in group.items:
+            value = record.values.get(item.name)
+            missing = record.missing.get(item.name)
+            if self._shown(form, item, value, missing):
+                rows.append(self._item_cells(form, item, value, missing))
+        if not rows:
+            return
+        if labelled:
+            self.w.need(36)
+            self.w.paragraph(group.label.get(self.lang), size=8, bold=True, color=ACCENT)
+        self.w.table(ITEM_COLUMNS, rows, header=False)
+
+    def _rows(self, form: Form, group: ItemGroup, record: FormRecord) -> None:
+        w, lang = self.w, self.lang
+        rows = record.group_rows(group.name)
+        missing = record.row_missing.get(group.name, {})
+        w.need(40)
+        w.paragraph(f"{group.label.get(lang)} — {len(rows)} "
+                    + self.t("row" if len(rows) == 1 else "rows", "行"),
+                    size=8, bold=True, color=ACCENT)  # fmt: skip
+        if not rows:
+            return
+        items = [item for item in group.items
+                 if (form.code, item.name) not in self.removed
+                 and any(item.name in row or item.name in missing.get(i, {})
+                         for i, row in enumerate(rows))]  # fmt: skip
+        if len(items) <= GRID_MAX_COLUMNS:
+            width = 0.94 / max(len(items), 1)
+            columns = [Column(0.06, "#")] + [Column(width, i.label.get(lang), i.name)
+                                             for i in items]  # fmt: skip
+            body = []
+            for index, row in enumerate(rows):
+                cells: list[Cell | str] = [str(index + 1)]
+                for item in items:
+                    value = row.get(item.name)
+                    reason = missing.get(index, {}).get(item.name)
+                    if value is not None:
+                        cells.append(Cell(display_value(self.study, item, value, lang)))
+                    elif reason:
+                        cells.append(Cell(decode_missing(reason, lang), color=WARN))
+                    else:
+                        cells.append(Cell(""))
+                body.append(cells)
+            w.table(columns, body, size=7.6)
+            return
+        for index, row in enumerate(rows):
+            w.need(36)
+            w.paragraph(f"{group.label.get(lang)} #{index + 1}", size=7.8, color=GREY)
+            body = [self._item_cells(form, item, row.get(item.name),
+                                     missing.get(index, {}).get(item.name))
+                    for item in items
+                    if row.get(item.name) is not None or missing.get(index, {}).get(item.name)]
+            w.table(ITEM_COLUMNS, body, header=False)
+
+    # audit -------------------------------------------------------------------------------
+    def _item(self, view: AuditView) -> Item | None:
+        if not view.form_code or not view.item_name:
+            return None
+        try:
+            return self.study.form(view.form_code).item(view.item_name, view.group_name)
+        except KeyError:
+            return None
+
+    def _audit(self) -> None:
+        w, lang = self.w, self.lang
+        views = self.audit
+        w.heading(self.t("Audit summary", "稽查轨迹摘要"), 1,
+                  right=self.t(f"{len(views)} entries", f"共 {len(views)} 条"))  # fmt: skip
+        if not views:
+            w.paragraph(self.t("No audit entries.", "无稽查记录。"))
+            return
+        first, last = views[0].ts_utc, views[-1].ts_utc
+        counts = Counter(v.action for v in views)
+        parts = [f"{ACTIONS[a].get(lang) if a in ACTIONS else a} {n}"
+                 for a, n in counts.most_common()]  # fmt: skip
+        w.paragraph(self.t("From ", "自 ") + local_time(first) + self.t(" to ", " 至 ")
+                    + local_time(last) + self.t(" (local time). ", "（本地时间）。")
+                    + " · ".join(parts), size=8)  # fmt: skip
+        # per form instance
+        per: dict[tuple[str, int, str], list[AuditView]] = {}
+        for view in views:
+            if view.form_code and view.event_oid:
+                per.setdefault((view.event_oid, view.repeat_key or 1, view.form_code),
+                               []).append(view)  # fmt: skip
+        rows = []
+        for key, _record in self._ordered():
+            entries = per.get(key)
+            if not entries:
+                continue
+            event_oid, repeat, code = key
+            created = next((v for v in entries if v.action == "FORM_CREATED"), entries[0])
+            changes = sum(1 for v in entries if v.action == "DATA_CHANGED")
+            rows.append([
+                Cell(f"{self.study.form(code).number} {code}",
+                     sub=self._event_label(event_oid, repeat)),
+                Cell(local_time(created.ts_utc), sub=_who(created, self.profile, lang)),
+                str(len(entries)),
+                Cell(str(changes), color=WARN if changes else (0, 0, 0)),
+                Cell(local_time(entries[-1].ts_utc), sub=_who(entries[-1], self.profile, lang)),
+            ])  # fmt: skip
+        w.heading(self.t("Entries per form", "各表单稽查条目"), 2, keep=30)
+        w.table([Column(0.3, self.t("Form", "表单")),
+                 Column(0.22, self.t("Created", "创建")),
+                 Column(0.12, self.t("Entries", "条目")),
+                 Column(0.14, self.t("Changes", "修改")),
+                 Column(0.22, self.t("Last entry", "最后条目"))], rows, size=7.8)  # fmt: skip
+        reasons = [v for v in views
+                   if v.action in ("DATA_CHANGED", "DATA_CLEARED", "CHECK_OVERRIDDEN",
+                                   "SUBJECT_WITHDRAWN", "SCREEN_FAILED")
+                   or v.reason_text or v.reason_code]  # fmt: skip
+        w.heading(self.t("Changes with a reason and overridden checks",
+                         "附理由的修改及已确认的核查"), 2, keep=30)  # fmt: skip
+        if not reasons:
+            w.paragraph(self.t("None.", "无。"), size=8)
+            return
+        body = []
+        for view in reasons:
+            item = self._item(view)
+            where = " · ".join(p for p in (view.event_oid, view.form_code,
+                                           view.group_name and f"{view.group_name}#{view.row_key}",
+                                           view.item_name) if p)  # fmt: skip
+            label = item.label.get(lang) if item else (ACTIONS[view.action].get(lang)
+                                                      if view.action in ACTIONS else view.action)
+            if view.action in ("DATA_CHANGED", "DATA_CLEARED"):
+                raw = f"{view.old_value or '—'} → {view.new_value or '—'}"
+                decoded = (f"{display_text(self.study, item, view.old_value, lang)} → "
+                           f"{display_text(self.study, item, view.new_value, lang)}")
+                change = Cell(raw, sub=decoded if decoded != raw else None)
+            else:
+                change = Cell(ACTIONS[view.action].get(lang) if view.action in ACTIONS
+                              else view.action)  # fmt: skip
+            reason = " — ".join(p for p in (view.reason_code, view.reason_text) if p)
+            body.append([
+                Cell(local_time(view.ts_utc), sub=_who(view, self.profile, lang)),
+                Cell(label, sub=where),
+                change,
+                Cell(reason or "—"),
+            ])  # fmt: skip
+        w.table([Column(0.17, self.t("When / who", "时间 / 人员")),
+                 Column(0.28, self.t("Where", "位置")),
+                 Column(0.2, self.t("Change", "修改")),
+                 Column(0.35, self.t("Reason", "理由"))], body, size=7.6)  # fmt: skip
+
+
+# --- reading through the services --------------------------------------------------------
+
+
+def casebook_audit(app: AppSession, subject: ExportSubject, profile: ExportProfile
+               ) -> list[AuditView]:  # fmt: skip
+    """Entries under the study ID and, before enrolment, under the screening number."""
+    keys = dict.fromkeys(k for k in (subject.screening_number, subject.subject_id) if k)
+    views: dict[int, AuditView] = {}
+    for key in keys:
+        for view in subject_audit(app, key, profile):
+            views[view.id] = view
+    return [views[i] for i in sorted(views)]
+
+
+def _matches(subject: ExportSubject, key: str) -> bool:
+    return key in (subject.key, subject.subject_id, subject.screening_number)
+
+
+def casebook_pdf(
+    app: AppSession, subject_key: str, out: str | os.PathLike | IO[bytes], lang: str = "en",
+    profile: ExportProfile = ExportProfile.SPONSOR_CODED, *, generated: datetime | None = None,
+) -> CasebookResult:  # fmt: skip
+    """One subject's casebook (study ID or screening number). NotFound when there is no such
+    subject in the export — including a subject whose consent forbids transfer (ICXFER = N)
+    under the sponsor profile."""
+    for subject in export_subjects(app, profile):
+        if _matches(subject, subject_key):
+            audit = casebook_audit(app, subject, profile)
+            pages = write_casebook(out, app.study, subject, audit, lang=lang, profile=profile,
+                                   generated=generated)  # fmt: skip
+            path = Path(out) if isinstance(out, str | os.PathLike) else None
+            return CasebookResult(subject.key, path, pages)
+    raise NotFound(Text(f"no subject {subject_key} in the {profile} export",
+                        f"{profile} 导出中没有受试者 {subject_key}"))  # fmt: skip
+
+
+def casebooks_pdf(
+    app: AppSession, out_dir: str | os.PathLike, lang: str = "en",
+    profile: ExportProfile = ExportProfile.SPONSOR_CODED, *,
+    subjects: Iterable[str] | None = None, generated: datetime | None = None,
+    progress: Callable[[int, str], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> BatchResult:  # fmt: skip
+    """One casebook per exported subject, `casebook_<key>.pdf` in `out_dir`, written while the
+    subjects stream from export_read (one subject in memory at a time). `subjects` limits the
+    batch to some keys; `progress(done, key)` after each file; `cancelled()` is polled
+    between subjects (the files already written stay)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    wanted = set(subjects) if subjects is not None else None
+    generated = generated or datetime.now().astimezone()
+    result = BatchResult(out_dir)
+    for subject in export_subjects(app, profile):
+        if cancelled is not None and cancelled():
+            result.cancelled = True
+            break
+        if wanted is not None and not any(_matches(subject, k) for k in wanted):
+            continue
+        path = out_dir / f"casebook_{safe_name(subject.key)}.pdf"
+        audit = casebook_audit(app, subject, profile)
+        pages = write_casebook(path, app.study, subject, audit, lang=lang, profile=profile,
+                               generated=generated)  # fmt: skip
+        result.files.append(CasebookResult(subject.key, path, pages))
+        if progress is not None:
+            progress(len(result.files), subject.key)
+    return result

@@ -1,0 +1,621 @@
+"""One export run: the chosen formats, the data dictionary and a manifest (issue 5, items 4–6).
+
+    result = run_export(app, Path("exports"))                         # plain folder
+    result = run_export(app, Path("exports"), package=True)           # encrypted package only
+    result = run_export(app, Path("exports"), package=True, passphrase="…")
+
+Formats: "csv" (one file per form, dictionary, R/SAS readers), "odm" (CDISC ODM 1.3.2 snapshot),
+"odm_transactional" (the archive with an AuditRecord per change), "pdf" (subject casebooks, the
+blank annotated CRF and, where the module exists, the study status report). A data dictionary
+(`data_dictionary.csv`, profile-filtered) and `manifest.json` are always included.
+
+Two ways out:
+
+- **Plain folder** (`package=False`, or `keep_plain=True`): the exporters stream into
+  `out_dir/.<name>.part/`, which is renamed to `out_dir/<name>/` once everything is written and
+  logged (a failed or cancelled run leaves nothing). `SHA256SUMS` covers every file.
+- **Encrypted package** (`package=True`): nothing in clear text is written. Every file is made in
+  memory (`package.MemoryFolder`): casebooks and the blank CRF through the PDF writers' file-like
+  targets, CSV rows and ODM documents through the exporters' row and element builders into
+  `BytesIO`; the ZIP is built in memory, encrypted in memory, and only the ciphertext
+  `out_dir/<name>.zip.gpg` (+ `.sha256`) reaches the disk. The key: `recipient_key` (a public
+  key file), else `passphrase` (symmetric, ≥ 10 characters), else the sponsor key of the study
+  settings.
+  With `keep_plain=True` the package is made from the plain folder the user also asked for.
+
+Subjects are read once for the casebooks and the counts (subjects by status, form instances by
+form) — one subject in memory at a time; the data cut-off is the moment the run started.
+Every run is recorded once at the end (`record_export`: export log + EXPORT audit entry) with the
+package's SHA-256 (or the manifest's for a plain folder), before the result becomes visible.
+(`export_odm`, used for the plain folder, also records its own file.)
+
+`progress(percent, message)` reports 0–100 with a bilingual Text; `cancel()` returning True stops
+the run at the next subject or step (ExportCancelled; nothing is left behind).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tnt_desktop import APP_NAME, __version__
+from tnt_desktop.errors import FolderNotWritable, OutputError, UsageError
+from tnt_desktop.exports.package import (
+    HASH_SUFFIX,
+    MANIFEST_FORMAT,
+    MANIFEST_NAME,
+    PACKAGE_SUFFIX,
+    FileEntry,
+    MemoryFolder,
+    build_archive,
+    manifest_bytes,
+    seal,
+    sha256_bytes,
+    sha256_file,
+    write_package,
+)
+from tnt_desktop.services.export_read import (
+    AuditView,
+    ExportProfile,
+    ExportSubject,
+    export_subjects,
+    record_export,
+    subject_audit,
+)
+from tnt_desktop.services.permissions import Permission
+from tnt_desktop.services.session import AppSession
+from tnt_desktop.study.dictionary import COLUMNS, dictionary_rows
+from tnt_desktop.study.model import Text
+
+FORMATS = ("csv", "odm", "odm_transactional", "pdf")
+DEFAULT_FORMATS = frozenset({"csv", "odm", "pdf"})
+DICTIONARY = "data_dictionary.csv"
+SUMS = "SHA256SUMS"
+MIN_PASSPHRASE = 10
+Progress = Callable[[int, Text], object]
+
+
+class ExportCancelled(UsageError):
+    def __init__(self) -> None:
+        super().__init__(Text("export cancelled; nothing was written",
+                              "导出已取消；未写出任何文件"))  # fmt: skip
+
+
+@dataclass
+class ExportRunResult:
+    name: str  # <study>-export-<UTC stamp>
+    folder: Path | None  # the plain export folder, if one was written
+    package: Path | None  # the encrypted package, if one was written
+    package_sha256: str | None
+    manifest: dict
+    files: list[FileEntry]
+    subjects: int
+    forms: int
+    formats: tuple[str, ...]
+    left_out: dict[str, Text] = field(default_factory=dict)  # format → why it is missing
+    encryption: str | None = None  # "public key <FPR>" | "passphrase"
+
+    def message(self) -> Text:
+        where = self.package or self.folder
+        en = f"exported {self.subjects} subjects, {self.forms} forms ({', '.join(self.formats)})"
+        zh = f"已导出 {self.subjects} 名受试者、{self.forms} 份表单（{'、'.join(self.formats)}）"
+        if self.package is not None:
+            en += f" to the encrypted package {where} (SHA-256 {self.package_sha256})"
+            zh += f"，加密数据包：{where}（SHA-256 {self.package_sha256}）"
+        if self.folder is not None:
+            en += f"; folder {self.folder}"
+            zh += f"；文件夹：{self.folder}"
+        for fmt, why in self.left_out.items():
+            en += f"; {fmt} left out: {why.en}"
+            zh += f"；未包含 {fmt}：{why.zh}"
+        return Text(en, zh)
+
+
+# ---- the run -------------------------------------------------------------------------------------
+def run_export(
+    app: AppSession, out_dir: Path, *, formats: Iterable[str] = DEFAULT_FORMATS,
+    package: bool = False, recipient_key: Path | None = None, passphrase: str | None = None,
+    purpose: str | None = None, recipient: str | None = None, progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+    profile: ExportProfile = ExportProfile.SPONSOR_CODED, keep_plain: bool = False,
+    lang: str = "en",
+) -> ExportRunResult:  # fmt: skip
+    """Export the chosen formats into a fresh folder and/or one encrypted package (see the
+    module docstring). Needs Permission.EXPORT (the sponsor profile)."""
+    app.require(Permission.EXPORT if profile is ExportProfile.SPONSOR_CODED
+                else Permission.VIEW_DATA)  # fmt: skip
+    chosen = _check_formats(formats)
+    if not package and (recipient_key is not None or passphrase):
+        raise UsageError(Text("a recipient key or passphrase only applies to a package",
+                              "接收方公钥或口令仅用于加密数据包"))  # fmt: skip
+    key = _Key.resolve(app, recipient_key, passphrase) if package else None
+    if key is not None and not recipient:
+        recipient = key.label
+    started = datetime.now(UTC)
+    name = f"{app.study.parameters.study_name}-export-{started:%Y%m%dT%H%M%SZ}"
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise FolderNotWritable(out_dir) from error
+    name = _free_name(out_dir, name)
+    steps = _Steps(progress, cancel)
+    run = _Run(app, profile, chosen, lang, steps)
+    plain = not package or keep_plain
+    part = out_dir / f".{name}.part"
+    try:
+        if plain:
+            part.mkdir()
+            run.to_folder(part)
+            files = _folder_entries(part)
+        else:
+            memory = MemoryFolder()
+            run.to_memory(memory)
+            files = [FileEntry(rel, sha256_bytes(data), len(data))
+                     for rel, data in sorted(memory.files.items())]  # fmt: skip
+        steps.check()
+        manifest = _manifest(app, run, name, started, files, key, purpose, recipient)
+        package_path = package_sha = None
+        ciphertext = None
+        if package:
+            steps.report(90, Text("encrypting the package", "正在加密数据包"))
+            contents = memory.files if not plain else _read_folder(part, files)
+            archive = build_archive(name, contents, manifest)
+            contents.clear()  # peak memory: the files, then the ZIP and its ciphertext
+            del contents
+            ciphertext = seal(archive.data, recipient=key.cert, passphrase=key.passphrase)
+            del archive
+            package_path = out_dir / f"{name}{PACKAGE_SUFFIX}"
+            package_sha = sha256_bytes(ciphertext)
+        if plain:
+            (part / MANIFEST_NAME).write_bytes(manifest_bytes(manifest))
+            _write_sums(part)
+        steps.check()
+        logged = (f"{package_path.name} sha256:{package_sha}" if package_path else
+                  f"{name}/{MANIFEST_NAME} sha256:{sha256_file(part / MANIFEST_NAME)}")
+        record_export(app, profile=profile, subject_count=run.subjects, purpose=purpose,
+                      recipient=recipient, files=f"{logged}\nformats: {', '.join(chosen)}; "
+                      f"{len(files)} files; {run.forms} forms")  # fmt: skip
+        if package_path is not None:
+            write_package(package_path, ciphertext)
+        folder = None
+        if plain:
+            folder = out_dir / name
+            os.replace(part, folder)
+    except BaseException:
+        shutil.rmtree(part, ignore_errors=True)
+        raise
+    steps.report(100, Text("export finished", "导出完成"))
+    return ExportRunResult(
+        name=name, folder=folder, package=package_path, package_sha256=package_sha,
+        manifest=manifest, files=files, subjects=run.subjects, forms=run.forms,
+        formats=tuple(f for f in chosen if f not in run.left_out), left_out=dict(run.left_out),
+        encryption=None if key is None else key.description,
+    )  # fmt: skip
+
+
+def _check_formats(formats: Iterable[str]) -> tuple[str, ...]:
+    wanted = {str(f).strip().lower() for f in formats if str(f).strip()}
+    unknown = sorted(wanted - set(FORMATS))
+    if unknown:
+        raise UsageError(Text(f"unknown export format(s): {', '.join(unknown)} "
+                              f"(choose from {', '.join(FORMATS)})",
+                              f"未知的导出格式：{'、'.join(unknown)}（可选：{'、'.join(FORMATS)}）"))
+    if not wanted:
+        raise UsageError(Text("choose at least one export format", "请至少选择一种导出格式"))
+    return tuple(f for f in FORMATS if f in wanted)
+
+
+def _free_name(out_dir: Path, name: str) -> str:
+    candidate, n = name, 1
+    while any((out_dir / p).exists() for p in (candidate, f".{candidate}.part",
+                                                f"{candidate}{PACKAGE_SUFFIX}")):  # fmt: skip
+        n += 1
+        candidate = f"{name}-{n}"
+    return candidate
+
+
+class _Steps:
+    def __init__(self, progress: Progress | None, cancel: Callable[[], bool] | None) -> None:
+        self.progress, self.cancel = progress, cancel
+
+    def check(self) -> None:
+        if self.cancel is not None and self.cancel():
+            raise ExportCancelled()
+
+    def report(self, percent: int, message: Text) -> None:
+        self.check()
+        if self.progress is not None:
+            self.progress(max(0, min(100, int(percent))), message)
+
+
+@dataclass
+class _Key:
+    cert: Any  # pysequoia.Cert | None
+    passphrase: str | None
+    label: str | None
+    description: str
+
+    @classmethod
+    def resolve(cls, app: AppSession, recipient_key: Path | None,
+                passphrase: str | None) -> _Key:  # fmt: skip
+        from tnt_desktop.services.export_settings import (
+            BadSponsorKey,
+            parse_public_key,
+            sponsor_key,
+        )
+
+        if recipient_key is not None:
+            path = Path(recipient_key)
+            try:
+                raw = path.read_bytes()
+            except OSError as exc:
+                raise UsageError(Text(f"cannot read the key file {path}: {exc.strerror or exc}",
+                                      f"无法读取密钥文件 {path}：{exc.strerror or exc}")
+                                 ) from None  # fmt: skip
+            try:
+                parsed = parse_public_key(raw)
+            except BadSponsorKey as exc:
+                raise BadSponsorKey(exc.why, path) from None
+            return cls(parsed.cert(), None, parsed.label, f"public key {parsed.fingerprint}")
+        if passphrase:
+            if len(passphrase) < MIN_PASSPHRASE:
+                raise UsageError(Text(f"the package passphrase must have at least "
+                                      f"{MIN_PASSPHRASE} characters",
+                                      f"数据包口令至少需要 {MIN_PASSPHRASE} 个字符"))  # fmt: skip
+            return cls(None, passphrase, None, "passphrase")
+        parsed = sponsor_key(app)
+        if parsed is not None:
+            return cls(parsed.cert(), None, parsed.label, f"public key {parsed.fingerprint}")
+        raise UsageError(Text("no sponsor public key is configured: give a recipient key file "
+                              "or a passphrase for the package",
+                              "未配置申办方公钥：请提供接收方公钥文件或数据包口令"))  # fmt: skip
+
+
+# ---- producing the files -------------------------------------------------------------------------
+class _Run:
+    """What one run produces; `to_folder` streams to disk, `to_memory` keeps it in memory."""
+
+    def __init__(self, app: AppSession, profile: ExportProfile, formats: tuple[str, ...],
+                 lang: str, steps: _Steps) -> None:  # fmt: skip
+        self.app, self.profile, self.formats, self.lang, self.steps = (
+            app, profile, formats, lang, steps)  # fmt: skip
+        self.subjects = 0
+        self.forms = 0
+        self.by_status: Counter[str] = Counter()
+        self.by_form: Counter[str] = Counter()
+        self.left_out: dict[str, Text] = {}
+        self.generated = datetime.now().astimezone()
+
+    # -- shared --
+    def _count(self, subject: ExportSubject) -> None:
+        self.subjects += 1
+        self.forms += len(subject.forms)
+        self.by_status[subject.status] += 1
+        for (_event, _repeat, form_code) in subject.forms:
+            self.by_form[form_code] += 1
+
+    def _total(self) -> int:
+        from tnt_desktop.services.subjects import count_subjects
+
+        return max(1, count_subjects(self.app))
+
+    def dictionary_bytes(self) -> bytes:
+        from tnt_desktop.exports.csv_export import profile_study
+
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=COLUMNS, lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(dictionary_rows(profile_study(self.app.study, self.profile)))
+        return text.getvalue().encode("utf-8-sig")
+
+    def _pdf_modules(self):
+        try:
+            from tnt_desktop.exports import pdf_blank_crf, pdf_casebook
+        except ImportError as exc:  # pragma: no cover - depends on the build
+            self.left_out["pdf"] = Text(f"the PDF writer is not available ({exc.name})",
+                                        f"PDF 生成模块不可用（{exc.name}）")  # fmt: skip
+            return None
+        return pdf_casebook, pdf_blank_crf
+
+    def _audit(self, subject: ExportSubject) -> list[AuditView]:
+        keys = dict.fromkeys(k for k in (subject.screening_number, subject.subject_id) if k)
+        views: dict[int, AuditView] = {}
+        for key in keys:
+            for view in subject_audit(self.app, key, self.profile):
+                views[view.id] = view
+        return [views[i] for i in sorted(views)]
+
+    def _report_pdf(self, out: Any) -> bool:
+        """The study status report; False (and a note) when its module is not available."""
+        try:
+            from tnt_desktop.exports.pdf_report import study_report_pdf
+        except ImportError as exc:  # pragma: no cover - depends on the build
+            self.left_out["pdf report"] = Text(
+                f"the study status report is not available ({exc.name})",
+                f"研究状态报告不可用（{exc.name}）")  # fmt: skip
+            return False
+        study_report_pdf(self.app, out, lang=self.lang, profile=self.profile,
+                         generated=self.generated)  # fmt: skip
+        return True
+
+    # -- plain folder --
+    def to_folder(self, folder: Path) -> None:
+        study = self.app.study
+        (folder / DICTIONARY).write_bytes(self.dictionary_bytes())
+        if "csv" in self.formats:
+            from tnt_desktop.exports.csv_export import export_csv
+
+            def csv_progress(done: int, total: int) -> bool:
+                self.steps.report(5 + 30 * done // max(1, total),
+                                  Text(f"CSV: {done}/{total} subjects", f"CSV：{done}/{total}"))
+                return True
+
+            export_csv(self.app, folder / "csv", self.profile, csv_progress, record=False)
+        pdfs = self._pdf_modules() if "pdf" in self.formats else None
+        total = self._total()
+        casebooks = folder / "pdf" / "casebooks"
+        if pdfs:
+            casebooks.mkdir(parents=True)
+        for subject in export_subjects(self.app, self.profile):
+            self._count(subject)
+            if pdfs:
+                from tnt_desktop.exports.pdf_common import safe_name
+
+                pdfs[0].write_casebook(casebooks / f"casebook_{safe_name(subject.key)}.pdf",
+                                       study, subject, self._audit(subject), lang=self.lang,
+                                       profile=self.profile, generated=self.generated)
+            self.steps.report(35 + 35 * self.subjects // total,
+                              Text(f"casebooks: {self.subjects} subjects",
+                                   f"病例报告：{self.subjects} 名受试者"))  # fmt: skip
+        if pdfs:
+            pdfs[1].blank_crf_pdf(study, folder / "pdf" / "blank_crf.pdf", lang=self.lang,
+                                  generated=self.generated)
+            self._report_pdf(folder / "pdf" / "study_report.pdf")
+        for fmt, transactional in (("odm", False), ("odm_transactional", True)):
+            if fmt in self.formats:
+                from tnt_desktop.exports.odm_export import export_odm
+
+                self.steps.report(75 if not transactional else 82,
+                                  Text("writing the CDISC ODM file", "正在写出 CDISC ODM 文件"))
+                export_odm(self.app, folder / "odm" / self.odm_name(transactional),
+                           profile=self.profile, transactional=transactional)
+
+    def odm_name(self, transactional: bool) -> str:
+        kind = "transactional" if transactional else "snapshot"
+        return f"{self.app.study.parameters.study_name}_odm_{kind}.xml"
+
+    # -- memory (package only) --
+    def to_memory(self, memory: MemoryFolder) -> None:
+        study = self.app.study
+        memory.write(DICTIONARY, self.dictionary_bytes())
+        csv_out = _MemoryCsv(self.app, self.profile, memory) if "csv" in self.formats else None
+        pdfs = self._pdf_modules() if "pdf" in self.formats else None
+        total = self._total()
+        if pdfs:
+            from tnt_desktop.exports.pdf_common import safe_name
+        for subject in export_subjects(self.app, self.profile):
+            self._count(subject)
+            if csv_out is not None:
+                csv_out.subject(subject)
+            if pdfs:
+                buffer = io.BytesIO()
+                pdfs[0].write_casebook(buffer, study, subject, self._audit(subject),
+                                       lang=self.lang, profile=self.profile,
+                                       generated=self.generated)  # fmt: skip
+                memory.write(f"pdf/casebooks/casebook_{safe_name(subject.key)}.pdf",
+                             buffer.getvalue())  # fmt: skip
+            self.steps.report(5 + 60 * self.subjects // total,
+                              Text(f"{self.subjects} subjects exported",
+                                   f"已导出 {self.subjects} 名受试者"))  # fmt: skip
+        if csv_out is not None:
+            csv_out.finish()
+        if pdfs:
+            buffer = io.BytesIO()
+            pdfs[1].blank_crf_pdf(study, buffer, lang=self.lang, generated=self.generated)
+            memory.write("pdf/blank_crf.pdf", buffer.getvalue())
+            buffer = io.BytesIO()
+            if self._report_pdf(buffer):
+                memory.write("pdf/study_report.pdf", buffer.getvalue())
+        for fmt, transactional in (("odm", False), ("odm_transactional", True)):
+            if fmt in self.formats:
+                self.steps.report(70 if not transactional else 80,
+                                  Text("building the CDISC ODM file", "正在生成 CDISC ODM 文件"))
+                data = odm_bytes(self.app, self.profile, transactional, self.steps.check)
+                rel = f"odm/{self.odm_name(transactional)}"
+                memory.write(rel, data)
+                memory.write(rel + HASH_SUFFIX,
+                             f"{sha256_bytes(data)}  {rel.rsplit('/', 1)[1]}\n".encode())
+
+
+class _MemoryCsv:
+    """export_csv's files, written into memory: the same layouts, guard, cells and readers.
+    export_csv itself writes to disk (part files renamed at the end), so the package-only path
+    mirrors its loop here; test_package checks that both give byte-identical files."""
+
+    def __init__(self, app: AppSession, profile: ExportProfile, memory: MemoryFolder) -> None:
+        from tnt_desktop.exports import csv_export
+        from tnt_desktop.exports.csv_layout import layouts
+
+        self.cx, self.app, self.profile, self.memory = csv_export, app, profile, memory
+        self.plan_list = layouts(app.study, profile, True)
+        self.guard = csv_export._Guard(app.study, profile, self.plan_list)
+        self.plan = {(lo.form.code, lo.group.name if lo.group else None): lo
+                     for lo in self.plan_list}  # fmt: skip
+        self.sinks: dict[str, _MemorySink] = {}
+
+    def _sink(self, layout) -> _MemorySink:
+        found = self.sinks.get(layout.name)
+        if found is None:
+            found = self.sinks[layout.name] = _MemorySink(
+                self.cx.RowFormatter(self.app.study, layout), self.cx.csv_line(layout.header))
+        return found
+
+    def subject(self, subject: ExportSubject) -> None:
+        """One row per form instance, one per repeating-group row (as export_csv)."""
+        self.guard.check(subject)
+        for record in subject.data.records:
+            where = (record.event, record.repeat, record.form)
+            meta = subject.forms.get(where)
+            status = meta.status if meta else ""
+            base = [subject.site_id, subject.key, record.event, record.repeat]
+            layout = self.plan.get((record.form, None))
+            if layout is not None:
+                self._sink(layout).write([*base, status], record.values, record.missing)
+            keys_by_group = subject.row_keys.get(where, {})
+            for group, rows in record.rows.items():
+                layout = self.plan.get((record.form, group))
+                if layout is None:
+                    continue
+                keys = keys_by_group.get(group, [])
+                reasons = record.row_missing.get(group, {})
+                for index, row in enumerate(rows):
+                    key = keys[index] if index < len(keys) else ""
+                    self._sink(layout).write([*base, key, status], row, reasons.get(index, {}))
+
+    def finish(self) -> None:
+        from tnt_desktop.exports import analysis_scripts
+        from tnt_desktop.exports.csv_layout import DICTIONARY_FILE
+
+        for layout in self.plan_list:  # forms nobody has yet: a header-only file
+            self.memory.write(f"csv/{layout.file_name}", self._sink(layout).value())
+        study = self.cx.profile_study(self.app.study, self.profile)
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=COLUMNS, lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(dictionary_rows(study))
+        self.memory.write(f"csv/{DICTIONARY_FILE}", text.getvalue().encode("utf-8-sig"))
+        for name, script in analysis_scripts.scripts(self.app.study, self.plan_list,
+                                                     self.profile).items():  # fmt: skip
+            self.memory.write(f"csv/{name}", script.encode("utf-8"))
+
+
+class _MemorySink:
+    def __init__(self, formatter: Any, header: str) -> None:
+        from tnt_desktop.exports.csv_export import csv_line
+
+        self.formatter, self.csv_line = formatter, csv_line
+        self.buffer = io.BytesIO()
+        self.buffer.write(("\ufeff" + header).encode("utf-8"))
+        self.rows = 0
+
+    def write(self, keys: list[Any], values: dict[str, Any], missing: dict[str, str]) -> None:
+        self.buffer.write(self.csv_line(self.formatter.cells(keys, values, missing))
+                          .encode("utf-8"))  # fmt: skip
+        self.rows += 1
+
+    def value(self) -> bytes:
+        return self.buffer.getvalue()
+
+
+def odm_bytes(app: AppSession, profile: ExportProfile, transactional: bool,
+              check: Callable[[], None] = lambda: None) -> bytes:  # fmt: skip
+    """The ODM file export_odm writes, built in memory (for the package-only path)."""
+    from lxml import etree
+
+    from tnt_desktop.exports import odm_export as odm
+
+    study = app.study
+    file_type = "Transactional" if transactional else "Snapshot"
+    now = datetime.now(UTC)
+    index = odm.OdmIndex(study, profile)
+    users, stats = odm._Users(), odm._Stats()
+    users.oid(app.username, app.role)
+    clinical = io.BytesIO()
+    with etree.xmlfile(clinical, encoding="UTF-8") as xf:
+        with xf.element(odm.q("ClinicalData"), {"StudyOID": study.oid,
+                                                "MetaDataVersionOID": app.metadata_version},
+                        nsmap=odm.NSMAP):  # fmt: skip
+            for subject in export_subjects(app, profile):
+                check()
+                if transactional:
+                    history = odm.subject_history(app, subject, profile)
+                    element = odm.transactional_subject(study, index, subject, history, users,
+                                                        stats)  # fmt: skip
+                else:
+                    element = odm.snapshot_subject(study, index, subject, stats)
+                xf.write(element)
+    root = etree.Element(odm.q("ODM"), odm.odm_root_attributes(
+        f"{study.parameters.study_name}.{file_type.upper()}.{profile.value}."
+        f"{now:%Y%m%dT%H%M%SZ}", file_type, "AllClinicalData", archival=transactional,
+        created=odm.utc_stamp(now), description=f"TNT Desktop export, profile {profile.value}, "
+        f"by {users.oid(app.username, app.role)}"), nsmap=odm.NSMAP)  # fmt: skip
+    root.append(odm.build_study_element(study, profile, index))
+    root.append(odm.admin_data(study, index, users, stats, app.db.site_id, profile))
+    root.append(etree.Comment(odm._MARKER))
+    head, tail = etree.tostring(root, encoding="UTF-8", xml_declaration=True,
+                                pretty_print=True).split(f"<!--{odm._MARKER}-->".encode())
+    return head + b"\n" + clinical.getvalue() + tail
+
+
+# ---- manifest and sums ---------------------------------------------------------------------------
+def _folder_entries(folder: Path) -> list[FileEntry]:
+    entries = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        rel = path.relative_to(folder).as_posix()
+        if rel in (MANIFEST_NAME, SUMS):
+            continue
+        entries.append(FileEntry(rel, sha256_file(path), path.stat().st_size))
+    return entries
+
+
+def _read_folder(folder: Path, files: list[FileEntry]) -> dict[str, bytes]:
+    contents = {}
+    for entry in files:
+        data = (folder / entry.path).read_bytes()
+        if sha256_bytes(data) != entry.sha256:
+            raise OutputError(Text(f"{entry.path} changed while the export was being packed",
+                                   f"打包过程中 {entry.path} 被修改"))  # fmt: skip
+        contents[entry.path] = data
+    return contents
+
+
+def _write_sums(folder: Path) -> None:
+    lines = [f"{sha256_file(folder / e.path)}  {e.path}" for e in _folder_entries(folder)]
+    lines.append(f"{sha256_file(folder / MANIFEST_NAME)}  {MANIFEST_NAME}")
+    (folder / SUMS).write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
+
+
+def _manifest(app: AppSession, run: _Run, name: str, started: datetime,
+              files: list[FileEntry], key: _Key | None, purpose: str | None,
+              recipient: str | None) -> dict:  # fmt: skip
+    params = app.study.parameters
+    exported_by: dict[str, str] = {"role": app.role}
+    if run.profile is ExportProfile.SITE_ARCHIVE:  # staff names stay at the site (REQ-PI-05)
+        exported_by["user"] = app.username
+    encryption: dict[str, str] = {"method": "none"}
+    if key is not None and key.cert is not None:
+        encryption = {"method": "OpenPGP public key", "recipient": key.label or "",
+                      "fingerprint": key.cert.fingerprint.upper()}  # fmt: skip
+    elif key is not None:
+        encryption = {"method": "OpenPGP passphrase (symmetric)"}
+    return {
+        "format": MANIFEST_FORMAT,
+        "export": name,
+        "study": {"oid": app.study.oid, "name": params.study_name,
+                  "protocol": params.protocol_name},
+        "site": app.db.site_id,
+        "app": {"name": APP_NAME, "version": __version__},
+        "metadata_version": app.metadata_version,
+        "profile": run.profile.value,
+        "data_cutoff_utc": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "exported_by": exported_by,
+        "purpose": purpose,
+        "recipient": recipient,
+        "formats": [f for f in run.formats if f not in run.left_out],
+        "not_included": {fmt: why.en for fmt, why in run.left_out.items()},
+        "language": run.lang,
+        "subjects": {"count": run.subjects, "by_status": dict(sorted(run.by_status.items()))},
+        "forms": {"count": run.forms, "by_form": dict(sorted(run.by_form.items()))},
+        "encryption": encryption,
+        "files": [e.as_dict() for e in files],
+    }
