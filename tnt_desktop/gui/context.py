@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QWidget
 
 from tnt_desktop.gui.i18n import Translations
-from tnt_desktop.services.session import AppSession
 from tnt_desktop.study.model import Text
+
+if TYPE_CHECKING:  # the login window must show before SQLAlchemy and the services load
+    from tnt_desktop.services.session import AppSession
 
 
 @dataclass(eq=False)

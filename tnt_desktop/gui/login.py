@@ -3,7 +3,9 @@ the demo credentials when running on the demo database; the language switch."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QWidget
@@ -11,8 +13,24 @@ from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QWidget
 from tnt_desktop.errors import PasswordRejected, TntError
 from tnt_desktop.gui.i18n import Translations
 from tnt_desktop.gui.ui_login import Ui_LoginDialog
-from tnt_desktop.services import auth
-from tnt_desktop.services.session import AppSession
+
+if TYPE_CHECKING:
+    from tnt_desktop.services.session import AppSession
+
+
+def warm_up_services() -> threading.Thread:
+    """Import the services (SQLAlchemy, SQLCipher, the study definition) in a worker thread while
+    the user types: the login window shows without waiting for them (issue 4 benchmark)."""
+
+    def load() -> None:
+        import tnt_desktop.services.auth  # noqa: F401
+        from tnt_desktop.study.definition import get_study
+
+        get_study()
+
+    thread = threading.Thread(target=load, name="warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 class LoginDialog(QDialog):
@@ -39,6 +57,7 @@ class LoginDialog(QDialog):
         self.ui.userEdit.setText(username)
         (self.ui.passwordEdit if username else self.ui.userEdit).setFocus()
         self._retranslate()
+        warm_up_services()
 
     # ---- language ----------------------------------------------------------------------------
     def _language_changed(self) -> None:
@@ -73,6 +92,8 @@ class LoginDialog(QDialog):
             return
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
+            from tnt_desktop.services import auth
+
             session = auth.login(self.db_path, username, password)
         except TntError as exc:
             self.ui.passwordEdit.clear()

@@ -145,28 +145,28 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(label)
 
     def retranslate(self) -> None:
-        tr = self.tr
-        self.setWindowTitle(tr("{app} — TNT-STS eCRF").format(app=APP_NAME))
+        self.setWindowTitle(self.tr("{app} — TNT-STS eCRF").format(app=APP_NAME))
         names = (
-            (self.act_dashboard, tr("&Dashboard")), (self.act_subjects, tr("&Subjects")),
-            (self.act_screen, tr("&New screening")), (self.act_save, tr("&Save form")),
-            (self.act_backup, tr("&Back up now")), (self.act_password, tr("Change &password")),
-            (self.act_lock, tr("&Lock screen")), (self.act_signout, tr("Sign &out")),
-            (self.act_quit, tr("&Quit")), (self.act_zh, "中文"), (self.act_en, "English"),
-            (self.act_about, tr("&About TNT Desktop")),
+            (self.act_dashboard, self.tr("&Dashboard")), (self.act_subjects, self.tr("&Subjects")),
+            (self.act_screen, self.tr("&New screening")), (self.act_save, self.tr("&Save form")),
+            (self.act_backup, self.tr("&Back up now")),
+            (self.act_password, self.tr("Change &password")),
+            (self.act_lock, self.tr("&Lock screen")), (self.act_signout, self.tr("Sign &out")),
+            (self.act_quit, self.tr("&Quit")), (self.act_zh, "中文"), (self.act_en, "English"),
+            (self.act_about, self.tr("&About TNT Desktop")),
         )  # fmt: skip
         for action, text in names:
             action.setText(text)
-        self.menu_file.setTitle(tr("&File"))
-        self.menu_view.setTitle(tr("&View"))
-        self.menu_language.setTitle(tr("&Language"))
-        self.menu_help.setTitle(tr("&Help"))
-        self.form_placeholder.setText(tr("Choose a form in the casebook on the left."))
+        self.menu_file.setTitle(self.tr("&File"))
+        self.menu_view.setTitle(self.tr("&View"))
+        self.menu_language.setTitle(self.tr("&Language"))
+        self.menu_help.setTitle(self.tr("&Help"))
+        self.form_placeholder.setText(self.tr("Choose a form in the casebook on the left."))
         role = ROLE_LABELS.get(Role(self.session.role))
-        self.status_user.setText(tr("User: {name} ({role})").format(
+        self.status_user.setText(self.tr("User: {name} ({role})").format(
             name=self.session.display_name, role=self.context.text(role)))  # fmt: skip
-        self.status_site.setText(tr("Site {site}").format(site=self.session.db.site_id))
-        self.status_db.setText(tr("Database: {name}").format(name=self.session.db.path.name))
+        self.status_site.setText(self.tr("Site {site}").format(site=self.session.db.site_id))
+        self.status_db.setText(self.tr("Database: {name}").format(name=self.session.db.path.name))
         self.status_db.setToolTip(str(self.session.db.path))
         self._update_backup_label()
 

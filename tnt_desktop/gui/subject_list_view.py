@@ -144,11 +144,10 @@ class SubjectTableModel(QAbstractTableModel):
         return self.rows[row]
 
     def retranslate(self) -> None:
-        tr = self.tr
-        self._headers = [tr("Screening no."), tr("Subject ID"), tr("Status"),
-                         tr("Next due visit"), tr("Window"), tr("Overdue"),
-                         tr("Missing forms"), tr("Open problems"), tr("Enrolled"),
-                         tr("Last update")]  # fmt: skip
+        self._headers = [self.tr("Screening no."), self.tr("Subject ID"), self.tr("Status"),
+                         self.tr("Next due visit"), self.tr("Window"), self.tr("Overdue"),
+                         self.tr("Missing forms"), self.tr("Open problems"), self.tr("Enrolled"),
+                         self.tr("Last update")]  # fmt: skip
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(Column) - 1)
         if self.rows:
             self.dataChanged.emit(self.index(0, 0),

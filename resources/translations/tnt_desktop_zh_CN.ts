@@ -1,0 +1,877 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>App</name>
+    <message>
+        <source>Preparing the demo database (synthetic data)…</source>
+        <translation>正在准备演示数据库（模拟数据）…</translation>
+    </message>
+</context>
+<context>
+    <name>CasebookView</name>
+    <message>
+        <source>Visit / form</source>
+        <translation>访视 / 表单</translation>
+    </message>
+    <message>
+        <source>Window</source>
+        <translation>访视窗</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>&amp;Enrol</source>
+        <translation>入组(&amp;E)</translation>
+    </message>
+    <message>
+        <source>Screen &amp;failure…</source>
+        <translation>筛选失败(&amp;F)…</translation>
+    </message>
+    <message>
+        <source>Assign the next study ID (eligible subjects only)</source>
+        <translation>分配下一个受试者编号（仅限符合入组条件的受试者）</translation>
+    </message>
+    <message>
+        <source>Record why this person is not enrolled</source>
+        <translation>记录该受试者未入组的原因</translation>
+    </message>
+    <message>
+        <source>No subject open</source>
+        <translation>未打开受试者</translation>
+    </message>
+    <message>
+        <source>Screening no. {number}</source>
+        <translation>筛选号 {number}</translation>
+    </message>
+    <message>
+        <source>Status: {status}</source>
+        <translation>状态：{status}</translation>
+    </message>
+    <message>
+        <source>Stage: {stage}</source>
+        <translation>阶段：{stage}</translation>
+    </message>
+    <message>
+        <source>Next visit: {visit}, window {window} ({state})</source>
+        <translation>下次访视：{visit}，访视窗 {window}（{state}）</translation>
+    </message>
+    <message>
+        <source>Next visit: {visit} ({state})</source>
+        <translation>下次访视：{visit}（{state}）</translation>
+    </message>
+    <message>
+        <source>Screen failure: {reason}</source>
+        <translation>筛选失败：{reason}</translation>
+    </message>
+    <message>
+        <source>Eligible: every inclusion criterion is met and no exclusion criterion applies.</source>
+        <translation>符合入组条件：满足全部入选标准，且不符合任何排除标准。</translation>
+    </message>
+    <message>
+        <source>Not eligible. Criteria not satisfied:</source>
+        <translation>不符合入组条件。未满足的标准：</translation>
+    </message>
+    <message>
+        <source>Eligibility not yet known: {n} criteria unanswered in F01 (Inclusion/exclusion): {codes}.</source>
+        <translation>尚无法判定是否符合入组条件：F01（入选/排除标准）中有 {n} 项标准未填写：{codes}。</translation>
+    </message>
+    <message>
+        <source>Target date: {date}</source>
+        <translation>目标日期：{date}</translation>
+    </message>
+    <message>
+        <source>Window: {window}</source>
+        <translation>访视窗：{window}</translation>
+    </message>
+    <message>
+        <source>Last saved {when}</source>
+        <translation>最后保存于 {when}</translation>
+    </message>
+    <message>
+        <source>Not started</source>
+        <translation>未开始</translation>
+    </message>
+    <message>
+        <source>In progress</source>
+        <translation>填写中</translation>
+    </message>
+    <message>
+        <source>Complete</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>{status}, errors</source>
+        <translation>{status}，有错误</translation>
+    </message>
+    <message>
+        <source>{status}, warnings</source>
+        <translation>{status}，有警告</translation>
+    </message>
+    <message>
+        <source>Enrol subject</source>
+        <translation>受试者入组</translation>
+    </message>
+    <message>
+        <source>Enrol {number} and assign the next study ID? This cannot be undone.</source>
+        <translation>确定将 {number} 入组并分配下一个受试者编号吗？此操作无法撤销。</translation>
+    </message>
+    <message>
+        <source>Enrolled: study ID {id} assigned to {number}.</source>
+        <translation>已入组：{number} 的受试者编号为 {id}。</translation>
+    </message>
+    <message>
+        <source>{number} recorded as a screen failure.</source>
+        <translation>{number} 已记录为筛选失败。</translation>
+    </message>
+</context>
+<context>
+    <name>DashboardView</name>
+    <message>
+        <source>Screened</source>
+        <translation>已筛选</translation>
+    </message>
+    <message>
+        <source>Enrolled</source>
+        <translation>已入组</translation>
+    </message>
+    <message>
+        <source>Last backup</source>
+        <translation>最近备份</translation>
+    </message>
+    <message>
+        <source>Last export</source>
+        <translation>最近导出</translation>
+    </message>
+    <message>
+        <source>Enrolment against the target</source>
+        <translation>入组进度（对照目标）</translation>
+    </message>
+    <message>
+        <source>Subjects by stage</source>
+        <translation>各阶段受试者</translation>
+    </message>
+    <message>
+        <source>Forms with errors or warnings</source>
+        <translation>存在错误或警告的表单</translation>
+    </message>
+    <message>
+        <source>Subject</source>
+        <translation>受试者</translation>
+    </message>
+    <message>
+        <source>Visit</source>
+        <translation>访视</translation>
+    </message>
+    <message>
+        <source>Window</source>
+        <translation>访视窗</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Form</source>
+        <translation>表单</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <source>Last saved</source>
+        <translation>最后保存</translation>
+    </message>
+    <message>
+        <source>Loading the dashboard…</source>
+        <translation>正在加载仪表盘…</translation>
+    </message>
+    <message>
+        <source>Visits due in the next {n} days and overdue</source>
+        <translation>未来 {n} 天内到期及已逾期的访视</translation>
+    </message>
+    <message>
+        <source>{n} of {target} ({percent}%)</source>
+        <translation>{n} / {target}（{percent}%）</translation>
+    </message>
+    <message>
+        <source>Opens {date}</source>
+        <translation>{date} 起开放</translation>
+    </message>
+    <message>
+        <source>Errors and warnings</source>
+        <translation>错误和警告</translation>
+    </message>
+    <message>
+        <source>Errors</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>Warnings</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>从未</translation>
+    </message>
+</context>
+<context>
+    <name>EnrolmentChart</name>
+    <message>
+        <source>Enrolment chart</source>
+        <translation>入组图表</translation>
+    </message>
+    <message>
+        <source>{n} of {target} enrolled</source>
+        <translation>已入组 {n} / {target}</translation>
+    </message>
+    <message>
+        <source>No subject enrolled yet</source>
+        <translation>尚无受试者入组</translation>
+    </message>
+    <message>
+        <source>Target {n}</source>
+        <translation>目标 {n}</translation>
+    </message>
+    <message>
+        <source>Enrolled per month</source>
+        <translation>每月入组</translation>
+    </message>
+    <message>
+        <source>Cumulative</source>
+        <translation>累计</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation>目标</translation>
+    </message>
+</context>
+<context>
+    <name>Errors</name>
+    <message>
+        <source>An unexpected error occurred ({kind}). Your saved data are safe. Please note what you were doing and send the log file to support: {log}</source>
+        <translation>发生意外错误（{kind}）。已保存的数据不受影响。请记下您当时正在进行的操作，并将日志文件发送给技术支持：{log}</translation>
+    </message>
+    <message>
+        <source>TNT Desktop</source>
+        <translation>TNT Desktop</translation>
+    </message>
+</context>
+<context>
+    <name>FormView</name>
+    <message>
+        <source>Help: {label}</source>
+        <translation>帮助：{label}</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Save the form (Ctrl+S)</source>
+        <translation>保存表单（Ctrl+S）</translation>
+    </message>
+    <message>
+        <source>Mark complete</source>
+        <translation>标记为完成</translation>
+    </message>
+    <message>
+        <source>Save and mark the form complete: every required answer must be given</source>
+        <translation>保存并将表单标记为完成：所有必填项均须填写</translation>
+    </message>
+    <message>
+        <source>Calculated by the system</source>
+        <translation>由系统计算</translation>
+    </message>
+    <message>
+        <source>not started</source>
+        <translation>未开始</translation>
+    </message>
+    <message>
+        <source>in progress</source>
+        <translation>填写中</translation>
+    </message>
+    <message>
+        <source>complete</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>Subject {key}</source>
+        <translation>受试者 {key}</translation>
+    </message>
+    <message>
+        <source>Status: {status}</source>
+        <translation>状态：{status}</translation>
+    </message>
+    <message>
+        <source>version {n}</source>
+        <translation>版本 {n}</translation>
+    </message>
+    <message>
+        <source>read-only for your role</source>
+        <translation>当前角色只读</translation>
+    </message>
+    <message>
+        <source>identifying items are not shown to your role</source>
+        <translation>当前角色不可查看身份识别信息</translation>
+    </message>
+    <message>
+        <source>Unsaved changes</source>
+        <translation>有未保存的更改</translation>
+    </message>
+    <message>
+        <source>confirmed: {reason}</source>
+        <translation>已确认：{reason}</translation>
+    </message>
+    <message>
+        <source>Nothing to save</source>
+        <translation>没有需要保存的内容</translation>
+    </message>
+    <message>
+        <source>Not saved: a reason for change is needed.</source>
+        <translation>未保存：需要填写修改原因。</translation>
+    </message>
+    <message>
+        <source>Not saved: the warnings need a reason.</source>
+        <translation>未保存：需要说明警告的原因。</translation>
+    </message>
+    <message>
+        <source>Not saved.</source>
+        <translation>未保存。</translation>
+    </message>
+    <message>
+        <source>Saved (version {n})</source>
+        <translation>已保存（版本 {n}）</translation>
+    </message>
+    <message>
+        <source>Not saved: {n} error(s) to correct — see the fields marked in red.</source>
+        <translation>未保存：有 {n} 处错误需要更正，请查看红色标记的字段。</translation>
+    </message>
+    <message>
+        <source>row {n}</source>
+        <translation>第 {n} 行</translation>
+    </message>
+    <message>
+        <source>removed row</source>
+        <translation>已删除的行</translation>
+    </message>
+</context>
+<context>
+    <name>ItemEditor</name>
+    <message>
+        <source>Not done</source>
+        <translation>未做</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>Not applicable</source>
+        <translation>不适用</translation>
+    </message>
+    <message>
+        <source>Shift+F10: record a reason for missing</source>
+        <translation>Shift+F10：记录缺失原因</translation>
+    </message>
+    <message>
+        <source>Record a reason for missing (not done, unknown, not applicable) instead of a value</source>
+        <translation>不填写数值，改为记录缺失原因（未做、未知、不适用）</translation>
+    </message>
+    <message>
+        <source>Reason for missing; press to enter a value instead</source>
+        <translation>缺失原因；点击可改为填写数值</translation>
+    </message>
+    <message>
+        <source>Enter a value instead</source>
+        <translation>改为填写数值</translation>
+    </message>
+    <message>
+        <source>YYYY-MM-DD</source>
+        <translation>YYYY-MM-DD</translation>
+    </message>
+    <message>
+        <source>YYYY, YYYY-MM or YYYY-MM-DD</source>
+        <translation>YYYY、YYYY-MM 或 YYYY-MM-DD</translation>
+    </message>
+    <message>
+        <source>HH:MM</source>
+        <translation>HH:MM</translation>
+    </message>
+    <message>
+        <source>YYYY-MM-DDTHH:MM</source>
+        <translation>YYYY-MM-DDTHH:MM</translation>
+    </message>
+    <message>
+        <source>YYYY[-MM[-DD]]</source>
+        <translation>YYYY[-MM[-DD]]</translation>
+    </message>
+    <message>
+        <source>Choose from a calendar (F4)</source>
+        <translation>从日历中选择（F4）</translation>
+    </message>
+    <message>
+        <source>Calculated by the system</source>
+        <translation>由系统计算</translation>
+    </message>
+</context>
+<context>
+    <name>LockOverlay</name>
+    <message>
+        <source>Locked after inactivity. {user}, enter your password to continue; your unsaved input is kept.</source>
+        <translation>因长时间无操作已锁定。{user}，请输入密码以继续；未保存的输入内容将会保留。</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>解锁</translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <source>Database: {path}</source>
+        <translation>数据库：{path}</translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <source>Demo database (synthetic data). Accounts: admin, coordinator, investigator, monitor, datamanager — password: {password}</source>
+        <translation>演示数据库（模拟数据）。账号：admin、coordinator、investigator、monitor、datamanager，密码均为：{password}</translation>
+    </message>
+    <message>
+        <source>Enter your user name and password.</source>
+        <translation>请输入用户名和密码。</translation>
+    </message>
+    <message>
+        <source>You must choose a new password to continue.</source>
+        <translation>您必须设置新密码才能继续。</translation>
+    </message>
+    <message>
+        <source>TNT Desktop — sign in</source>
+        <translation>TNT Desktop — 登录</translation>
+    </message>
+    <message>
+        <source>TNT-STS electronic case report form</source>
+        <translation>TNT-STS 电子病例报告表</translation>
+    </message>
+    <message>
+        <source>&amp;User name</source>
+        <translation>用户名(&amp;U)</translation>
+    </message>
+    <message>
+        <source>&amp;Password</source>
+        <translation>密码(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>{app} — TNT-STS eCRF</source>
+        <translation>{app} — TNT-STS 电子病例报告表</translation>
+    </message>
+    <message>
+        <source>&amp;Dashboard</source>
+        <translation>仪表盘(&amp;D)</translation>
+    </message>
+    <message>
+        <source>&amp;Subjects</source>
+        <translation>受试者(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;New screening</source>
+        <translation>新建筛选(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Save form</source>
+        <translation>保存表单(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Back up now</source>
+        <translation>立即备份(&amp;B)</translation>
+    </message>
+    <message>
+        <source>Change &amp;password</source>
+        <translation>修改密码(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;Lock screen</source>
+        <translation>锁定屏幕(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Sign &amp;out</source>
+        <translation>退出登录(&amp;O)</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;About TNT Desktop</source>
+        <translation>关于 TNT Desktop(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Choose a form in the casebook on the left.</source>
+        <translation>请在左侧的访视列表中选择一个表单。</translation>
+    </message>
+    <message>
+        <source>User: {name} ({role})</source>
+        <translation>用户：{name}（{role}）</translation>
+    </message>
+    <message>
+        <source>Site {site}</source>
+        <translation>中心 {site}</translation>
+    </message>
+    <message>
+        <source>Database: {name}</source>
+        <translation>数据库：{name}</translation>
+    </message>
+    <message>
+        <source>Last backup: none</source>
+        <translation>最近备份：无</translation>
+    </message>
+    <message>
+        <source>Last backup: {when}</source>
+        <translation>最近备份：{when}</translation>
+    </message>
+    <message>
+        <source>Locks in {m}:{s:02d}</source>
+        <translation>{m}:{s:02d} 后锁定</translation>
+    </message>
+    <message>
+        <source>Unsaved changes</source>
+        <translation>未保存的更改</translation>
+    </message>
+    <message>
+        <source>This form has changes that are not saved. Save them now?</source>
+        <translation>此表单有未保存的更改。是否立即保存？</translation>
+    </message>
+    <message>
+        <source>Screening {number} opened</source>
+        <translation>已创建筛选号 {number}</translation>
+    </message>
+    <message>
+        <source>Backup written: {path}</source>
+        <translation>备份已保存：{path}</translation>
+    </message>
+    <message>
+        <source>Backing up…</source>
+        <translation>正在备份…</translation>
+    </message>
+    <message>
+        <source>About TNT Desktop</source>
+        <translation>关于 TNT Desktop</translation>
+    </message>
+    <message>
+        <source>{app} {version}
+Electronic case report form of the TNT-STS trial (NCT06593899), Fujian Medical University Union Hospital.</source>
+        <translation>{app} {version}
+TNT-STS 试验（NCT06593899）电子病例报告表，福建医科大学附属协和医院。</translation>
+    </message>
+</context>
+<context>
+    <name>OverrideDialog</name>
+    <message>
+        <source>Confirm warnings</source>
+        <translation>确认警告</translation>
+    </message>
+    <message>
+        <source>The values below are unusual. Check them against the source document. To save them as they are, give the reason for each (for example, what the source says).</source>
+        <translation>以下数值异常，请与源文件核对。如需按原值保存，请逐项说明理由（例如源文件中的记录）。</translation>
+    </message>
+    <message>
+        <source>Reason the value is correct</source>
+        <translation>该数值正确的理由</translation>
+    </message>
+    <message>
+        <source>Use the first reason for &amp;all</source>
+        <translation>全部使用第一条理由(&amp;A)</translation>
+    </message>
+</context>
+<context>
+    <name>PasswordDialog</name>
+    <message>
+        <source>Change password</source>
+        <translation>修改密码</translation>
+    </message>
+    <message>
+        <source>Current password</source>
+        <translation>当前密码</translation>
+    </message>
+    <message>
+        <source>New password</source>
+        <translation>新密码</translation>
+    </message>
+    <message>
+        <source>Repeat new password</source>
+        <translation>确认新密码</translation>
+    </message>
+    <message>
+        <source>An administrator reset your password: choose your own to continue.</source>
+        <translation>管理员已重置您的密码：请设置您自己的密码后继续。</translation>
+    </message>
+    <message>
+        <source>At least 10 characters, not your user name.</source>
+        <translation>至少 10 个字符，且不能与用户名相同。</translation>
+    </message>
+    <message>
+        <source>The new passwords do not match.</source>
+        <translation>两次输入的新密码不一致。</translation>
+    </message>
+</context>
+<context>
+    <name>ReasonForChangeDialog</name>
+    <message>
+        <source>Reason for change</source>
+        <translation>修改原因</translation>
+    </message>
+    <message>
+        <source>These saved values change. Why?</source>
+        <translation>以下已保存的数值将被修改，请说明原因。</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>&amp;Explanation (required for Other):</source>
+        <translation>说明(&amp;E)（选择“其他”时必填）：</translation>
+    </message>
+</context>
+<context>
+    <name>RowTable</name>
+    <message>
+        <source>&amp;Add row</source>
+        <translation>添加行(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Add a row (Return); Tab moves on past the table</source>
+        <translation>添加一行（回车键）；按 Tab 键跳出表格</translation>
+    </message>
+    <message>
+        <source>Remove row</source>
+        <translation>删除行</translation>
+    </message>
+    <message>
+        <source>Remove the row holding the cursor (Ctrl+Delete)</source>
+        <translation>删除光标所在行（Ctrl+Delete）</translation>
+    </message>
+    <message>
+        <source>Row {n}: </source>
+        <translation>第 {n} 行：</translation>
+    </message>
+</context>
+<context>
+    <name>ScreenFailureDialog</name>
+    <message>
+        <source>Screen failure</source>
+        <translation>筛选失败</translation>
+    </message>
+    <message>
+        <source>Record {number} as a screen failure. The subject will not be enrolled; this cannot be undone.</source>
+        <translation>将 {number} 记录为筛选失败。该受试者将不会入组，此操作无法撤销。</translation>
+    </message>
+    <message>
+        <source>Criteria not satisfied:</source>
+        <translation>未满足的标准：</translation>
+    </message>
+    <message>
+        <source>No names, ID or phone numbers</source>
+        <translation>请勿填写姓名、身份证号或电话号码</translation>
+    </message>
+    <message>
+        <source>&amp;Reason:</source>
+        <translation>原因(&amp;R)：</translation>
+    </message>
+    <message>
+        <source>&amp;Specify (for Other):</source>
+        <translation>具体说明(&amp;S)（选择“其他”时）：</translation>
+    </message>
+    <message>
+        <source>Record screen failure</source>
+        <translation>记录筛选失败</translation>
+    </message>
+</context>
+<context>
+    <name>SetupWizard</name>
+    <message>
+        <source>TNT Desktop — first run</source>
+        <translation>TNT Desktop — 首次运行</translation>
+    </message>
+</context>
+<context>
+    <name>StageChart</name>
+    <message>
+        <source>Subjects by stage</source>
+        <translation>各阶段受试者</translation>
+    </message>
+</context>
+<context>
+    <name>SubjectListView</name>
+    <message>
+        <source>&amp;Search:</source>
+        <translation>搜索(&amp;S)：</translation>
+    </message>
+    <message>
+        <source>Subject ID or screening number</source>
+        <translation>受试者编号或筛选号</translation>
+    </message>
+    <message>
+        <source>S&amp;tatus:</source>
+        <translation>状态(&amp;T)：</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>&amp;Overdue only</source>
+        <translation>仅显示逾期(&amp;O)</translation>
+    </message>
+    <message>
+        <source>Loading subjects…</source>
+        <translation>正在加载受试者…</translation>
+    </message>
+    <message>
+        <source>{n} subjects</source>
+        <translation>共 {n} 名受试者</translation>
+    </message>
+    <message>
+        <source>{shown} of {n} subjects</source>
+        <translation>显示 {shown} 名，共 {n} 名受试者</translation>
+    </message>
+</context>
+<context>
+    <name>SubjectTableModel</name>
+    <message>
+        <source>Screening no.</source>
+        <translation>筛选号</translation>
+    </message>
+    <message>
+        <source>Subject ID</source>
+        <translation>受试者编号</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Next due visit</source>
+        <translation>下次访视</translation>
+    </message>
+    <message>
+        <source>Window</source>
+        <translation>访视窗</translation>
+    </message>
+    <message>
+        <source>Overdue</source>
+        <translation>逾期访视</translation>
+    </message>
+    <message>
+        <source>Missing forms</source>
+        <translation>缺失表单</translation>
+    </message>
+    <message>
+        <source>Open problems</source>
+        <translation>待处理问题</translation>
+    </message>
+    <message>
+        <source>Enrolled</source>
+        <translation>入组日期</translation>
+    </message>
+    <message>
+        <source>Last update</source>
+        <translation>最后更新</translation>
+    </message>
+    <message>
+        <source>Window of the next due visit, computed from the actual dates</source>
+        <translation>下次访视的访视窗，根据实际日期计算</translation>
+    </message>
+    <message>
+        <source>Forms of visits done, due or overdue that are not complete</source>
+        <translation>已进行、到期或逾期访视中尚未完成的表单</translation>
+    </message>
+    <message>
+        <source>Forms with errors or warnings</source>
+        <translation>存在错误或警告的表单</translation>
+    </message>
+    <message>
+        <source>target {date}</source>
+        <translation>目标日期 {date}</translation>
+    </message>
+</context>
+<context>
+    <name>_AdminPage</name>
+    <message>
+        <source>Site and administrator</source>
+        <translation>研究中心与管理员</translation>
+    </message>
+    <message>
+        <source>Site number</source>
+        <translation>中心编号</translation>
+    </message>
+    <message>
+        <source>Administrator user name</source>
+        <translation>管理员用户名</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Repeat password</source>
+        <translation>确认密码</translation>
+    </message>
+    <message>
+        <source>The passwords do not match.</source>
+        <translation>两次输入的密码不一致。</translation>
+    </message>
+</context>
+<context>
+    <name>_WelcomePage</name>
+    <message>
+        <source>Welcome to TNT Desktop</source>
+        <translation>欢迎使用 TNT Desktop</translation>
+    </message>
+    <message>
+        <source>This workstation has no TNT-STS database yet. The wizard creates an encrypted database and its first administrator.
+
+Database: {db}
+Key file: {keys}
+Backups: {backups}
+
+Keep the database and its key file together. The administrator can move backups to another folder (a USB drive, say) later.</source>
+        <translation>本工作站尚无 TNT-STS 数据库。向导将创建一个加密数据库及其首个管理员账号。
+
+数据库：{db}
+密钥文件：{keys}
+备份：{backups}
+
+请将数据库与其密钥文件存放在一起。管理员日后可将备份移至其他文件夹（例如 U 盘）。</translation>
+    </message>
+</context>
+</TS>
