@@ -46,3 +46,15 @@ def context_for(translations):
         return GuiContext(session, translations)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _no_blocking_message_boxes(monkeypatch):
+    """A message box left open by a failing test would block the offscreen run for ever (the
+    window's close guard asks about unsaved changes at teardown). Tests that want a particular
+    answer patch these themselves."""
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(QMessageBox, "exec", lambda self: int(QMessageBox.StandardButton.Ok))
+    monkeypatch.setattr(QMessageBox, "question",
+                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))

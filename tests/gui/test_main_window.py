@@ -5,7 +5,7 @@ read-only form."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QLineEdit, QMessageBox
 
 from tests.core.conftest import PASSWORD, enrol_one
@@ -132,7 +132,9 @@ def test_idle_lock_covers_the_window_and_keeps_typed_input(qtbot, coordinator, c
     qtbot.waitUntil(lambda: coordinator.locked, timeout=5000)
     overlay = window.idle.overlay
     assert overlay.isVisible() and overlay.geometry() == window.rect()
-    assert overlay.autoFillBackground()  # opaque: the form's data must not show through
+    # opaque: where the typed value was, the window now shows the overlay's background
+    spot = edit.mapTo(window, edit.rect().topLeft()) + QPoint(4, 4)
+    assert window.grab().toImage().pixelColor(spot) == overlay.palette().window().color()
     assert edit.text() == "74.5"
 
     coordinator.idle_minutes = 30
