@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -60,6 +59,8 @@ def load_preferences(path: Path | None = None) -> Preferences:
 def save_preferences(preferences: Preferences, path: Path | None = None) -> None:
     path = path or config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # not at import time: the login window shows first (issue 4)
+
     fd, tmp = tempfile.mkstemp(prefix=".preferences-", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -7,7 +7,7 @@ never contain a secret (password, key) — build them from names and counts only
 
 from __future__ import annotations
 
-from tnt_desktop.study.model import Text
+from tnt_desktop.text import Text
 
 
 class TntError(Exception):

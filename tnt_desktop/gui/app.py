@@ -4,10 +4,7 @@ database built by the `demo` generator and shows its credentials on the login sc
 
 from __future__ import annotations
 
-import secrets
-import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +46,8 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 
 def build_demo(folder: Path, subjects: int, translations: Translations) -> tuple[Path, str]:
     """Generate the demo database with a progress dialog; returns (path, password)."""
+    import secrets
+
     from tnt_desktop.gui.tasks import BackgroundTask
     from tnt_desktop.services.demo import generate_demo
 
@@ -91,6 +90,9 @@ def run(options: LaunchOptions) -> int:
     translations = Translations()
     translations.install(options.lang or prefs.language)
     set_error_language(translations.lang)
+    import shutil  # here, not at import: start-up time (issue 4)
+    import tempfile
+
     demo_folder: Path | None = None
     demo_password: str | None = None
     try:

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QWidget
 
 from tnt_desktop.gui.i18n import Translations
-from tnt_desktop.study.model import Text
 
 if TYPE_CHECKING:  # the login window must show before SQLAlchemy and the services load
     from tnt_desktop.services.session import AppSession
+    from tnt_desktop.study.model import Text
 
 
 @dataclass(eq=False)

@@ -8,16 +8,8 @@
 ## WARNING! All changes made in this file will be lost when recompiling UI file!
 ################################################################################
 
-from PySide6.QtCore import (QCoreApplication, QDate, QDateTime, QLocale,
-    QMetaObject, QObject, QPoint, QRect,
-    QSize, QTime, QUrl, Qt)
-from PySide6.QtGui import (QBrush, QColor, QConicalGradient, QCursor,
-    QFont, QFontDatabase, QGradient, QIcon,
-    QImage, QKeySequence, QLinearGradient, QPainter,
-    QPalette, QPixmap, QRadialGradient, QTransform)
-from PySide6.QtWidgets import (QAbstractButton, QApplication, QComboBox, QDialog,
-    QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
-    QSizePolicy, QSpacerItem, QVBoxLayout, QWidget)
+from PySide6.QtCore import QCoreApplication, QMetaObject
+from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QSpacerItem, QVBoxLayout, QWidget
 
 class Ui_LoginDialog(object):
     def setupUi(self, LoginDialog):
@@ -36,7 +28,6 @@ class Ui_LoginDialog(object):
         self.databaseLabel.setObjectName(u"databaseLabel")
         self.databaseLabel.setText(u"-")
         self.databaseLabel.setWordWrap(True)
-        self.databaseLabel.setTextInteractionFlags(Qt.TextSelectableByMouse)
 
         self.mainLayout.addWidget(self.databaseLabel)
 
@@ -79,7 +70,6 @@ class Ui_LoginDialog(object):
         self.demoLabel = QLabel(LoginDialog)
         self.demoLabel.setObjectName(u"demoLabel")
         self.demoLabel.setWordWrap(True)
-        self.demoLabel.setTextInteractionFlags(Qt.TextSelectableByMouse)
 
         self.mainLayout.addWidget(self.demoLabel)
 
@@ -93,11 +83,24 @@ class Ui_LoginDialog(object):
 
         self.mainLayout.addItem(self.spacer)
 
-        self.buttonBox = QDialogButtonBox(LoginDialog)
-        self.buttonBox.setObjectName(u"buttonBox")
-        self.buttonBox.setStandardButtons(QDialogButtonBox.Cancel|QDialogButtonBox.Ok)
+        self.buttonRow = QHBoxLayout()
+        self.buttonRow.setObjectName(u"buttonRow")
+        self.buttonSpacer = QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
 
-        self.mainLayout.addWidget(self.buttonBox)
+        self.buttonRow.addItem(self.buttonSpacer)
+
+        self.signInButton = QPushButton(LoginDialog)
+        self.signInButton.setObjectName(u"signInButton")
+
+        self.buttonRow.addWidget(self.signInButton)
+
+        self.cancelButton = QPushButton(LoginDialog)
+        self.cancelButton.setObjectName(u"cancelButton")
+
+        self.buttonRow.addWidget(self.cancelButton)
+
+
+        self.mainLayout.addLayout(self.buttonRow)
 
 #if QT_CONFIG(shortcut)
         self.userCaption.setBuddy(self.userEdit)
@@ -109,6 +112,9 @@ class Ui_LoginDialog(object):
 
         self.retranslateUi(LoginDialog)
 
+        self.signInButton.setDefault(True)
+
+
         QMetaObject.connectSlotsByName(LoginDialog)
     # setupUi
 
@@ -118,5 +124,7 @@ class Ui_LoginDialog(object):
         self.userCaption.setText(QCoreApplication.translate("LoginDialog", u"&User name", None))
         self.passwordCaption.setText(QCoreApplication.translate("LoginDialog", u"&Password", None))
         self.languageCaption.setText(QCoreApplication.translate("LoginDialog", u"&Language", None))
+        self.signInButton.setText(QCoreApplication.translate("LoginDialog", u"Sign in", None))
+        self.cancelButton.setText(QCoreApplication.translate("LoginDialog", u"Cancel", None))
     # retranslateUi
 

@@ -15,6 +15,8 @@ from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from tnt_desktop.text import Text
+
 if TYPE_CHECKING:
     from tnt_desktop.study.subject import SubjectData
 
@@ -51,20 +53,6 @@ class Severity(StrEnum):
 
 # Reasons for a missing R/C value (CRF_SPEC.md §0.2); exported as ODM IsNull="Yes".
 MISSING_REASONS: tuple[str, ...] = ("NOT DONE", "UNKNOWN", "NOT APPLICABLE")
-
-
-@dataclass(frozen=True)
-class Text:
-    """A user-visible text in both languages of the study (build decision 10)."""
-
-    en: str
-    zh: str
-
-    def get(self, lang: str) -> str:
-        return self.zh if lang.lower().startswith("zh") else self.en
-
-    def format(self, **values: Any) -> Text:
-        return Text(self.en.format(**values), self.zh.format(**values))
 
 
 def T(en: str, zh: str) -> Text:
