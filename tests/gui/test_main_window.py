@@ -4,9 +4,13 @@ read-only form."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QLineEdit, QMessageBox
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QDialog, QLineEdit, QMessageBox
 
 from tests.core.conftest import PASSWORD, enrol_one
 from tests.gui.test_form_view import accept_dialog, enter
@@ -147,6 +151,35 @@ def test_idle_lock_covers_the_window_and_keeps_typed_input(qtbot, coordinator, c
     assert edit.text() == "74.5" and window.form_view is view
     assert view.save()
     assert form_values(coordinator, subject_id, "SE.SCR", 1, "DM").values["WEIGHT"] == "74.5"
+
+
+def test_input_in_the_window_or_a_dialog_counts_as_activity(qtbot, coordinator, context_for):
+    window = open_window(qtbot, context_for(coordinator))
+    handle = window.windowHandle()
+    assert handle is not None
+
+    def idle_since(seconds: float) -> None:
+        coordinator.last_activity = time.monotonic() - seconds
+
+    idle_since(600)
+    QTest.mouseMove(handle, QPoint(40, 40))  # through the QWindow, as the platform delivers it
+    assert coordinator.idle_seconds_left() > coordinator.idle_minutes * 60 - 5
+    idle_since(600)
+    QTest.keyClick(handle, Qt.Key.Key_Tab)
+    assert coordinator.idle_seconds_left() > coordinator.idle_minutes * 60 - 5
+
+    dialog = QDialog(window)  # a dialog is another top-level window: watched once it has focus
+    dialog.show()
+    qtbot.waitUntil(lambda: QGuiApplication.focusWindow() is dialog.windowHandle())
+    idle_since(600)
+    QTest.keyClick(dialog.windowHandle(), Qt.Key.Key_Tab)
+    assert coordinator.idle_seconds_left() > coordinator.idle_minutes * 60 - 5
+    dialog.close()
+
+    idle_since(600)  # events that are not input do not count
+    window.resize(window.width() + 10, window.height())
+    window.repaint()
+    assert coordinator.idle_seconds_left() < coordinator.idle_minutes * 60 - 500
 
 
 def test_lock_now_keeps_the_input_too(qtbot, coordinator, context_for, monkeypatch):

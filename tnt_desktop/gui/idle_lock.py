@@ -7,6 +7,7 @@ rebuilt); the overlay takes the focus and gives it back after the unlock.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QWindow
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -75,8 +76,11 @@ class IdleLock(QObject):
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._check)
         self.timer.start(1000)
-        QApplication.instance().installEventFilter(self)
-        window.installEventFilter(self)
+        window.installEventFilter(self)  # resizes, to keep the overlay covering it
+        app = QGuiApplication.instance()
+        app.focusWindowChanged.connect(self._watch)
+        self._watch(window.windowHandle())
+        self._watch(app.focusWindow())
 
     @property
     def locked(self) -> bool:
@@ -84,14 +88,26 @@ class IdleLock(QObject):
 
     def stop(self) -> None:
         self.timer.stop()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
+        app = QGuiApplication.instance()
+        if app is None:
+            return
+        app.focusWindowChanged.disconnect(self._watch)
+        for top in app.topLevelWindows():
+            top.removeEventFilter(self)
+
+    def _watch(self, top: QWindow | None) -> None:
+        """Installing twice on the same window is harmless: Qt keeps one."""
+        if top is not None:
+            top.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.window and event.type() == QEvent.Type.Resize:
-            self.overlay.setGeometry(self.window.rect())
-        if event.type() in _ACTIVITY and not self.locked:
+        kind = event.type()
+        if watched is self.window:
+            if kind == QEvent.Type.Resize:
+                self.overlay.setGeometry(self.window.rect())
+            elif kind == QEvent.Type.Show:  # the QWindow exists from the first show on
+                self._watch(self.window.windowHandle())
+        elif kind in _ACTIVITY and not self.locked:
             self.context.session.touch()
         return False
 
