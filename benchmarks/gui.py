@@ -195,19 +195,26 @@ class Heartbeat:
         return self.longest
 
 
-def run_loop_until(condition, timeout: float = 300.0) -> None:
-    """Run the event loop (not processEvents in a busy loop) until `condition()`."""
+def run_loop_until(condition, done_signal=None, timeout: float = 300.0) -> None:
+    """Run the event loop (not processEvents in a busy loop) until `condition()`: woken by
+    `done_signal`, with a slow poll as a safety net. Not a fast polling timer: every Python slot
+    waits for the GIL while a worker runs Python, and a 2 ms poll would crowd out the heartbeat
+    it shares the event loop with, measuring the benchmark rather than the application."""
     from PySide6.QtCore import QEventLoop, QTimer
 
     loop = QEventLoop()
+    if done_signal is not None:
+        done_signal.connect(loop.quit)
     check = QTimer()
-    check.setInterval(2)
+    check.setInterval(100)
     check.timeout.connect(lambda: loop.quit() if condition() else None)
     check.start()
     deadline = time.monotonic() + timeout
     while not condition() and time.monotonic() < deadline:
         loop.exec()
     check.stop()
+    if done_signal is not None:
+        done_signal.disconnect(loop.quit)
 
 
 def measure_list(db: Path, repeat: int) -> dict[str, list[float]]:
@@ -231,13 +238,13 @@ def measure_list(db: Path, repeat: int) -> dict[str, list[float]]:
         beat.start()
         start = time.perf_counter()
         view.refresh()
-        run_loop_until(lambda: not view.loading)
+        run_loop_until(lambda: not view.loading, view.loaded)
         results["refresh"].append(time.perf_counter() - start)
         results["refresh_stall"].append(beat.stop())
         beat.start()
         start = time.perf_counter()
         view.load_rows(rows)
-        run_loop_until(lambda: not view.loading)
+        run_loop_until(lambda: not view.loading, view.loaded)
         results["fill"].append(time.perf_counter() - start)
         results["fill_stall"].append(beat.stop())
     results["rows"] = [float(view.model.rowCount())]

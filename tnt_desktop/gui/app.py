@@ -18,7 +18,6 @@ from tnt_desktop.gui.errors import install_excepthook, set_error_language, show_
 from tnt_desktop.gui.fonts import register_fonts
 from tnt_desktop.gui.i18n import Translations
 from tnt_desktop.logs import get_logger, setup_logging
-from tnt_desktop.paths import resource
 
 log = get_logger("app")
 DEMO_SUBJECTS = 24
@@ -38,9 +37,6 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     QCoreApplication.setApplicationName(APP_NAME)
     QCoreApplication.setApplicationVersion(__version__)
     register_fonts(app)
-    style = resource("styles", "app.qss")
-    if style.exists():
-        app.setStyleSheet(style.read_text(encoding="utf-8"))
     return app
 
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from tnt_desktop.errors import TntError
 from tnt_desktop.gui.context import GuiContext
+from tnt_desktop.gui.styles import apply_style
 from tnt_desktop.services import auth
 
 _ACTIVITY = {
@@ -32,6 +33,7 @@ class LockOverlay(QWidget):
     def __init__(self, parent: QWidget, context: GuiContext) -> None:
         super().__init__(parent)
         self.setObjectName("lockOverlay")
+        apply_style(self)
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setAutoFillBackground(True)  # opaque even without the stylesheet: hide the data
         self.context = context
@@ -40,9 +42,11 @@ class LockOverlay(QWidget):
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.password = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
         self.password.setObjectName("lockPassword")
+        self.password.setMinimumWidth(280)
         self.password.setMaximumWidth(320)
         self.button = QPushButton()
         self.button.setObjectName("unlockButton")
+        self.button.setMinimumWidth(140)
         self.message = QLabel()
         self.message.setObjectName("messageLabel")
         self.message.setWordWrap(True)

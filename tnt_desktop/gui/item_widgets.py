@@ -18,6 +18,7 @@ typing: validation is the services' job (the form shows their findings).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from PySide6.QtCore import QCoreApplication, QDate, QEvent, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QPalette, QRegularExpressionValidator
@@ -97,6 +98,23 @@ def _look_read_only(widget: QWidget, read_only: bool) -> None:
     if read_only:
         palette.setColor(QPalette.ColorRole.Base, palette.color(QPalette.ColorRole.AlternateBase))
     widget.setPalette(palette)
+
+
+_WIDTHS: dict[tuple[str, tuple[tuple[str, Text], ...]], dict[str, list[int]]] = {}
+
+
+def label_widths(widget: QWidget, choices: Sequence[tuple[str, Text]]) -> dict[str, list[int]]:
+    """The pixel width of each choice's label in both languages, measured once per font and
+    codelist (a form's many Y/N lists would otherwise measure the same labels again and again)."""
+    key = (widget.font().key(), tuple(choices))
+    found = _WIDTHS.get(key)
+    if found is None:
+        metrics = widget.fontMetrics()
+        found = _WIDTHS[key] = {
+            lang: [metrics.horizontalAdvance(label.get(lang)) for _, label in choices]
+            for lang in ("en", "zh")
+        }
+    return found
 
 
 def _key_text(event: QKeyEvent) -> str:
@@ -562,10 +580,9 @@ class RadioEditor(ItemEditor):
         self.choices = code_choices(self.study, self.item)
         box = QWidget()
         box.setObjectName("choices")
-        metrics = box.fontMetrics()
         # one line when every choice fits in both languages (the layout survives a switch)
-        long = max(sum(metrics.horizontalAdvance(label.get(lang)) + 40
-                       for _, label in self.choices) for lang in ("en", "zh")) > 560
+        widths = label_widths(box, self.choices)
+        long = max(sum(w + 40 for w in widths[lang]) for lang in ("en", "zh")) > 560
         layout: QHBoxLayout | QVBoxLayout = QVBoxLayout(box) if long else QHBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2 if long else 14)
@@ -649,9 +666,8 @@ class ComboEditor(ItemEditor):
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         combo.setMinimumContentsLength(8 if self.compact else 24)
         if not self.compact:  # wide enough for the longest choice in either language
-            metrics = combo.fontMetrics()
-            widest = max((metrics.horizontalAdvance(label.get(lang))
-                          for _, label in self.choices for lang in ("en", "zh")), default=0)
+            widths = label_widths(combo, self.choices)
+            widest = max((w for lang in ("en", "zh") for w in widths[lang]), default=0)
             combo.setMinimumWidth(min(max(widest + 48, 220), 560))
         if not self.searchable:
             combo.addItem("", "")

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from tnt_desktop.errors import PasswordRejected, TntError
 from tnt_desktop.gui.i18n import Translations
+from tnt_desktop.gui.styles import apply_style
 from tnt_desktop.gui.ui_login import Ui_LoginDialog
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class LoginDialog(QDialog):
         self.ui = Ui_LoginDialog()
         self.ui.setupUi(self)
         self.setObjectName("loginDialog")
+        apply_style(self)
         self.ui.languageCombo.addItem("中文", "zh")
         self.ui.languageCombo.addItem("English", "en")
         self.ui.languageCombo.setCurrentIndex(0 if translations.lang == "zh" else 1)

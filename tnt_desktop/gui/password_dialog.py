@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from tnt_desktop.errors import TntError
+from tnt_desktop.gui.styles import apply_style
 from tnt_desktop.services import auth
 from tnt_desktop.services.session import AppSession
 
@@ -21,6 +22,7 @@ class PasswordDialog(QDialog):
     def __init__(self, session: AppSession, lang: str, *, forced: bool = False,
                  parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__(parent)
+        apply_style(self)
         self.setObjectName("passwordDialog")
         self.session, self.lang = session, lang
         self.setWindowTitle(self.tr("Change password"))

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from tnt_desktop.errors import TntError
+from tnt_desktop.gui.styles import apply_style
 from tnt_desktop.services import auth
 from tnt_desktop.services.passwords import check_password
 
@@ -81,6 +82,7 @@ class _AdminPage(QWizardPage):
 class SetupWizard(QWizard):
     def __init__(self, db_path: Path, lang: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        apply_style(self)
         self.setObjectName("setupWizard")
         self.db_path, self.lang = Path(db_path), lang
         self.admin_username = ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from tnt_desktop.errors import NotFound
 from tnt_desktop.storage.models import EventInstance, FormInstance, ItemValue, Subject
@@ -80,6 +80,7 @@ def load_subject(session: Session, study: Study, subject: Subject) -> LoadedSubj
         .join(EventInstance)
         .where(EventInstance.subject_pk == subject.id)
         .order_by(EventInstance.event_oid, EventInstance.repeat_key, FormInstance.form_code)
+        .options(contains_eager(FormInstance.event))  # one query, not one per form
     ).all()
     by_pk: dict[int, LoadedForm] = {}
     for instance in instances:
