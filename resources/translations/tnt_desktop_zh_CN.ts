@@ -323,8 +323,16 @@
         <translation>有未保存的更改</translation>
     </message>
     <message>
-        <source>confirmed: {reason}</source>
-        <translation>已确认：{reason}</translation>
+        <source>{message} — confirmed: {reason}</source>
+        <translation>{message}（已确认：{reason}）</translation>
+    </message>
+    <message>
+        <source>{item}, row {n}</source>
+        <translation>{item}，第 {n} 行</translation>
+    </message>
+    <message>
+        <source>{item}, removed row</source>
+        <translation>{item}，已删除的行</translation>
     </message>
     <message>
         <source>Nothing to save</source>
@@ -349,14 +357,6 @@
     <message>
         <source>Not saved: {n} error(s) to correct — see the fields marked in red.</source>
         <translation>未保存：有 {n} 处错误需要更正，请查看红色标记的字段。</translation>
-    </message>
-    <message>
-        <source>row {n}</source>
-        <translation>第 {n} 行</translation>
-    </message>
-    <message>
-        <source>removed row</source>
-        <translation>已删除的行</translation>
     </message>
 </context>
 <context>

@@ -56,6 +56,28 @@ def test_enrolment_refuses_an_ineligible_subject_naming_the_failing_criteria(coo
     assert subjects.enrol(coordinator, screen_eligible(coordinator)) == "TNT-01-001"
 
 
+def test_the_screening_verdict_is_the_one_enrolment_applies(coordinator, trial):
+    failing = screen_eligible(coordinator, INC02="N", EXC07="Y")
+    shown = subjects.screening_verdict(coordinator, failing)
+    assert shown is not None and shown.verdict.eligible is False
+    assert {"INC02", "EXC07"} <= set(shown.verdict.failing)
+    assert shown.ie_values["INC02"] == "N"
+    with pytest.raises(TntError):
+        subjects.enrol(coordinator, failing)
+
+    unanswered = subjects.screen_subject(coordinator)
+    shown = subjects.screening_verdict(coordinator, unanswered)
+    assert shown is not None and shown.verdict.eligible is None and shown.verdict.unanswered
+
+    eligible = screen_eligible(coordinator)
+    shown = subjects.screening_verdict(coordinator, eligible)
+    assert shown is not None and shown.verdict.eligible is True
+    subject_id = subjects.enrol(coordinator, eligible)
+    assert subjects.screening_verdict(coordinator, subject_id) is None  # enrolled: no panel
+    monitor = trial.user("monitor")  # reading the verdict needs no data-entry right
+    assert subjects.screening_verdict(monitor, failing).verdict.eligible is False
+
+
 def test_enrolment_refuses_while_criteria_are_unanswered(coordinator):
     number = subjects.screen_subject(coordinator)
     save_form(coordinator, FormEntry(number, "SE.SCR", "IE",

@@ -3,9 +3,9 @@ screening → eligibility → enrolment panel, and a tree of the events in sched
 its planned window (computed from the actual dates by `services.casebook`) and its forms with
 their status as text, colour and icon. Enter (or a double-click) on a form opens it.
 
-Eligibility is the study's own derivation (D-05, `study.derivations.eligibility`) applied to the
-F01 values read through `services.casebook.form_values`, so the verdict shown is the one
-`subjects.enrol` will apply. Enrol and Screen failure call `services.subjects`; a role without
+Eligibility comes from `services.subjects.screening_verdict`: the study's own derivation (D-05)
+on the stored data, read the way `subjects.enrol` reads it, so the verdict shown is the one
+enrolment applies. Enrol and Screen failure call `services.subjects`; a role without
 ENTER_DATA sees the verdict but no buttons.
 """
 
@@ -47,14 +47,13 @@ from tnt_desktop.gui.subject_list_view import (
     local_time,
 )
 from tnt_desktop.services import subjects
-from tnt_desktop.services.casebook import Casebook, CasebookEvent, CasebookForm, form_values
+from tnt_desktop.services.casebook import Casebook, CasebookEvent, CasebookForm
 from tnt_desktop.services.form_entry import FormStatus, OverrideRequired, ReasonRequired
 from tnt_desktop.services.permissions import Permission, allowed
 from tnt_desktop.services.subjects import SubjectStatus
-from tnt_desktop.study.derivations.eligibility import INCLUSION, EligibilityVerdict, eligibility
+from tnt_desktop.study.derivations.eligibility import INCLUSION, EligibilityVerdict
 from tnt_desktop.study.model import Finding
 from tnt_desktop.study.schedule import STAGE_LABELS, VISIT_STATE_LABELS, VisitState
-from tnt_desktop.study.subject import FormRecord, SubjectData
 
 EVENT_ROLE = Qt.ItemDataRole.UserRole + 1  # (event OID, repeat)
 FORM_ROLE = Qt.ItemDataRole.UserRole + 2  # form code (form items only)
@@ -270,15 +269,9 @@ class CasebookView(QWidget):
         self._show()
 
     def _eligibility(self, casebook: Casebook) -> tuple[EligibilityVerdict | None, dict[str, str]]:
-        """D-05 on the stored F01 values (screening and screen-failed subjects only)."""
-        if casebook.status not in (SubjectStatus.SCREENING, SubjectStatus.SCREEN_FAILED):
-            return None, {}
-        snapshot = form_values(self.session, casebook.subject_key, "SE.SCR", 1, "IE",
-                               today=self.context.today())  # fmt: skip
-        record = FormRecord("SE.SCR", "IE", 1, values=dict(snapshot.values),
-                            missing=dict(snapshot.missing))  # fmt: skip
-        verdict = eligibility(SubjectData(casebook.subject_key, [record]), self.session.params)
-        return verdict, dict(snapshot.values)
+        """D-05 as enrolment will judge it (screening and screen-failed subjects only)."""
+        shown = subjects.screening_verdict(self.session, casebook.subject_key)
+        return (None, {}) if shown is None else (shown.verdict, shown.ie_values)
 
     # ---- showing --------------------------------------------------------------------------------
     def _show(self) -> None:

@@ -587,7 +587,8 @@ class FormView(QWidget):
             if severity == "S":
                 confirmed = self._confirmed.get(finding_key(finding, self._row_key(finding)))
                 if confirmed:
-                    message += "  — " + self.tr("confirmed: {reason}").format(reason=confirmed)
+                    message = self.tr("{message} — confirmed: {reason}").format(
+                        message=message, reason=confirmed)  # fmt: skip
             placed = False
             for ref in finding.items:
                 parts = ref.split(".")
@@ -801,10 +802,11 @@ class FormView(QWidget):
             for table in self.tables.values():
                 keys = [row.key for row in table.rows]
                 if int(key) in keys and any(i.name == name for i in table.items):
-                    text += ", " + self.tr("row {n}").format(n=keys.index(int(key)) + 1)
+                    number = keys.index(int(key)) + 1
+                    text = self.tr("{item}, row {n}").format(item=text, n=number)
                     break
             else:
-                text += ", " + self.tr("removed row")
+                text = self.tr("{item}, removed row").format(item=text)
         return text
 
     # ---- keyboard -----------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.sequences import next_number
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.storage.models import EventInstance, FormInstance, ItemValue, Subject
-from tnt_desktop.study.derivations.eligibility import eligibility
+from tnt_desktop.study.derivations.eligibility import EligibilityVerdict, eligibility
 from tnt_desktop.study.model import Text
 
 
@@ -94,6 +94,31 @@ def _assign(app: AppSession, session: Session, subject: Subject, event_oid: str,
         app.audit(session, "ID_ASSIGNED", system=True, subject_key=subject.key,
                   event_oid=event_oid, repeat_key=1, form_code=form_code, item_name=name,
                   old_value=old, new_value=value)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ScreeningVerdict:
+    """Eligibility (D-05) as `enrol` will judge it, with the F01 texts the panel shows."""
+
+    verdict: EligibilityVerdict
+    ie_values: dict[str, str]  # stored F01 values (screen-failure reason and its text)
+
+
+def screening_verdict(app: AppSession, subject_key: str) -> ScreeningVerdict | None:
+    """For a subject in screening or screen-failed, D-05 on the stored data, read the way
+    `enrol` reads it (so the verdict shown is the one enrolment applies); None otherwise."""
+    app.require(Permission.VIEW_DATA)
+    with app.transaction(write=False) as session:
+        subject = find_subject(session, subject_key)
+        if subject.status not in (SubjectStatus.SCREENING.value,
+                                  SubjectStatus.SCREEN_FAILED.value):  # fmt: skip
+            return None
+        loaded = load_subject(session, app.study, subject)
+        ie = loaded.form("SE.SCR", 1, "IE")
+        values = {} if ie is None else {
+            name: stored.value for (group, _row, name), stored in ie.stored.items()
+            if group == MAIN and stored.value is not None}  # fmt: skip
+        return ScreeningVerdict(eligibility(loaded.data, app.params), values)
 
 
 def enrol(app: AppSession, screening_number: str) -> str:
