@@ -42,8 +42,10 @@ from tnt_desktop.services import auth
 from tnt_desktop.services.demo import generate_demo
 from tnt_desktop.services.export_read import ExportProfile, export_log, export_subjects
 from tnt_desktop.services.form_entry import FormEntry, RowEntry, save_form
+from tnt_desktop.study.derivations import subject_level
 from tnt_desktop.study.dictionary import COLUMNS
 from tnt_desktop.study.model import MISSING_REASONS, DataType
+from tnt_desktop.study.subject_items import SUBJECT_FORM_CODE
 
 from .conftest import audit_entries
 
@@ -142,6 +144,9 @@ def test_row_counts_match_the_services(exported, frames, sponsor_subjects):
             for group, group_rows in record.rows.items():
                 rows[f"{record.form}_{group}"] += len(group_rows)
     for name, frame in frames.items():
+        if name == SUBJECT_FORM_CODE:  # one row per subject, see its own test
+            assert len(frame) == len(sponsor_subjects) == result.file(f"{name}.csv").rows
+            continue
         expected = rows[name] if "_" in name else forms[name]
         assert len(frame) == expected == result.file(f"{name}.csv").rows, name
     assert forms["CT"] >= 3 and rows["CT_DOXADM"] >= 9 and rows["LB_LB"] > 0
@@ -151,6 +156,9 @@ def test_row_counts_match_the_services(exported, frames, sponsor_subjects):
 
 def test_key_columns(frames, sponsor_subjects):
     for name, frame in frames.items():
+        if name == SUBJECT_FORM_CODE:
+            assert list(frame.columns[:3]) == ["SITEID", SUBJECT_COLUMN, "SUBJSTATUS"]
+            continue
         keys = [*KEY_COLUMNS, *(["ROWKEY"] if "_" in name else []), "FORMSTATUS"]
         assert list(frame.columns[: len(keys)]) == keys, name
         if len(frame):
@@ -290,6 +298,37 @@ def test_derived_columns_are_present_and_marked(exported, frames):
     assert dictionary[("CT", "CYRDI")]["required"] == "D"
     assert dictionary[("CT", "CYRDI")]["derivation"] == "D-09"
     assert dictionary[("DM", "SEX")]["required"] != "D"
+
+
+def test_subject_level_file_holds_the_endpoints_of_every_subject(exported, frames, manager,
+                                                                 sponsor_subjects):  # fmt: skip
+    frame = frames[SUBJECT_FORM_CODE].set_index(SUBJECT_COLUMN)
+    assert sorted(frame.index) == sorted(s.key for s in sponsor_subjects)
+    assert frame.index.is_unique
+    for subject in sponsor_subjects:
+        expected = subject_level(subject.data, manager.params)
+        row = frame.loc[subject.key]
+        assert row["SUBJSTATUS"] == subject.status
+        for name in ("RESP_AC", "TRTFL", "MWC90", "EORTCFIN", "OSENRCNSR", "OSTCDAYS"):
+            value = expected[name]
+            cell = row[name]
+            if value is None:
+                assert pd.isna(cell), (subject.key, name)
+            elif isinstance(value, int):  # pandas reads an integer column with gaps as float
+                assert float(cell) == value, (subject.key, name)
+            else:
+                assert str(cell) == str(value), (subject.key, name)
+    assert set(frame["RESP_AC"].dropna()) <= {"Y", "N"} and frame["RESP_AC"].notna().any()
+    assert set(frame["RESP_AC_LABEL_ZH"].dropna()) <= {"是", "否"}
+    for days in ("OSTCDAYS", "OSENRDAYS", "LCTCDAYS", "LCENRDAYS"):
+        whole = frame[days].astype("Int64")  # raises unless every value is a whole number
+        assert (whole.dropna() >= 0).all(), days  # never a negative time
+    assert frame["OSENRDAYS"].notna().any()
+    assert pd.to_datetime(frame["RFSTDAT"].dropna(), format="%Y-%m-%d").notna().all()
+    with (exported[1] / DICTIONARY_FILE).open(encoding="utf-8-sig", newline="") as handle:
+        described = {r["variable"]: r for r in csv.DictReader(handle)
+                     if r["form"] == SUBJECT_FORM_CODE}  # fmt: skip
+    assert described["RESP_AC"]["derivation"] == "D-13" and described["RESP_AC"]["required"] == "D"
 
 
 def test_dictionary_describes_exactly_the_exported_columns(exported, manager):

@@ -134,6 +134,19 @@ def test_os_and_lc_times():
     assert values["RFSTDAT"] == RT_START
 
 
+def test_times_from_treatment_completion_wait_for_the_end_of_treatment():
+    during = treated_subject()  # RT and chemotherapy given, surgery not yet documented
+    during.records = [r for r in during.records if r.form not in ("SURG", "PATH", "DTH")]
+    assert os_times(during, P)["TC"] is None and lc_times(during, P)["TC"] is None
+    assert os_times(during, P)["ENR"] is not None  # from enrolment there is a time
+    values = subject_level(during, P)
+    assert values["OSTCDAYS"] is None and values["OSENRDAYS"] >= 0
+
+    # an event or a censoring date before the origin gives no time, never a negative one
+    assert time_to_event(date(2026, 1, 1), date(2025, 12, 1), None, 24) is None
+    assert time_to_event(date(2026, 1, 1), None, date(2025, 12, 1), 24) is None
+
+
 def test_lc_censored_at_last_primary_site_assessment():
     subject = treated_subject()
     subject.records = [r for r in subject.records if r.form not in ("DTH",)]

@@ -9,8 +9,8 @@ from tnt_desktop.study.dictionary import COLUMNS, dictionary_rows
 
 def test_one_row_per_item_with_both_languages():
     study = get_study()
-    rows = dictionary_rows(study)
-    assert len(rows) == len(study.item_definitions())
+    rows = dictionary_rows(study, subject_level=False)  # the forms' items (subject level:
+    assert len(rows) == len(study.item_definitions())  # tests/core/test_subject_items.py)
     assert {r["form_number"] for r in rows} == {f.number for f in study.forms}
     for row in rows:
         assert row["label_en"].strip() and row["label_zh"].strip(), row["oid"]
@@ -20,7 +20,7 @@ def test_one_row_per_item_with_both_languages():
 
 
 def test_known_items_are_described_faithfully():
-    rows = {r["oid"]: r for r in dictionary_rows(get_study())}
+    rows = {r["oid"]: r for r in dictionary_rows(get_study()) if r["oid"]}
     viable = rows["IT.PATH.PCTVIAB"]
     assert viable["type"] == "float" and viable["decimals"] == "1"
     assert viable["hard_range"] == "0–100" and viable["unit"] == "%"

@@ -52,8 +52,11 @@ from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.services.subjects import count_subjects
 from tnt_desktop.study.definition import Study
+from tnt_desktop.study.derivations import subject_level
 from tnt_desktop.study.model import DataType, Item, Text
+from tnt_desktop.study.parameters import StudyParameters
 from tnt_desktop.study.subject import FormRecord
+from tnt_desktop.study.subject_items import SUBJECT_FORM_CODE
 from tnt_desktop.study.values import MULTI_SEPARATOR, format_value
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -289,8 +292,10 @@ class _Guard:
                     raise ExportLeak(f"{record.form}.{name}")
 
 
-def _write_subject(subject: ExportSubject, plan: dict[tuple[str, str | None], Layout],
-                   sink: Callable[[Layout], _Sink]) -> None:
+def write_subject(subject: ExportSubject, plan: dict[tuple[str, str | None], Layout],
+                  sink: Callable[[Layout], Any], params: StudyParameters) -> None:
+    """Every row of one subject: its form instances, their repeating-group rows and its
+    subject-level derived values (`sink(layout).write(keys, values, missing)`)."""
     for record in subject.data.records:
         where = (record.event, record.repeat, record.form)
         meta = subject.forms.get(where)
@@ -300,10 +305,14 @@ def _write_subject(subject: ExportSubject, plan: dict[tuple[str, str | None], La
         if layout is not None:
             sink(layout).write([*base, status], record.values, record.missing)
         _write_rows(subject, record, plan, sink, base, status)
+    layout = plan.get((SUBJECT_FORM_CODE, None))
+    if layout is not None:
+        sink(layout).write([subject.site_id, subject.key, subject.status],
+                           subject_level(subject.data, params), {})  # fmt: skip
 
 
 def _write_rows(subject: ExportSubject, record: FormRecord,
-                plan: dict[tuple[str, str | None], Layout], sink: Callable[[Layout], _Sink],
+                plan: dict[tuple[str, str | None], Layout], sink: Callable[[Layout], Any],
                 base: list[Any], status: str) -> None:  # fmt: skip
     keys_by_group = subject.row_keys.get((record.event, record.repeat, record.form), {})
     for group, rows in record.rows.items():
@@ -357,7 +366,7 @@ def export_csv(
         try:
             for subject in stream:
                 guard.check(subject)
-                _write_subject(subject, plan, sink)
+                write_subject(subject, plan, sink, study.parameters)
                 subjects += 1
                 if progress is not None and progress(subjects, total) is False:
                     raise ExportCancelled()

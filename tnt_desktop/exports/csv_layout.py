@@ -16,6 +16,7 @@ from enum import StrEnum
 from tnt_desktop.services.export_read import ExportProfile, removed_items
 from tnt_desktop.study.definition import Study
 from tnt_desktop.study.model import DataType, Form, Item, ItemGroup
+from tnt_desktop.study.subject_items import SUBJECT_FORM
 
 SITE_COLUMN = "SITEID"
 # the study ID once enrolled, the screening number before (and for screen failures)
@@ -23,6 +24,7 @@ SUBJECT_COLUMN = "SUBJID_OR_SCRNUM"
 KEY_COLUMNS: tuple[str, ...] = (SITE_COLUMN, SUBJECT_COLUMN, "EVENT", "REPEAT")
 ROW_COLUMN = "ROWKEY"  # the stored, never reused key of a repeating-group row
 STATUS_COLUMN = "FORMSTATUS"
+SUBJECT_STATUS_COLUMN = "SUBJSTATUS"  # key of SUBJECT_LEVEL.csv: the subject's status
 LABEL_SUFFIXES: dict[str, str] = {"label_en": "_LABEL_EN", "label_zh": "_LABEL_ZH"}
 MISSING_SUFFIX = "_MISSING"
 DICTIONARY_FILE = "data_dictionary.csv"
@@ -143,4 +145,15 @@ def layouts(study: Study, profile: ExportProfile = ExportProfile.SPONSOR_CODED,
         if main:
             result.append(Layout(form, None, tuple(_key_columns(False) + main)))
         result += groups
+    result.append(subject_layout(labels))
     return result
+
+
+def subject_layout(labels: bool = True) -> Layout:
+    """SUBJECT_LEVEL.csv: one row per subject with the subject-level derived values (the
+    primary endpoint RESP_AC, populations, wound complications, OS/LC times)."""
+    keys = [Column(SITE_COLUMN, Kind.KEY, ColumnType.TEXT),
+            Column(SUBJECT_COLUMN, Kind.KEY, ColumnType.TEXT),
+            Column(SUBJECT_STATUS_COLUMN, Kind.KEY, ColumnType.TEXT)]  # fmt: skip
+    items = [c for _group, item in SUBJECT_FORM.items() for c in _item_columns(item, labels)]
+    return Layout(SUBJECT_FORM, None, tuple(keys + items))

@@ -460,26 +460,9 @@ class _MemoryCsv:
         return found
 
     def subject(self, subject: ExportSubject) -> None:
-        """One row per form instance, one per repeating-group row (as export_csv)."""
+        """The same rows as export_csv, through the same writer."""
         self.guard.check(subject)
-        for record in subject.data.records:
-            where = (record.event, record.repeat, record.form)
-            meta = subject.forms.get(where)
-            status = meta.status if meta else ""
-            base = [subject.site_id, subject.key, record.event, record.repeat]
-            layout = self.plan.get((record.form, None))
-            if layout is not None:
-                self._sink(layout).write([*base, status], record.values, record.missing)
-            keys_by_group = subject.row_keys.get(where, {})
-            for group, rows in record.rows.items():
-                layout = self.plan.get((record.form, group))
-                if layout is None:
-                    continue
-                keys = keys_by_group.get(group, [])
-                reasons = record.row_missing.get(group, {})
-                for index, row in enumerate(rows):
-                    key = keys[index] if index < len(keys) else ""
-                    self._sink(layout).write([*base, key, status], row, reasons.get(index, {}))
+        self.cx.write_subject(subject, self.plan, self._sink, self.app.study.parameters)
 
     def finish(self) -> None:
         from tnt_desktop.exports import analysis_scripts

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from tnt_desktop.study.definition import Study
 from tnt_desktop.study.model import DataType
+from tnt_desktop.study.subject_items import SUBJECT_FORM
 
 COLUMNS: tuple[str, ...] = (
     "form_number",
@@ -41,10 +42,15 @@ COLUMNS: tuple[str, ...] = (
 )
 
 
-def dictionary_rows(study: Study) -> list[dict[str, str]]:
+def dictionary_rows(study: Study, *, subject_level: bool = True) -> list[dict[str, str]]:
+    """Every item of every form; then (`subject_level`) the subject-level derived values of
+    `study.subject_items` (file SUBJECT_LEVEL.csv of the CSV export; no event, no OID)."""
     rows: list[dict[str, str]] = []
-    for definition in study.item_definitions():
-        form, group, item = definition.form, definition.group, definition.item
+    definitions = [(d.form, d.group, d.item, d.oid) for d in study.item_definitions()]
+    if subject_level:
+        definitions += [(SUBJECT_FORM, group, item, "")
+                        for group, item in SUBJECT_FORM.items()]  # fmt: skip
+    for form, group, item, oid in definitions:
         codes_en = codes_zh = ""
         if item.codelist:
             codelist = study.codelist(item.codelist)
@@ -63,7 +69,7 @@ def dictionary_rows(study: Study) -> list[dict[str, str]]:
                 "group": group.name,
                 "repeating": "Y" if group.repeating else "N",
                 "variable": item.name,
-                "oid": definition.oid,
+                "oid": oid,
                 "label_en": item.label.en,
                 "label_zh": item.label.zh,
                 "type": str(item.data_type),

@@ -115,6 +115,8 @@ def time_to_event(
     cut-off. None when the origin, or both dates, are unknown."""
     if origin is None:
         return None
+    if event_date is not None and event_date < origin:
+        return None  # the event came before the origin (death during treatment): not evaluable
     limit = earliest([
         add_months(origin, horizon_months) if horizon_months is not None else None,
         cutoff,
@@ -124,7 +126,7 @@ def time_to_event(
             return TimeToEvent(origin, event_date, True)
         return TimeToEvent(origin, limit, False)  # event-free up to the horizon / cut-off
     end = earliest([censor_date, limit]) if censor_date is not None else None
-    if end is None:
+    if end is None or end < origin:
         return None
     return TimeToEvent(origin, end, False)
 
@@ -213,6 +215,13 @@ def last_local_assessment(subject: SubjectData) -> date | None:
     return latest(dates)
 
 
+def completion_origin(subject: SubjectData) -> date | None:
+    """The origin of the "TC" times: EOTDAT once the treatment is complete — surgery done, or
+    documented as not done (then EOTDAT is the end of RT/chemotherapy). During treatment there is
+    no such origin yet (EOTDAT would be a provisional date, and the times negative)."""
+    return eot_date(subject) if follow_up_reference(subject) is not None else None
+
+
 def os_times(
     subject: SubjectData, params: StudyParameters, cutoff: date | None = None
 ) -> dict[str, TimeToEvent | None]:
@@ -220,7 +229,7 @@ def os_times(
     alive subjects censored at the last date known alive, all at origin + `os_horizon_months`."""
     death = death_date(subject)
     alive = last_known_alive(subject)
-    origins = {"TC": eot_date(subject), "ENR": as_date(_value(subject, "DM", "ENRDAT"))}
+    origins = {"TC": completion_origin(subject), "ENR": as_date(_value(subject, "DM", "ENRDAT"))}
     return {
         key: time_to_event(origin, death, alive, params.os_horizon_months, cutoff)
         for key, origin in origins.items()
@@ -235,7 +244,7 @@ def lc_times(
     failure = local_failure_date(subject)
     death = death_date(subject)
     censor = death if death is not None else last_local_assessment(subject)
-    origins = {"TC": eot_date(subject), "ENR": as_date(_value(subject, "DM", "ENRDAT"))}
+    origins = {"TC": completion_origin(subject), "ENR": as_date(_value(subject, "DM", "ENRDAT"))}
     return {
         key: time_to_event(origin, failure, censor, params.os_horizon_months, cutoff)
         for key, origin in origins.items()
