@@ -47,6 +47,7 @@ from tnt_desktop.errors import ConflictError, TntError
 from tnt_desktop.gui.context import GuiContext
 from tnt_desktop.gui.errors import show_error
 from tnt_desktop.gui.form_dialogs import OverrideDialog, ReasonForChangeDialog
+from tnt_desktop.gui.item_editor import RETURN_KEYS
 from tnt_desktop.gui.item_widgets import (
     HARD_COLOUR,
     SOFT_COLOUR,
@@ -73,7 +74,6 @@ from tnt_desktop.study.values import ValueError_, format_value, parse_value
 log = get_logger("gui.form")
 PREVIEW_DELAY_MS = 300
 LABEL_WIDTH = 300
-_RETURN = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 _NAMED_CHECK = re.compile(r"[A-Z]+-\d+[A-Z]?")
 
 
@@ -888,7 +888,7 @@ class FormView(QWidget):
         if event.type() == QEvent.Type.KeyPress and watched in (self.save_button,
                                                                 self.complete_button):  # fmt: skip
             assert isinstance(event, QKeyEvent)
-            if event.key() in _RETURN:
+            if event.key() in RETURN_KEYS:
                 watched.click()  # type: ignore[attr-defined]
                 return True
         return super().eventFilter(watched, event)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tnt_desktop.gui.item_editor import RETURN_KEYS
 from tnt_desktop.gui.item_widgets import (
     HARD_COLOUR,
     SOFT_COLOUR,
@@ -34,8 +35,6 @@ from tnt_desktop.gui.item_widgets import (
 from tnt_desktop.services.form_entry import RowEntry
 from tnt_desktop.study.definition import Study
 from tnt_desktop.study.model import DataType, Form, Item, ItemGroup, Req
-
-_RETURN = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
 @dataclass
@@ -324,7 +323,7 @@ class RowTable(QWidget):
                         break
         elif kind == QEvent.Type.KeyPress:
             assert isinstance(event, QKeyEvent)
-            if watched is self.add_button and event.key() in _RETURN:
+            if watched is self.add_button and event.key() in RETURN_KEYS:
                 self.advanceFrom.emit(self.add_button)
                 return True
             if (event.key() == Qt.Key.Key_Delete
