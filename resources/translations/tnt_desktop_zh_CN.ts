@@ -198,6 +198,10 @@
         <translation>{n} / {target}（{percent}%）</translation>
     </message>
     <message>
+        <source>Last export — due</source>
+        <translation>最近导出 — 需要导出</translation>
+    </message>
+    <message>
         <source>Opens {date}</source>
         <translation>{date} 起开放</translation>
     </message>
@@ -258,6 +262,193 @@
     <message>
         <source>TNT Desktop</source>
         <translation>TNT Desktop</translation>
+    </message>
+</context>
+<context>
+    <name>ExportDialog</name>
+    <message>
+        <source>Export for the sponsor</source>
+        <translation>为申办方导出</translation>
+    </message>
+    <message>
+        <source>Exports the coded study data for the sponsor: no names or other identifiers. Every export is recorded in the export log and the audit trail.</source>
+        <translation>为申办方导出编码后的研究数据：不含姓名或其他身份识别信息。每次导出都会记录在导出日志和稽查轨迹中。</translation>
+    </message>
+    <message>
+        <source>Formats</source>
+        <translation>格式</translation>
+    </message>
+    <message>
+        <source>CSV tables (one file per form, with R and SAS readers)</source>
+        <translation>CSV 表格（每个表单一个文件，附 R 和 SAS 读取程序）</translation>
+    </message>
+    <message>
+        <source>PDF (subject casebooks, blank annotated CRF)</source>
+        <translation>PDF（受试者病例报告、空白注释 CRF）</translation>
+    </message>
+    <message>
+        <source>CDISC ODM snapshot (current values)</source>
+        <translation>CDISC ODM 快照（当前值）</translation>
+    </message>
+    <message>
+        <source>CDISC ODM transactional (with the audit trail)</source>
+        <translation>CDISC ODM 事务型（含稽查轨迹）</translation>
+    </message>
+    <message>
+        <source>Destination</source>
+        <translation>导出位置</translation>
+    </message>
+    <message>
+        <source>&amp;Folder:</source>
+        <translation>文件夹(&amp;F)：</translation>
+    </message>
+    <message>
+        <source>C&amp;hoose…</source>
+        <translation>选择(&amp;H)…</translation>
+    </message>
+    <message>
+        <source>&amp;Encrypted package (.zip.gpg)</source>
+        <translation>加密数据包（.zip.gpg）(&amp;E)</translation>
+    </message>
+    <message>
+        <source>Plain folder (&amp;not encrypted)</source>
+        <translation>普通文件夹（不加密）(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Encrypt for</source>
+        <translation>加密对象</translation>
+    </message>
+    <message>
+        <source>Sponsor &amp;key</source>
+        <translation>申办方公钥(&amp;K)</translation>
+    </message>
+    <message>
+        <source>No sponsor key is set in the study settings.</source>
+        <translation>研究设置中未配置申办方公钥。</translation>
+    </message>
+    <message>
+        <source>Public key f&amp;ile</source>
+        <translation>公钥文件(&amp;I)</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <source>OpenPGP public key (.asc)</source>
+        <translation>OpenPGP 公钥（.asc）</translation>
+    </message>
+    <message>
+        <source>&amp;Passphrase</source>
+        <translation>口令(&amp;P)</translation>
+    </message>
+    <message>
+        <source>At least {n} characters</source>
+        <translation>至少 {n} 个字符</translation>
+    </message>
+    <message>
+        <source>&amp;Repeat:</source>
+        <translation>再次输入(&amp;R)：</translation>
+    </message>
+    <message>
+        <source>P&amp;urpose (optional):</source>
+        <translation>用途（可选）(&amp;U)：</translation>
+    </message>
+    <message>
+        <source>e.g. weekly transfer</source>
+        <translation>例如：每周传输</translation>
+    </message>
+    <message>
+        <source>E&amp;xport</source>
+        <translation>导出(&amp;X)</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel export</source>
+        <translation>取消导出(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Show in folder</source>
+        <translation>在文件夹中显示(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Only the encrypted file and its SHA-256 file are written; nothing readable reaches the disk.</source>
+        <translation>只写出加密文件及其 SHA-256 校验文件；不会有任何可读内容写入磁盘。</translation>
+    </message>
+    <message>
+        <source>A plain folder is not encrypted: keep it on this computer or an encrypted drive, and never send it by e-mail.</source>
+        <translation>普通文件夹未加密：请仅保存在本机或加密的存储设备上，切勿通过电子邮件发送。</translation>
+    </message>
+    <message>
+        <source>Choose the export folder</source>
+        <translation>选择导出文件夹</translation>
+    </message>
+    <message>
+        <source>Choose the recipient&apos;s public key</source>
+        <translation>选择接收方公钥</translation>
+    </message>
+    <message>
+        <source>OpenPGP keys (*.asc *.gpg *.pgp *.key);;All files (*)</source>
+        <translation>OpenPGP 密钥 (*.asc *.gpg *.pgp *.key);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Cannot read {path}: {why}</source>
+        <translation>无法读取 {path}：{why}</translation>
+    </message>
+    <message>
+        <source>Choose at least one format.</source>
+        <translation>请至少选择一种格式。</translation>
+    </message>
+    <message>
+        <source>Choose the folder to export to.</source>
+        <translation>请选择导出文件夹。</translation>
+    </message>
+    <message>
+        <source>Choose the recipient&apos;s public key file.</source>
+        <translation>请选择接收方的公钥文件。</translation>
+    </message>
+    <message>
+        <source>The passphrase must have at least {n} characters.</source>
+        <translation>口令至少需要 {n} 个字符。</translation>
+    </message>
+    <message>
+        <source>The two passphrases do not match.</source>
+        <translation>两次输入的口令不一致。</translation>
+    </message>
+    <message>
+        <source>No sponsor key is set: choose a public key file or a passphrase.</source>
+        <translation>未配置申办方公钥：请选择公钥文件或输入口令。</translation>
+    </message>
+    <message>
+        <source>Starting the export…</source>
+        <translation>正在开始导出…</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <source>Export finished.</source>
+        <translation>导出完成。</translation>
+    </message>
+    <message>
+        <source>Package: {path}</source>
+        <translation>数据包：{path}</translation>
+    </message>
+    <message>
+        <source>SHA-256: {sha}</source>
+        <translation>SHA-256：{sha}</translation>
+    </message>
+    <message>
+        <source>Folder: {path}</source>
+        <translation>文件夹：{path}</translation>
+    </message>
+    <message>
+        <source>Export cancelled; nothing was written.</source>
+        <translation>导出已取消；未写出任何文件。</translation>
     </message>
 </context>
 <context>
@@ -503,6 +694,10 @@
         <translation>立即备份(&amp;B)</translation>
     </message>
     <message>
+        <source>&amp;Export for the sponsor…</source>
+        <translation>为申办方导出(&amp;E)…</translation>
+    </message>
+    <message>
         <source>Change &amp;password</source>
         <translation>修改密码(&amp;P)</translation>
     </message>
@@ -521,6 +716,10 @@
     <message>
         <source>&amp;About TNT Desktop</source>
         <translation>关于 TNT Desktop(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
     </message>
     <message>
         <source>&amp;File</source>
@@ -563,6 +762,18 @@
         <translation>最近备份：{when}</translation>
     </message>
     <message>
+        <source>Export due: none made yet</source>
+        <translation>需要导出：尚未导出过</translation>
+    </message>
+    <message>
+        <source>Export due since {date}</source>
+        <translation>自 {date} 起需要导出</translation>
+    </message>
+    <message>
+        <source>Next export {date}</source>
+        <translation>下次导出 {date}</translation>
+    </message>
+    <message>
         <source>Locks in {m}:{s:02d}</source>
         <translation>{m}:{s:02d} 后锁定</translation>
     </message>
@@ -585,6 +796,10 @@
     <message>
         <source>Backing up…</source>
         <translation>正在备份…</translation>
+    </message>
+    <message>
+        <source>Export written: {path}</source>
+        <translation>导出已写出：{path}</translation>
     </message>
     <message>
         <source>About TNT Desktop</source>

@@ -36,6 +36,19 @@ def translations(qapp):
     t.install("en")  # a test that switched to Chinese must not leak it into the next one
 
 
+@pytest.fixture(autouse=True)
+def english(translations, qapp):
+    """Every GUI test starts in English even if an earlier one left translators installed (a
+    dialog can install its own), and leaves English behind."""
+    from PySide6.QtCore import QTranslator
+
+    for translator in qapp.findChildren(QTranslator):
+        qapp.removeTranslator(translator)
+    translations.install("en")
+    yield
+    translations.install("en")
+
+
 @pytest.fixture
 def context_for(translations):
     """context_for(session) → a GuiContext in English."""

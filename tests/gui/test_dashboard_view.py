@@ -23,18 +23,6 @@ from tnt_desktop.services.form_entry import FormEntry, OverrideRequired, save_fo
 TODAY = date(2025, 3, 1)
 
 
-@pytest.fixture(autouse=True)
-def english(translations, qapp):
-    """Start in English even if an earlier test left its translators installed (they are
-    application-wide children of the QApplication), and leave English behind."""
-    from PySide6.QtCore import QTranslator
-
-    for translator in qapp.findChildren(QTranslator):
-        qapp.removeTranslator(translator)
-    translations.install("en")
-    yield
-    translations.install("en")
-
 
 @pytest.fixture
 def coordinator(trial):

@@ -19,19 +19,6 @@ from tnt_desktop.gui.main_window import MainWindow
 from tnt_desktop.services.casebook import form_values
 
 
-@pytest.fixture(autouse=True)
-def english(translations, qapp):
-    """Start in English even if an earlier test left its translators installed (they are
-    application-wide children of the QApplication), and leave English behind."""
-    from PySide6.QtCore import QTranslator
-
-    for translator in qapp.findChildren(QTranslator):
-        qapp.removeTranslator(translator)
-    translations.install("en")
-    yield
-    translations.install("en")
-
-
 @pytest.fixture
 def coordinator(trial):
     return trial.user("coordinator")

@@ -397,6 +397,20 @@ def board_rows(board: Dashboard, lang: str, words: dict[str, str],
                      [p.has_errors for p in board.problem_forms])  # fmt: skip
 
 
+def _export_due(session: Any, today: Any) -> bool | None:
+    """Is the sponsor export due (None when the role may not read it)? Worker thread."""
+    from tnt_desktop.services.export_settings import export_due
+    from tnt_desktop.services.permissions import Permission, allowed
+
+    if not (allowed(session.role, Permission.EXPORT)
+            or allowed(session.role, Permission.VIEW_DATA)):  # fmt: skip
+        return None
+    try:
+        return bool(export_due(session, today))
+    except TntError:
+        return None
+
+
 def _event_label(event: str, repeat: int, label: Text, lang: str,
                  params: StudyParameters) -> str:  # fmt: skip
     """The schedule's name of a repeating visit ("Follow-up 6 months"), else the event's."""
@@ -421,6 +435,7 @@ class DashboardView(QWidget):
         self.context = context
         self.board: Dashboard | None = None
         self.rows: BoardRows | None = None
+        self.export_due: bool | None = None  # None: not known (or not for this role)
         # tasks stay referenced until they are done and a later refresh drops them: dropping
         # one earlier would delete its QObject (and runnable) while it runs or delivers
         self._tasks: list[Any] = []
@@ -539,10 +554,10 @@ class DashboardView(QWidget):
 
         lang, words, params = self.context.lang, self._words(), session.params
 
-        def work(progress: Callable[[int, int], None]) -> tuple[Dashboard, BoardRows]:
+        def work(progress: Callable[[int, int], None]) -> tuple[Dashboard, BoardRows, Any]:
             board = dashboard(session, today)
             # the table texts too: thousands of rows are formatted here, not on the GUI thread
-            return board, board_rows(board, lang, words, params)
+            return board, board_rows(board, lang, words, params), _export_due(session, today)
 
         self._reading = True
         self._tasks = [task for task in self._tasks if not getattr(task, "done", False)]
@@ -551,10 +566,12 @@ class DashboardView(QWidget):
             lambda result: self._read(generation, *result),
             lambda exc: self._failed(generation, exc)))  # fmt: skip
 
-    def _read(self, generation: int, board: Dashboard, rows: BoardRows) -> None:
+    def _read(self, generation: int, board: Dashboard, rows: BoardRows,
+              export_due: bool | None = None) -> None:  # fmt: skip
         if generation != self._generation or not isValid(self):
             return  # a later refresh is under way, or the screen is gone
         self._reading = False
+        self.export_due = export_due
         self.busy.hide()
         self.message.hide()
         self.show_board(board, rows)
@@ -592,6 +609,13 @@ class DashboardView(QWidget):
             n=board.enrolled, target=board.target, percent=percent))  # fmt: skip
         self.cards["backup"][1].setText(self._when(board.last_backup_utc))
         self.cards["export"][1].setText(self._when(board.last_export_utc))
+        caption, value = self.cards["export"]
+        caption.setText(self.tr("Last export — due") if self.export_due
+                        else self.tr("Last export"))  # fmt: skip
+        palette = value.palette()
+        palette.setColor(value.foregroundRole(), OVERDUE_TEXT if self.export_due
+                         else self.cards["backup"][1].palette().color(value.foregroundRole()))
+        value.setPalette(palette)
         self.enrolment_chart.set_data(board.enrolment_by_month, board.target)
         self.stage_chart.set_data([(stage, text(STAGE_LABELS[stage]), count)
                                    for stage, count in board.by_stage.items()])  # fmt: skip

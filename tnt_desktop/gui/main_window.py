@@ -2,7 +2,7 @@
 
 Each screen is its own module (dashboard_view, subject_list_view, casebook_view, form_view);
 this shell only wires them: navigation with the unsaved-changes guard, Ctrl+S, the idle lock,
-backups, language, sign-out.
+backups, the sponsor export (Ctrl+E) and its "export due" indicator, language, sign-out.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -22,11 +22,14 @@ from PySide6.QtWidgets import (
 )
 
 from tnt_desktop import APP_NAME, __version__
+from tnt_desktop.errors import PermissionDenied, TntError
 from tnt_desktop.gui.context import GuiContext
 from tnt_desktop.gui.errors import show_error
 from tnt_desktop.gui.idle_lock import IdleLock
 from tnt_desktop.services import auth, backups, subjects
 from tnt_desktop.services.permissions import ROLE_LABELS, Permission, Role, allowed
+
+EXPORT_DUE_REFRESH_MS = 60 * 60 * 1000  # the "export due" indicator is read again every hour
 
 
 class MainWindow(QMainWindow):
@@ -39,6 +42,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.resize(1280, 820)
         self.form_view = None
+        self.export_dialog = None
         self._closing_for_signout = False
 
         from tnt_desktop.gui.casebook_view import CasebookView
@@ -77,6 +81,9 @@ class MainWindow(QMainWindow):
         self._backup_timer = QTimer(self)
         self._backup_timer.timeout.connect(self._daily_backup)
         self._backup_timer.start(15 * 60 * 1000)
+        self._export_timer = QTimer(self)
+        self._export_timer.timeout.connect(self.update_export_due)
+        self._export_timer.start(EXPORT_DUE_REFRESH_MS)
         self.retranslate()
         self.show_dashboard()
 
@@ -99,6 +106,8 @@ class MainWindow(QMainWindow):
         self.act_save.setEnabled(can_enter)
         self.act_backup = self._action(None, self.backup_now, "actBackup")
         self.act_backup.setEnabled(allowed(self.session.role, Permission.BACKUP))
+        self.act_export = self._action("Ctrl+E", self.export_for_sponsor, "actExport")
+        self.act_export.setEnabled(allowed(self.session.role, Permission.EXPORT))
         self.act_password = self._action(None, self.change_password, "actPassword")
         self.act_lock = self._action("Ctrl+L", lambda: self.idle.lock_now(), "actLock")
         self.act_signout = self._action(None, self.sign_out, "actSignOut")
@@ -109,8 +118,8 @@ class MainWindow(QMainWindow):
 
         bar = self.menuBar()
         self.menu_file = bar.addMenu("")
-        file_actions = (self.act_screen, self.act_save, None, self.act_backup, None,
-                        self.act_password, self.act_lock, self.act_signout, self.act_quit)
+        file_actions = (self.act_screen, self.act_save, None, self.act_backup, self.act_export,
+                        None, self.act_password, self.act_lock, self.act_signout, self.act_quit)
         for action in file_actions:
             self.menu_file.addSeparator() if action is None else self.menu_file.addAction(action)
         self.menu_view = bar.addMenu("")
@@ -127,7 +136,7 @@ class MainWindow(QMainWindow):
         self.toolbar.setMovable(False)
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for action in (self.act_dashboard, self.act_subjects, self.act_screen, self.act_save,
-                       self.act_backup):  # fmt: skip
+                       self.act_backup, self.act_export):  # fmt: skip
             self.toolbar.addAction(action)
         self.addToolBar(self.toolbar)
 
@@ -136,13 +145,24 @@ class MainWindow(QMainWindow):
         self.status_site = QLabel()
         self.status_db = QLabel()
         self.status_backup = QLabel()
+        self.status_export = QLabel()
         self.status_idle = QLabel()
         for name, label in (("statusUser", self.status_user), ("statusSite", self.status_site),
                             ("statusDatabase", self.status_db),
                             ("statusBackup", self.status_backup),
+                            ("statusExport", self.status_export),
                             ("statusIdle", self.status_idle)):  # fmt: skip
             label.setObjectName(name)
             self.statusBar().addPermanentWidget(label)
+        from tnt_desktop.gui.subject_list_view import OVERDUE_TEXT
+
+        self._export_palettes = (QPalette(self.status_export.palette()),
+                                 QPalette(self.status_export.palette()))  # (normal, due)
+        self._export_palettes[1].setColor(QPalette.ColorRole.WindowText, OVERDUE_TEXT)
+        # whoever sees the data or exports it is told when the sponsor expects an export
+        self._export_due_shown = (allowed(self.session.role, Permission.EXPORT)
+                                  or allowed(self.session.role, Permission.VIEW_DATA))
+        self.status_export.setVisible(self._export_due_shown)
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("{app} — TNT-STS eCRF").format(app=APP_NAME))
@@ -150,6 +170,7 @@ class MainWindow(QMainWindow):
             (self.act_dashboard, self.tr("&Dashboard")), (self.act_subjects, self.tr("&Subjects")),
             (self.act_screen, self.tr("&New screening")), (self.act_save, self.tr("&Save form")),
             (self.act_backup, self.tr("&Back up now")),
+            (self.act_export, self.tr("&Export for the sponsor…")),
             (self.act_password, self.tr("Change &password")),
             (self.act_lock, self.tr("&Lock screen")), (self.act_signout, self.tr("Sign &out")),
             (self.act_quit, self.tr("&Quit")), (self.act_zh, "中文"), (self.act_en, "English"),
@@ -157,6 +178,7 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         for action, text in names:
             action.setText(text)
+        self.act_export.setIconText(self.tr("Export"))
         self.menu_file.setTitle(self.tr("&File"))
         self.menu_view.setTitle(self.tr("&View"))
         self.menu_language.setTitle(self.tr("&Language"))
@@ -169,6 +191,7 @@ class MainWindow(QMainWindow):
         self.status_db.setText(self.tr("Database: {name}").format(name=self.session.db.path.name))
         self.status_db.setToolTip(str(self.session.db.path))
         self._update_backup_label()
+        self.update_export_due()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -188,6 +211,33 @@ class MainWindow(QMainWindow):
             self.status_backup.setText(
                 self.tr("Last backup: {when}").format(when=local.strftime("%Y-%m-%d %H:%M"))
             )
+
+    def update_export_due(self) -> None:
+        """The status-bar indicator: red "Export due since …" or "Next export …" (hidden for a
+        role that may not read it)."""
+        label = self.status_export
+        if not self._export_due_shown:
+            return
+        from tnt_desktop.services.export_settings import export_due
+
+        try:
+            due = export_due(self.session, self.context.today())
+        except PermissionDenied:
+            self._export_due_shown = False
+            label.hide()
+            return
+        except TntError:
+            return  # keep what it said; the next refresh tries again
+        if due and due.last_utc is None:
+            text = self.tr("Export due: none made yet")
+        elif due:
+            text = self.tr("Export due since {date}").format(date=due.since.isoformat())
+        else:
+            text = self.tr("Next export {date}").format(date=due.since.isoformat())
+        label.setText(text)
+        label.setPalette(self._export_palettes[1 if due else 0])
+        tip = due.message().get(self.context.lang)
+        label.setToolTip(tip[:1].upper() + tip[1:])
 
     def _update_idle_label(self, seconds: int) -> None:
         minutes, secs = divmod(max(0, seconds), 60)
@@ -280,6 +330,35 @@ class MainWindow(QMainWindow):
         self.context.run(self, self.tr("Backing up…"),
                          lambda progress: backups.backup_now(self.session), done)  # fmt: skip
 
+    def export_for_sponsor(self) -> None:
+        """Open the export dialog (window-modal, not blocking: the export runs in a worker)."""
+        if not allowed(self.session.role, Permission.EXPORT):
+            return
+        from tnt_desktop.gui.export_dialog import ExportDialog
+
+        dialog = self.export_dialog
+        if dialog is not None and dialog.isVisible():
+            dialog.raise_()
+            dialog.activateWindow()
+            return
+        if dialog is not None:  # the last one is closed and its run has ended
+            dialog.deleteLater()
+        try:
+            dialog = self.export_dialog = ExportDialog(self.context, self)
+        except Exception as exc:
+            show_error(self, exc)
+            return
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.exported.connect(self._exported)
+        dialog.show()
+
+    def _exported(self, result) -> None:
+        self.update_export_due()
+        if self.pages.currentWidget() is self.dashboard:
+            self.dashboard.refresh()
+        where = result.package or result.folder
+        self.statusBar().showMessage(self.tr("Export written: {path}").format(path=where), 8000)
+
     def _daily_backup(self) -> None:
         try:
             if backups.maybe_daily_backup(self.session) is not None:
@@ -320,11 +399,18 @@ class MainWindow(QMainWindow):
         self._closing_for_signout = False
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        dialog = self.export_dialog
+        if dialog is not None and dialog.running:  # stop the export first (it cleans up)
+            dialog.request_cancel()
+            dialog.raise_()
+            event.ignore()
+            return
         if not self.confirm_leave_form():
             event.ignore()
             return
         self.idle.stop()
         self._backup_timer.stop()
+        self._export_timer.stop()
         backups.backup_at_logout(self.session, on_error=lambda exc: None)
         try:
             auth.logout(self.session)
