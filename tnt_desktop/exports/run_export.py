@@ -105,7 +105,9 @@ class ExportRunResult:
 
     def message(self) -> Text:
         where = self.package or self.folder
-        en = f"exported {self.subjects} subjects, {self.forms} forms ({', '.join(self.formats)})"
+        subjects = "1 subject" if self.subjects == 1 else f"{self.subjects} subjects"
+        forms = "1 form" if self.forms == 1 else f"{self.forms} forms"
+        en = f"Exported {subjects}, {forms} ({', '.join(self.formats)})"
         zh = f"已导出 {self.subjects} 名受试者、{self.forms} 份表单（{'、'.join(self.formats)}）"
         if self.package is not None:
             en += f" to the encrypted package {where} (SHA-256 {self.package_sha256})"
