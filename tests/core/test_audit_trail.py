@@ -42,6 +42,7 @@ def drop_triggers(connection) -> None:
 
 
 # ---- append-only ------------------------------------------------------------------------------
+@pytest.mark.req("REQ-AT-02")
 def test_an_intact_trail_verifies(trail):
     app, entries = trail
     report = verify(app)
@@ -52,6 +53,7 @@ def test_an_intact_trail_verifies(trail):
         assert after.prev_hash == before.hash
 
 
+@pytest.mark.req("REQ-AT-01", "REQ-AT-04", "REQ-VAL-02")
 def test_every_entry_carries_time_user_version_and_keys(trail):
     _app, entries = trail
     for entry in entries:
@@ -68,6 +70,7 @@ def test_every_entry_carries_time_user_version_and_keys(trail):
     "DELETE FROM audit_entry WHERE id = 5",
     "DELETE FROM audit_entry",
 ])  # fmt: skip
+@pytest.mark.req("REQ-AT-02")
 def test_update_and_delete_are_refused_by_the_triggers(trail, raw, statement):
     app, entries = trail
     with pytest.raises(sqlcipher3.DatabaseError) as info:
@@ -78,12 +81,14 @@ def test_update_and_delete_are_refused_by_the_triggers(trail, raw, statement):
     assert verify(app).ok
 
 
+@pytest.mark.req("REQ-AT-02")
 def test_the_triggers_exist_in_the_schema(raw):
     names = {row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
     assert {"audit_entry_no_update", "audit_entry_no_delete"} <= names
 
 
 # ---- tampering with the triggers dropped ------------------------------------------------------
+@pytest.mark.req("REQ-AT-02")
 def test_an_edited_value_is_detected_at_that_entry(trail, raw):
     app, entries = trail
     target = next(e for e in entries if e.item_name == "HEIGHT")
@@ -95,6 +100,7 @@ def test_an_edited_value_is_detected_at_that_entry(trail, raw):
 
 
 @pytest.mark.parametrize("column", ["username", "ts_utc", "reason_code", "action", "hash"])
+@pytest.mark.req("REQ-AT-02")
 def test_any_edited_column_is_detected(trail, raw, column):
     app, entries = trail
     target = entries[len(entries) // 2]
@@ -104,6 +110,7 @@ def test_any_edited_column_is_detected(trail, raw, column):
     assert not report.ok and report.first_bad_id == target.id
 
 
+@pytest.mark.req("REQ-AT-02")
 def test_a_deleted_entry_is_detected_and_named(trail, raw):
     app, entries = trail
     gone = entries[10].id
@@ -115,6 +122,7 @@ def test_a_deleted_entry_is_detected_and_named(trail, raw):
     assert f"entry {gone} is missing" in report.problem
 
 
+@pytest.mark.req("REQ-AT-02")
 def test_a_deleted_last_entry_is_detected_by_the_chain_head(trail, raw):
     app, entries = trail
     last = entries[-1].id
@@ -124,6 +132,7 @@ def test_a_deleted_last_entry_is_detected_by_the_chain_head(trail, raw):
     assert not report.ok and report.first_bad_id == last
 
 
+@pytest.mark.req("REQ-AT-02")
 def test_two_entries_swapped_are_detected_at_the_first(trail, raw):
     app, entries = trail
     a, b = entries[20].id, entries[21].id
@@ -153,6 +162,7 @@ def _forged_after(entries, **overrides) -> dict:
     return fields
 
 
+@pytest.mark.req("REQ-AT-02")
 def test_a_forged_entry_with_a_made_up_hash_is_detected(trail, raw):
     app, entries = trail
     forged = _forged_after(entries)
@@ -161,6 +171,7 @@ def test_a_forged_entry_with_a_made_up_hash_is_detected(trail, raw):
     assert not report.ok and report.first_bad_id == entries[-1].id + 1
 
 
+@pytest.mark.req("REQ-AT-02")
 def test_a_forged_entry_chained_correctly_is_still_detected_and_named(trail, raw):
     # Someone with the key who knows the hashing appends a well-formed entry but cannot
     # move the chain head without it showing: the forged entry itself must be named.
@@ -173,6 +184,7 @@ def test_a_forged_entry_chained_correctly_is_still_detected_and_named(trail, raw
     assert report.first_bad_id == forged["id"], report
 
 
+@pytest.mark.req("REQ-AT-02")
 def test_a_forged_entry_in_the_middle_is_detected(trail, raw):
     app, entries = trail
     drop_triggers(raw)
@@ -188,6 +200,7 @@ def test_a_forged_entry_in_the_middle_is_detected(trail, raw):
     assert not report.ok and report.first_bad_id == middle + 1
 
 
+@pytest.mark.req("REQ-AT-02")
 def test_the_canonical_form_hashes_every_field_and_the_id():
     base = {name: None for name in audit.HASHED_FIELDS}
     base.update(id=1, ts_utc="2025-01-01T00:00:00.000000Z", username="u", role="r", action="A",

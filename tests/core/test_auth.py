@@ -49,6 +49,7 @@ def _assert_bilingual_without(exc: TntError, secret: str) -> None:
 
 
 @pytest.mark.parametrize(("username", "password", "rule"), BAD_PASSWORDS)
+@pytest.mark.req("REQ-AC-03")
 def test_password_rules_reject_with_a_bilingual_message_without_the_password(
     username, password, rule
 ):
@@ -58,6 +59,7 @@ def test_password_rules_reject_with_a_bilingual_message_without_the_password(
     _assert_bilingual_without(info.value, password)
 
 
+@pytest.mark.req("REQ-AC-03")
 def test_the_short_password_message_names_the_minimum_in_both_languages():
     with pytest.raises(PasswordRejected) as info:
         check_password("alice", "Short-1")
@@ -66,10 +68,12 @@ def test_the_short_password_message_names_the_minimum_in_both_languages():
 
 @pytest.mark.parametrize("password", ["Zq9$wK-2024", "correct horse battery 9", "Ab3dAb3dAb3d",
                                       "长城长城长城-2024"])  # fmt: skip
+@pytest.mark.req("REQ-AC-03")
 def test_good_passwords_pass(password):
     check_password("alice", password)
 
 
+@pytest.mark.req("REQ-AC-03")
 def test_every_way_to_set_a_password_applies_the_rules(trial):
     with pytest.raises(PasswordRejected):
         auth.initialise(trial.path.with_name("other.db"), site_id="01", admin_username="root",
@@ -90,6 +94,7 @@ def test_every_way_to_set_a_password_applies_the_rules(trial):
 
 
 # ---- initialise, login, logout ----------------------------------------------------------------
+@pytest.mark.req("REQ-AT-05")
 def test_initialise_creates_the_database_and_audits_it(trial):
     entries = audit_entries(trial.admin)
     assert [e.action for e in entries[:3]] == ["DATABASE_CREATED", "USER_ADDED", "LOGIN"]
@@ -109,6 +114,7 @@ def test_login_to_a_missing_database_is_a_clear_error(tmp_path):
     assert "absent.db" in info.value.message.en
 
 
+@pytest.mark.req("REQ-AT-05")
 def test_login_and_logout_are_audited(trial):
     app = auth.login(trial.path, ADMIN, ADMIN_PASSWORD)
     auth.logout(app)
@@ -127,6 +133,7 @@ def test_wrong_password_and_unknown_user_read_the_same_apart_from_the_count(tria
 
 
 # ---- idle lock --------------------------------------------------------------------------------
+@pytest.mark.req("REQ-AC-03")
 def test_the_idle_timer_defaults_to_15_minutes(trial):
     app = trial.admin
     assert DEFAULT_IDLE_MINUTES == 15 and app.idle_minutes == 15
@@ -135,6 +142,7 @@ def test_the_idle_timer_defaults_to_15_minutes(trial):
     assert app.is_idle(now=start + 15 * 60 + 0.01)
 
 
+@pytest.mark.req("REQ-AC-03")
 def test_lock_and_unlock_need_the_users_own_password(trial):
     app = trial.admin
     auth.lock(app)
@@ -149,6 +157,7 @@ def test_lock_and_unlock_need_the_users_own_password(trial):
 
 
 # ---- user administration ----------------------------------------------------------------------
+@pytest.mark.req("REQ-AC-01", "REQ-AT-05")
 def test_add_user_validates_name_role_and_uniqueness(trial):
     admin = trial.admin
     with pytest.raises(TntError):
@@ -171,6 +180,7 @@ def test_an_admin_cannot_deactivate_themself(trial):
     assert trial.login(ADMIN, ADMIN_PASSWORD)
 
 
+@pytest.mark.req("REQ-AT-01", "REQ-AT-05", "REQ-AC-03")
 def test_user_events_are_in_the_audit_chain(trial):
     trial.user("monitor")
     auth.reset_password(trial.admin, "monitor", "Reset-Temp-4455")
@@ -199,6 +209,7 @@ def test_messages_never_contain_a_password(tmp_path):
         trial.close()
 
 
+@pytest.mark.req("REQ-AC-03")
 def test_an_idle_locked_session_refuses_every_service_until_unlocked(trial):
     from tnt_desktop.errors import SessionLocked
     from tnt_desktop.services import subjects

@@ -100,6 +100,7 @@ def listing(path: Path) -> list[str]:
 
 
 # ---- writing backups --------------------------------------------------------------------------
+@pytest.mark.req("REQ-SEC-01", "REQ-SEC-02")
 def test_backup_is_encrypted_self_sufficient_and_holds_its_audit_entry(db, admin, folder,
                                                                       tmp_path):  # fmt: skip
     auth.add_user(admin, "carol", "coordinator", TEMP_PW, display_name=MARKER)
@@ -133,12 +134,14 @@ def test_backup_is_encrypted_self_sufficient_and_holds_its_audit_entry(db, admin
     assert [e.action for e in live].count("BACKUP_CREATED") == 1
 
 
+@pytest.mark.req("REQ-SEC-02")
 def test_wrong_key_does_not_open_a_backup(admin, folder):
     path = backups.backup_now(admin, folder)
     report = files.inspect_backup(path, bytes(32))
     assert not report.ok and not report.opens and report.database_id is None
 
 
+@pytest.mark.req("REQ-SEC-02")
 def test_rotation_keeps_exactly_the_newest_n_of_this_database(admin, folder):
     backups.set_backup_settings(admin, folder=folder, keep=3)
     folder.mkdir(exist_ok=True)
@@ -203,6 +206,7 @@ def test_full_disk_reported_by_sqlite_during_the_copy(admin, folder, monkeypatch
     assert listing(folder) == []
 
 
+@pytest.mark.req("REQ-SEC-02")
 def test_daily_backup_only_once_per_day(admin, folder):
     backups.set_backup_settings(admin, folder=folder)
     first = backups.maybe_daily_backup(admin, now=T0)
@@ -219,6 +223,7 @@ def test_daily_backup_only_once_per_day(admin, folder):
     assert backups.maybe_daily_backup(admin) is None
 
 
+@pytest.mark.req("REQ-SEC-02")
 def test_daily_backup_runs_for_any_role(db, admin, folder):
     backups.set_backup_settings(admin, folder=folder)
     monitor = make_user(admin, db, "mona", "monitor")
@@ -230,6 +235,7 @@ def test_daily_backup_runs_for_any_role(db, admin, folder):
         monitor.db.close()
 
 
+@pytest.mark.req("REQ-SEC-02")
 def test_settings_defaults_changes_are_audited_and_validated(db, admin, folder):
     assert backups.backup_settings(admin) == (db.resolve().parent / "backups", 14)
     backups.set_backup_settings(admin, folder=folder, keep=5)
@@ -271,6 +277,7 @@ def test_backup_at_logout_never_raises(admin, tmp_path):
     auth.logout(admin)  # logging out still works
 
 
+@pytest.mark.req("REQ-SEC-02")
 def test_backup_at_logout_writes_a_system_audited_backup(admin, folder):
     backups.set_backup_settings(admin, folder=folder)
     path = backups.backup_at_logout(admin)
@@ -300,6 +307,7 @@ def _overwrite_first_page(path: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", [_truncate, _overwrite_middle_onwards, _overwrite_first_page])
+@pytest.mark.req("REQ-SEC-02")
 def test_the_drill_backup_damage_restore_verify(db, admin, folder, damage):
     coordinator = make_user(admin, db, "carol", "coordinator")
     number = subjects.screen_subject(coordinator)
@@ -336,6 +344,7 @@ def test_the_drill_backup_damage_restore_verify(db, admin, folder, damage):
     assert backup_file.exists()  # the backup itself is untouched
 
 
+@pytest.mark.req("REQ-SEC-02")
 def test_restore_works_without_the_live_key_file_or_database(db, admin, folder):
     backup_file = backups.backup_now(admin, folder)
     auth.logout(admin)
@@ -364,6 +373,7 @@ def assert_untouched(db: Path, before: str) -> None:
     assert not [n for n in names if ".replaced-" in n or n.startswith(".tnt-backup-")], names
 
 
+@pytest.mark.req("REQ-SEC-02")
 def test_restore_refuses_a_backup_of_another_database(drill, tmp_path, folder):
     db, _, before = drill
     other = tmp_path / "other" / "other.db"
@@ -383,6 +393,7 @@ def test_restore_refuses_a_backup_of_another_database(drill, tmp_path, folder):
     assert_untouched(db, before)
 
 
+@pytest.mark.req("REQ-SEC-02")
 def test_restore_refuses_a_damaged_backup(drill):
     db, backup_file, before = drill
     data = bytearray(backup_file.read_bytes())
@@ -395,6 +406,7 @@ def test_restore_refuses_a_damaged_backup(drill):
     assert_untouched(db, before)
 
 
+@pytest.mark.req("REQ-SEC-02")
 def test_restore_refuses_a_truncated_backup(drill):
     db, backup_file, before = drill
     _truncate(backup_file)
@@ -403,6 +415,7 @@ def test_restore_refuses_a_truncated_backup(drill):
     assert_untouched(db, before)
 
 
+@pytest.mark.req("REQ-SEC-02", "REQ-AT-02")
 def test_restore_refuses_a_backup_whose_audit_chain_is_broken(drill, db):
     _, backup_file, before = drill
     key = KeySlotFile.load(keyslot_path(db)).unwrap("boss", ADMIN_PW)
@@ -416,6 +429,7 @@ def test_restore_refuses_a_backup_whose_audit_chain_is_broken(drill, db):
     assert_untouched(db, before)
 
 
+@pytest.mark.req("REQ-AC-03")
 def test_restore_refuses_a_wrong_password_and_counts_it(drill):
     db, backup_file, before = drill
     with pytest.raises(WrongPassword) as caught:
@@ -432,6 +446,7 @@ def test_restore_refuses_a_wrong_password_and_counts_it(drill):
     assert_untouched(db, before)
 
 
+@pytest.mark.req("REQ-AC-02")
 def test_restore_refuses_a_user_without_the_backup_permission(drill):
     db, backup_file, before = drill
     with pytest.raises(PermissionDenied) as caught:

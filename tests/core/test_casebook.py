@@ -112,6 +112,7 @@ def test_missing_reasons_are_returned(coordinator):
     assert snap.missing == {"WEIGHT": "NOT DONE"} and "WEIGHT" not in snap.values
 
 
+@pytest.mark.req("REQ-DQ-04")
 def test_a_form_not_started_is_empty(coordinator):
     key = enrolled(coordinator)
     snap = form_values(coordinator, key, "SE.C2", 1, "LB", TODAY)
@@ -140,6 +141,7 @@ def test_opening_a_form_shows_its_findings_and_the_reasons_given(coordinator):
     assert [f.finding.check_id for f in c2.findings if f.finding.check_id == "TIM-03"]
 
 
+@pytest.mark.req("REQ-AC-04")
 def test_identifiers_are_withheld_from_a_role_without_view_identifiers(trial):
     coordinator = trial.user("coordinator")
     key = enrolled(coordinator)
@@ -161,6 +163,7 @@ def test_a_form_not_collected_at_the_event_is_refused(coordinator):
         form_values(coordinator, key, "SE.NOPE", 1, "FU")
 
 
+@pytest.mark.req("REQ-AC-02")
 def test_the_casebook_needs_view_data(trial):
     coordinator = trial.user("coordinator")
     key = enrolled(coordinator)

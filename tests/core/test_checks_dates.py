@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from tests.core.test_checks_support import TODAY, assert_names, record, run, subject
 from tnt_desktop.study.model import Severity
 from tnt_desktop.study.subject import PartialDate
+
+pytestmark = pytest.mark.req("REQ-DQ-01")
 
 CONSENT = date(2025, 2, 1)
 RT_DAY1 = date(2025, 2, 20)

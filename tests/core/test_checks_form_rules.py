@@ -16,6 +16,8 @@ from tnt_desktop.study.definition import get_study
 from tnt_desktop.study.derivations import derive_all
 from tnt_desktop.study.model import Severity
 
+pytestmark = pytest.mark.req("REQ-DQ-01")
+
 HARD_RULES = {"CT-MESNAY", "SURG-DRAIN", "SURG-DISCH", "PATH-R1", "PATH-LN", "WND-STAT",
               "AE-SERCRIT"}
 SURGDAT = date(2025, 5, 12)

@@ -7,9 +7,13 @@ from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal as D
 
+import pytest
+
 from tests.core.test_checks_support import P, record, subject
 from tnt_desktop.study.checks import run_checks
 from tnt_desktop.study.derivations import derive_all
+
+pytestmark = pytest.mark.req("REQ-DQ-01")
 
 TODAY = date(2025, 9, 1)
 RT_DAY1 = date(2025, 2, 17)

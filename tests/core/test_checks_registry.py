@@ -6,11 +6,15 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from tests.core.test_checks_support import TODAY, P, record, subject
 from tnt_desktop.study.checks import CHECKS, TODAY_CHECKS, check_by_id, checks_for, run_checks
 from tnt_desktop.study.definition import get_study
 from tnt_desktop.study.model import Severity
 from tnt_desktop.study.selfcheck import SPEC_CHECKS
+
+pytestmark = pytest.mark.req("REQ-DQ-01")
 
 
 def test_every_spec_check_exists_once():

@@ -11,6 +11,8 @@ from tests.core.test_checks_support import assert_names, record, run, subject
 from tnt_desktop.study.model import Severity
 from tnt_desktop.study.subject import PartialDate
 
+pytestmark = pytest.mark.req("REQ-DQ-01")
+
 DEATH = date(2025, 9, 12)
 
 

@@ -10,6 +10,8 @@ import pytest
 from tests.core.test_checks_support import P, assert_names, outcome, record, run, subject
 from tnt_desktop.study.model import Severity
 
+pytestmark = pytest.mark.req("REQ-DQ-01")
+
 RT_START = date(2025, 3, 3)
 RT_END = date(2025, 3, 7)
 

@@ -10,6 +10,8 @@ import pytest
 from tests.core.test_checks_support import P, assert_names, record, run, subject
 from tnt_desktop.study.model import Severity
 
+pytestmark = pytest.mark.req("REQ-DQ-01")
+
 RT_END = date(2025, 3, 7)
 D1 = date(2025, 3, 14)
 

@@ -19,6 +19,7 @@ def run(*args, env=None):
 @pytest.mark.parametrize("args", [["--version"], ["study", "--version"],
                                   ["study", "check", "--version"],
                                   ["study", "dictionary", "--version"]])  # fmt: skip
+@pytest.mark.req("REQ-VAL-02")
 def test_version_everywhere(args):
     result = run(*args)
     assert result.returncode == 0

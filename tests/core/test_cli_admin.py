@@ -30,6 +30,7 @@ def db(tmp_path):
     return path
 
 
+@pytest.mark.req("REQ-SEC-01")
 def test_init_creates_encrypted_owner_only_files(db):
     assert db.exists() and db.with_name("site.db.keys").exists()
     for path in (db, db.with_name("site.db.keys")):
@@ -43,6 +44,7 @@ def test_init_refuses_to_overwrite(db):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.req("REQ-AC-03")
 def test_init_rejects_a_weak_password(tmp_path):
     result = run("admin", "init", "--db", tmp_path / "w.db", "--site", "01", "--admin", "boss",
                  password="short")
@@ -50,6 +52,7 @@ def test_init_rejects_a_weak_password(tmp_path):
     assert "short" not in result.stderr and not (tmp_path / "w.db").exists()
 
 
+@pytest.mark.req("REQ-AC-01")
 def test_user_lifecycle(db):
     added = run("admin", "user", "add", "--db", db, "--user", "boss", "carol", "--role",
                 "coordinator", new_password=TEMP_PW)
@@ -65,12 +68,14 @@ def test_user_lifecycle(db):
     assert refused.returncode == 6 and "Traceback" not in refused.stderr
 
 
+@pytest.mark.req("REQ-AT-02")
 def test_verify_passes_on_an_intact_database(db):
     result = run("admin", "verify", "--db", db, "--user", "boss")
     assert result.returncode == 0, result.stderr
     assert "audit trail verified" in result.stdout
 
 
+@pytest.mark.req("REQ-AT-02")
 def test_verify_names_the_first_tampered_entry(db):
     from tnt_desktop.storage.engine import connect_raw
     from tnt_desktop.storage.keyslots import KeySlotFile, keyslot_path

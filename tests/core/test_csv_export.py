@@ -200,6 +200,7 @@ def test_numbers_are_numeric_and_dates_parse(exported, frames, manager):
     assert re.search(r",-\d+\.\d,", raw) and ",'-" not in raw
 
 
+@pytest.mark.req("REQ-PI-01", "REQ-PI-02", "REQ-PI-08")
 def test_no_identifier_anywhere(exported, frames, manager, tmp_path):
     result, out, _calls = exported
     for name, frame in frames.items():
@@ -274,6 +275,7 @@ def test_formula_injection_neutralised(exported, frames, manager, study_db):
     assert neutralise("line 1\r\nline 2") == "line 1\nline 2"
 
 
+@pytest.mark.req("REQ-PI-06")
 def test_subjects_without_consent_to_transfer_are_absent(exported, frames, study_db, manager,
                                                          sponsor_subjects):  # fmt: skip
     blocked = study_db[2]
@@ -331,6 +333,7 @@ def test_subject_level_file_holds_the_endpoints_of_every_subject(exported, frame
     assert described["RESP_AC"]["derivation"] == "D-13" and described["RESP_AC"]["required"] == "D"
 
 
+@pytest.mark.req("REQ-ARC-02")
 def test_dictionary_describes_exactly_the_exported_columns(exported, manager):
     _result, out, _calls = exported
     with (out / DICTIONARY_FILE).open(encoding="utf-8-sig", newline="") as handle:
@@ -343,6 +346,7 @@ def test_dictionary_describes_exactly_the_exported_columns(exported, manager):
     assert ("CT", "DOXADM", "EXDOSE") in rows and ("CT", "IFOADM", "EXDOSE") in rows
 
 
+@pytest.mark.req("REQ-PI-07")
 def test_export_is_logged(exported, manager):
     result, _out, _calls = exported
     logs = [e for e in export_log(manager) if e.purpose == "unit test"]
@@ -357,6 +361,7 @@ def test_export_is_logged(exported, manager):
 
 
 # ---- the R script and the SAS program --------------------------------------------------------
+@pytest.mark.req("REQ-ARC-02")
 def test_r_script_reads_every_file_with_its_types(exported, manager, tmp_path):
     result, out, _calls = exported
     script = (out / R_SCRIPT).read_text(encoding="utf-8")
@@ -392,6 +397,7 @@ def test_r_script_reads_every_file_with_its_types(exported, manager, tmp_path):
     assert int(words[-1]) == len(result.data_files)
 
 
+@pytest.mark.req("REQ-ARC-02")
 def test_sas_program_reads_every_file_with_formats(exported, manager):
     _result, out, _calls = exported
     program = (out / SAS_PROGRAM).read_text(encoding="utf-8")
@@ -409,6 +415,7 @@ def test_sas_program_reads_every_file_with_formats(exported, manager):
 
 
 # ---- safeguards ------------------------------------------------------------------------------
+@pytest.mark.req("REQ-PI-01")
 def test_identifier_reaching_the_writer_stops_the_export(manager, monkeypatch, tmp_path):
     real = csv_export.export_subjects
 
@@ -434,6 +441,7 @@ def test_cancel_leaves_nothing(manager, tmp_path):
     assert len(export_log(manager)) == logged
 
 
+@pytest.mark.req("REQ-AC-02")
 def test_only_the_data_manager_exports(study_db):
     monitor = auth.login(study_db[0], "monitor", PASSWORD)
     try:

@@ -73,6 +73,7 @@ def test_forms_were_saved_and_completed(demo, coordinator):
     assert errors == 0  # no cross-form hard finding left on any form
 
 
+@pytest.mark.req("REQ-AT-02", "REQ-DQ-02")
 def test_audit_chain_verifies_and_shows_corrections_and_overrides(demo, coordinator):
     report, _calls = demo
     with coordinator.transaction() as session:

@@ -81,6 +81,7 @@ def test_planned_dates_and_delays(derived):
     assert (derived[3]["CYPLDAT"], derived[3]["CYDELAY"]) == (date(2025, 4, 21), 7)
 
 
+@pytest.mark.req("REQ-VAL-01")
 def test_cycle_1_doses(derived):
     c1 = derived[1]
     # 75 × 1.82 = 136.5 mg planned and given; 136.5 / 1.82 = 75.0 with the stored, rounded BSA
@@ -92,6 +93,7 @@ def test_cycle_1_doses(derived):
         D("1.00"), D("1.00"), D("1.00"), "N")
 
 
+@pytest.mark.req("REQ-VAL-01")
 def test_cycle_2_doses(derived):
     c2 = derived[2]
     # 75 × 1.75 = 131.25 → 131.3 (half up); actual 131.3 / 1.75 = 75.0286 → 75.0
@@ -104,6 +106,7 @@ def test_cycle_2_doses(derived):
         D("1.00"), D("1.00"), D("1.00"), "N")
 
 
+@pytest.mark.req("REQ-VAL-01")
 def test_cycle_3_doses_with_reduction_delay_and_deviation(derived):
     c3 = derived[3]
     # 75 × 1.75 × (1 − 0.20) = 105.0 mg planned and given → 60.0 mg/m²
@@ -129,6 +132,7 @@ def test_cycle_not_given_has_no_doses():
         assert name not in c3
 
 
+@pytest.mark.req("REQ-VAL-01")
 def test_dose_helpers():
     assert reduction_fraction("N", None) == 0
     assert reduction_fraction("Y", "25") == D("0.25")

@@ -59,12 +59,14 @@ def test_age_for_a_29_february_birthday(on, expected):
         ("160.0", "50.0", "1.49", "1.50"),
     ],
 )
+@pytest.mark.req("REQ-VAL-01")
 def test_bsa_mosteller_and_dubois(height, weight, mosteller, dubois):
     assert bsa_mosteller(Decimal(height), Decimal(weight)) == Decimal(mosteller)
     assert bsa_dubois(Decimal(height), Decimal(weight)) == Decimal(dubois)
     assert bsa(Decimal(height), Decimal(weight), "DUBOIS") == Decimal(dubois)
 
 
+@pytest.mark.req("REQ-VAL-01")
 def test_bsa_is_exactly_two_decimals_and_capped():
     assert str(bsa_mosteller(180, 80)) == "2.00"
     assert bsa(Decimal("180"), Decimal("80"), cap=Decimal("1.9")) == Decimal("1.90")

@@ -15,6 +15,8 @@ from tnt_desktop.study.derivations.eligibility import (
 from tnt_desktop.study.parameters import DEFAULT_PARAMETERS as P
 from tnt_desktop.study.subject import FormRecord, SubjectData
 
+pytestmark = pytest.mark.req("REQ-VAL-01")
+
 
 def _all_met() -> dict:
     values = {code: "Y" for code in INCLUSION}

@@ -15,6 +15,8 @@ from tnt_desktop.study.derivations.pathology import (
 from tnt_desktop.study.parameters import DEFAULT_PARAMETERS as P
 from tnt_desktop.study.subject import FormRecord, SubjectData
 
+pytestmark = pytest.mark.req("REQ-VAL-01")
+
 
 @pytest.mark.parametrize(
     ("pct", "expected"),

@@ -2,11 +2,14 @@
 
 import csv
 
+import pytest
+
 from tnt_desktop.exports.dictionary import write_dictionary_csv
 from tnt_desktop.study.definition import get_study
 from tnt_desktop.study.dictionary import COLUMNS, dictionary_rows
 
 
+@pytest.mark.req("REQ-ARC-02")
 def test_one_row_per_item_with_both_languages():
     study = get_study()
     rows = dictionary_rows(study, subject_level=False)  # the forms' items (subject level:

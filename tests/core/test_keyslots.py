@@ -79,6 +79,7 @@ def test_a_slot_made_with_other_parameters_still_opens_with_its_own(monkeypatch)
     assert slots.unwrap("alice", PASSWORD) == key
 
 
+@pytest.mark.req("REQ-SEC-01")
 def test_the_production_kdf_is_memory_hard_scrypt():
     kdf = PRODUCTION_KDF
     assert kdf["name"] == "scrypt"
@@ -86,6 +87,7 @@ def test_the_production_kdf_is_memory_hard_scrypt():
     assert keyslots.DEFAULT_KDF == FAST_KDF  # the tests run with the small one
 
 
+@pytest.mark.req("REQ-SEC-01")
 def test_the_key_file_holds_no_secret_in_the_clear(trial):
     key = trial.key()
     text = trial.keys_path.read_text(encoding="utf-8")
@@ -113,6 +115,7 @@ def test_a_damaged_key_file_makes_login_say_not_a_tnt_database(trial):
 
 
 # ---- wrong passwords, lock-out and back-off ---------------------------------------------------
+@pytest.mark.req("REQ-AC-03")
 def test_a_wrong_password_says_how_many_attempts_are_left(trial):
     with pytest.raises(WrongPassword) as info:
         auth.login(trial.path, ADMIN, WRONG)
@@ -126,6 +129,7 @@ def test_a_wrong_password_says_how_many_attempts_are_left(trial):
     assert f"{left - 1} attempt(s) left" in info.value.message.en
 
 
+@pytest.mark.req("REQ-AC-03")
 def test_five_failures_lock_the_account_and_the_lock_survives_a_fresh_load(trial):
     for _ in range(MAX_FAILURES_BEFORE_LOCK - 1):
         with pytest.raises(WrongPassword):
@@ -143,6 +147,7 @@ def test_five_failures_lock_the_account_and_the_lock_survives_a_fresh_load(trial
     assert "locked" in info.value.message.en and "锁定" in info.value.message.zh
 
 
+@pytest.mark.req("REQ-AC-03")
 def test_the_back_off_grows_after_each_further_failure(trial):
     for _ in range(MAX_FAILURES_BEFORE_LOCK - 1):
         with pytest.raises(WrongPassword):
@@ -156,6 +161,7 @@ def test_the_back_off_grows_after_each_further_failure(trial):
     assert seen == [BASE_LOCK_SECONDS * 2**i for i in range(4)]
 
 
+@pytest.mark.req("REQ-AC-03")
 def test_the_back_off_doubles_up_to_the_cap():
     slots = KeySlotFile("db")
     slots.add("bob", bytes(32), PASSWORD)
@@ -169,6 +175,7 @@ def test_the_back_off_doubles_up_to_the_cap():
     assert slots.seconds_locked("bob", now=1000.0 + MAX_LOCK_SECONDS) == 0
 
 
+@pytest.mark.req("REQ-AC-03", "REQ-AT-05")
 def test_a_success_resets_the_counters_and_the_failures_reach_the_audit_trail(trial):
     for _ in range(3):
         with pytest.raises(WrongPassword):
@@ -210,6 +217,7 @@ def test_a_password_change_rewraps_only_that_slot(trial):
     assert audit_entries(monitor, action="PASSWORD_CHANGED")
 
 
+@pytest.mark.req("REQ-AC-03")
 def test_a_password_change_needs_the_old_password(trial):
     monitor = trial.user("monitor")
     before = _raw(trial)
@@ -218,6 +226,7 @@ def test_a_password_change_needs_the_old_password(trial):
     assert _raw(trial) == before
 
 
+@pytest.mark.req("REQ-AT-01")
 def test_a_deactivated_user_loses_the_slot_and_cannot_log_in(trial):
     trial.user("monitor")
     auth.deactivate_user(trial.admin, "monitor")
@@ -232,6 +241,7 @@ def test_a_deactivated_user_loses_the_slot_and_cannot_log_in(trial):
     assert trial.login(ADMIN, ADMIN_PASSWORD)  # the others still open
 
 
+@pytest.mark.req("REQ-AC-03")
 def test_a_reset_forces_a_change_before_any_service_call(trial):
     coordinator = trial.user("coordinator")
     number = subjects.screen_subject(coordinator)
@@ -256,6 +266,7 @@ def test_a_reset_forces_a_change_before_any_service_call(trial):
     assert trial.login("coordinator", "Chosen-Again-321").must_change_password is False
 
 
+@pytest.mark.req("REQ-AC-03")
 def test_a_new_user_must_change_the_temporary_password(trial):
     trial.add_user("datamanager")
     app = trial.login("datamanager", TEMPORARY)
@@ -263,6 +274,7 @@ def test_a_new_user_must_change_the_temporary_password(trial):
         subjects.list_subjects(app)
 
 
+@pytest.mark.req("REQ-AC-03")
 def test_a_reset_also_lifts_a_lock_out(trial):
     trial.user("monitor")
     for _ in range(MAX_FAILURES_BEFORE_LOCK):
@@ -275,6 +287,7 @@ def test_a_reset_also_lifts_a_lock_out(trial):
 
 
 # ---- the AEAD binds a slot to its user and its database ---------------------------------------
+@pytest.mark.req("REQ-SEC-01")
 def test_swapping_two_users_slots_opens_neither(trial):
     trial.user("monitor")
     data = _raw(trial)
@@ -286,6 +299,7 @@ def test_swapping_two_users_slots_opens_neither(trial):
             auth.login(trial.path, username, password)
 
 
+@pytest.mark.req("REQ-SEC-01")
 def test_a_slot_copied_into_another_databases_key_file_does_not_open(tmp_path):
     first = Trial(tmp_path / "a.db")
     second = Trial(tmp_path / "b.db")

@@ -213,6 +213,7 @@ def test_casebook_embeds_the_cjk_font(casebooks, lang):
 
 @needs_poppler
 @pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.req("REQ-ARC-01")
 def test_casebook_text_matches_the_exported_data(casebooks, subject, lang):
     text = pdf_text(casebooks[lang])
     flat = squeeze(text)
@@ -258,6 +259,7 @@ def test_every_page_carries_the_watermark_header_and_footer():
 
 
 @needs_poppler
+@pytest.mark.req("REQ-PI-01")
 def test_sponsor_casebook_holds_no_identifier(casebooks, coordinator, subject, tmp_path):
     study = get_study()
     identifiers = {(d.form.code, d.item.name) for d in study.item_definitions()
@@ -282,6 +284,7 @@ def test_sponsor_casebook_holds_no_identifier(casebooks, coordinator, subject, t
     assert "SITE_ARCHIVE" in pdf_text(archive)
 
 
+@pytest.mark.req("REQ-PI-06")
 def test_no_sponsor_casebook_without_consent_to_transfer(manager, coordinator, tmp_path):
     refused = [s.key for s in export_subjects(coordinator, ExportProfile.SITE_ARCHIVE)
                if s.data.value("IE.ICXFER") == "N"]  # fmt: skip
@@ -294,6 +297,7 @@ def test_no_sponsor_casebook_without_consent_to_transfer(manager, coordinator, t
 
 
 @needs_poppler
+@pytest.mark.req("REQ-ARC-01")
 def test_batch_streams_one_file_per_subject(manager, tmp_path):
     seen: list[tuple[int, str]] = []
     batch = casebooks_pdf(manager, tmp_path / "all", lang="en",
@@ -314,6 +318,7 @@ def test_batch_streams_one_file_per_subject(manager, tmp_path):
 
 @needs_poppler
 @pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.req("REQ-SEC-03")
 def test_blank_crf_lists_every_form_and_oid(tmp_path, lang):
     study = get_study()
     path = tmp_path / f"blank_{lang}.pdf"

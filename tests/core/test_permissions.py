@@ -23,6 +23,8 @@ from tnt_desktop.services.permissions import (
 )
 from tnt_desktop.storage import keyslots
 
+pytestmark = pytest.mark.req("REQ-AC-02")
+
 _names = itertools.count(1)
 
 
@@ -86,6 +88,7 @@ SERVICES = {
 }  # fmt: skip
 
 
+@pytest.mark.req("REQ-AC-01")
 def test_the_table_covers_every_role_and_every_permission_has_words():
     assert set(PERMISSIONS) == set(Role)
     assert set(ACTION_TEXT) == set(Permission)
@@ -114,6 +117,7 @@ def test_each_role_is_allowed_or_refused_exactly_per_the_table(world, role, serv
     assert audit_count(users["coordinator"]) == before  # a refusal writes nothing
 
 
+@pytest.mark.req("REQ-AC-04")
 def test_the_admin_never_writes_or_reads_clinical_data(world):
     _trial, users = world
     admin = users["admin"]

@@ -56,6 +56,7 @@ def enrolled(coordinator) -> str:
 
 
 # ---- first entry and changes ------------------------------------------------------------------
+@pytest.mark.req("REQ-AT-01", "REQ-DQ-04")
 def test_first_entry_needs_no_reason_and_is_audited_as_entered(coordinator, screened):
     result = save_form(coordinator, FormEntry(screened, "SE.SCR", "IE", values=dict(ELIGIBLE_IE)))
     assert result.changed == len(ELIGIBLE_IE) and result.status == "IN_PROGRESS"
@@ -71,6 +72,7 @@ def test_first_entry_needs_no_reason_and_is_audited_as_entered(coordinator, scre
     assert audit_entries(coordinator, action="FORM_CREATED", form_code="IE")
 
 
+@pytest.mark.req("REQ-AT-01", "REQ-DQ-02")
 def test_a_change_needs_a_reason_and_is_audited_old_to_new(coordinator, screened):
     save_form(coordinator, FormEntry(screened, "SE.SCR", "IE", values=dict(ELIGIBLE_IE)))
     before = audit_count(coordinator)
@@ -102,6 +104,7 @@ def test_saving_the_same_values_again_changes_nothing_and_needs_no_reason(coordi
     assert not audit_entries(coordinator, action="DATA_CHANGED")
 
 
+@pytest.mark.req("REQ-AT-01", "REQ-DQ-02")
 def test_clearing_a_saved_value_needs_a_reason_and_is_audited(coordinator, screened):
     save_form(coordinator, FormEntry(screened, "SE.SCR", "IE", values=dict(ELIGIBLE_IE)))
     with pytest.raises(ReasonRequired):
@@ -112,6 +115,7 @@ def test_clearing_a_saved_value_needs_a_reason_and_is_audited(coordinator, scree
     assert [(e.item_name, e.old_value, e.new_value) for e in cleared] == [("ICXFER", "Y", None)]
 
 
+@pytest.mark.req("REQ-AT-01", "REQ-DQ-02")
 def test_reason_codes_are_a_closed_list_and_other_needs_text(coordinator, screened):
     save_form(coordinator, FormEntry(screened, "SE.SCR", "IE", values=dict(ELIGIBLE_IE)))
     assert {r.value for r in ChangeReason} == {"TRANSCRIPTION_ERROR", "SOURCE_CORRECTED",
@@ -129,6 +133,7 @@ def test_reason_codes_are_a_closed_list_and_other_needs_text(coordinator, screen
 
 
 # ---- hard and soft checks ---------------------------------------------------------------------
+@pytest.mark.req("REQ-DQ-01")
 def test_a_hard_range_refuses_the_save_and_names_the_field(coordinator, enrolled):
     with pytest.raises(ValidationFailed) as info:
         save_form(coordinator, FormEntry(enrolled, "SE.SCR", "DM", values={"HEIGHT": "95"},
@@ -140,6 +145,7 @@ def test_a_hard_range_refuses_the_save_and_names_the_field(coordinator, enrolled
     assert stored(coordinator, enrolled, "SE.SCR", "DM").record.values["HEIGHT"] == 170
 
 
+@pytest.mark.req("REQ-DQ-01", "REQ-DQ-02", "REQ-AT-06")
 def test_a_soft_range_needs_an_override_that_is_audited_and_not_asked_again(
     coordinator, enrolled
 ):
@@ -213,6 +219,7 @@ def test_unknown_forms_and_unknown_missing_reasons_are_refused(coordinator, enro
 
 
 # ---- derived values ---------------------------------------------------------------------------
+@pytest.mark.req("REQ-DQ-02")
 def test_derived_values_are_stored_and_audited_as_system_with_the_derivation(
     coordinator, enrolled
 ):
@@ -231,6 +238,7 @@ def test_derived_values_are_stored_and_audited_as_system_with_the_derivation(
     assert values[("", 0, "AGE")].value == "54" and values[("", 0, "AGE")].derived
 
 
+@pytest.mark.req("REQ-DQ-02")
 def test_changing_an_input_recomputes_and_audits_the_derived_values(coordinator, enrolled):
     result = save_form(coordinator, FormEntry(enrolled, "SE.SCR", "DM",
                                               values={"WEIGHT": "80.0"},
@@ -241,6 +249,7 @@ def test_changing_an_input_recomputes_and_audits_the_derived_values(coordinator,
     assert changes == {"BSA": ("1.82", "1.94", "SYSTEM"), "BMI": ("24.2", "27.7", "SYSTEM")}
 
 
+@pytest.mark.req("REQ-DQ-02")
 def test_a_save_of_one_form_recomputes_derived_values_of_the_whole_subject(
     coordinator, enrolled
 ):
@@ -254,6 +263,7 @@ def test_a_save_of_one_form_recomputes_derived_values_of_the_whole_subject(
 
 
 # ---- repeating groups -------------------------------------------------------------------------
+@pytest.mark.req("REQ-AT-01")
 def test_rows_keep_stable_keys_that_are_never_reused(coordinator, enrolled):
     save_form(coordinator, FormEntry(enrolled, "SE.SCR", "MH", rows={"MH": [
         RowEntry(values=mh_row("高血压")), RowEntry(values=mh_row("胃炎"))]}))  # fmt: skip
@@ -318,6 +328,7 @@ def test_a_stale_expected_version_is_a_conflict(coordinator, enrolled):
     assert stored(coordinator, enrolled, "SE.SCR", "DM").record.values["WEIGHT"] == 71
 
 
+@pytest.mark.req("REQ-DQ-04", "REQ-AT-06")
 def test_complete_needs_every_required_item_or_a_reason_for_missing(coordinator, screened):
     subject_id = subjects.enrol(coordinator, _eligible(coordinator, screened))
     partial = {k: v for k, v in DM_VALUES.items() if k != "SEX"}
@@ -385,6 +396,7 @@ TUBL_VALUES = {
 }  # fmt: skip
 
 
+@pytest.mark.req("REQ-DQ-02")
 def test_derived_ajcc_t_is_written_by_the_system_and_an_override_is_kept(coordinator, enrolled):
     save_form(coordinator, FormEntry(enrolled, "SE.SCR", "TUBL", values=dict(TUBL_VALUES)))
     lf = stored(coordinator, enrolled, "SE.SCR", "TUBL")

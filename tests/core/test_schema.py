@@ -69,6 +69,7 @@ def test_opening_a_current_database_runs_no_migration_and_no_backup_hook(trial, 
         app.db.close()
 
 
+@pytest.mark.req("REQ-VAL-02")
 def test_a_database_from_a_newer_release_is_refused(trial, tmp_path):
     path = closed_copy(trial, tmp_path, "newer.db")
     raw = connect_raw(path, trial.key())
@@ -202,6 +203,7 @@ def test_an_intact_database_has_no_integrity_problems(trial):
     assert database.integrity_problems(trial.path, bytes(32))  # wrong key: reported, no raise
 
 
+@pytest.mark.req("REQ-VAL-02")
 def test_an_older_database_is_backed_up_then_migrated_at_login(tmp_path, monkeypatch):
     """A database written by an older release (schema 0001) is copied to the backup folder,
     encrypted, before the migration runs; the copy keeps the old schema, the live file is at
@@ -235,6 +237,7 @@ def test_an_older_database_is_backed_up_then_migrated_at_login(tmp_path, monkeyp
     assert revision(backup) == "0001"
 
 
+@pytest.mark.req("REQ-VAL-02")
 def test_models_and_migrations_describe_the_same_schema(trial):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext

@@ -12,6 +12,8 @@ from tnt_desktop.services.demo import generate_demo
 from tnt_desktop.services.form_entry import FormEntry, save_form
 from tnt_desktop.storage.engine import connect_raw
 
+pytestmark = pytest.mark.req("REQ-SEC-01", "REQ-SEC-02")
+
 PASSWORD = "Demo-Pass-2026"
 
 

@@ -69,6 +69,7 @@ def filled(trial: Trial):
     return trial, coordinator, _enter_known_values(coordinator)
 
 
+@pytest.mark.req("REQ-SEC-01")
 def test_no_entered_value_is_readable_in_the_db_its_wal_or_the_key_file(filled):
     trial, coordinator, needles = filled
     wal = Path(str(trial.path) + "-wal")
@@ -87,6 +88,7 @@ def test_no_entered_value_is_readable_in_the_db_its_wal_or_the_key_file(filled):
     assert _leaks(_files(trial.path), secrets) == []
 
 
+@pytest.mark.req("REQ-SEC-01")
 def test_stdlib_sqlite3_cannot_open_the_database(filled):
     trial, _coordinator, _needles = filled
     trial.close()
@@ -100,6 +102,7 @@ def test_stdlib_sqlite3_cannot_open_the_database(filled):
 
 
 @pytest.mark.parametrize("guess", ["password", PASSWORD, ADMIN_PASSWORD, "admin", "coordinator"])
+@pytest.mark.req("REQ-SEC-01")
 def test_sqlcipher_with_a_guessed_passphrase_cannot_read_it(filled, guess):
     trial, _coordinator, _needles = filled
     connection = sqlcipher3.connect(str(trial.path))
@@ -112,6 +115,7 @@ def test_sqlcipher_with_a_guessed_passphrase_cannot_read_it(filled, guess):
         connection.close()
 
 
+@pytest.mark.req("REQ-SEC-01")
 def test_the_key_hex_as_a_passphrase_does_not_open_it_only_the_raw_key_does(filled):
     trial, coordinator, _needles = filled
     connection = sqlcipher3.connect(str(trial.path))
@@ -128,6 +132,7 @@ def test_the_key_hex_as_a_passphrase_does_not_open_it_only_the_raw_key_does(fill
         raw.close()
 
 
+@pytest.mark.req("REQ-SEC-01")
 def test_a_wrong_raw_key_is_refused_and_sqlcipher_writes_nothing_to_stderr(filled, capfd):
     trial, _coordinator, _needles = filled
     capfd.readouterr()
@@ -141,6 +146,7 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+@pytest.mark.req("REQ-SEC-01")
 def test_files_are_owner_only_even_under_a_permissive_umask(tmp_path):
     old = os.umask(0)
     try:

@@ -30,6 +30,7 @@ def form_values(app, key: str, event: str, form: str) -> dict:
 
 
 # ---- screening --------------------------------------------------------------------------------
+@pytest.mark.req("REQ-AT-01", "REQ-DQ-02")
 def test_screening_numbers_are_sequential_and_assigned_by_the_system(coordinator):
     numbers = [subjects.screen_subject(coordinator) for _ in range(3)]
     assert numbers == ["SCR-0001", "SCR-0002", "SCR-0003"]
@@ -89,6 +90,7 @@ def test_enrolment_refuses_while_criteria_are_unanswered(coordinator):
     assert status(coordinator, number)[2] == "SCREENING"
 
 
+@pytest.mark.req("REQ-AT-06")
 def test_enrolment_assigns_the_id_and_fills_subjid_and_siteid(coordinator):
     number = screen_eligible(coordinator)
     assert subjects.enrol(coordinator, number) == "TNT-01-001"
@@ -131,6 +133,7 @@ def test_unknown_subjects_are_not_found(coordinator):
 
 
 # ---- screen failure ---------------------------------------------------------------------------
+@pytest.mark.req("REQ-AT-01", "REQ-AT-06")
 def test_screen_failure_is_saved_through_the_write_path_and_audited(coordinator):
     number = screen_eligible(coordinator, EXC07="Y")
     subjects.screen_fail(coordinator, number, "EXCL_MET")
@@ -175,6 +178,7 @@ def test_a_refused_screen_failure_writes_nothing(coordinator):
 
 
 # ---- withdrawal -------------------------------------------------------------------------------
+@pytest.mark.req("REQ-AT-01", "REQ-AT-06")
 def test_withdrawal_saves_eos_and_the_status_and_is_audited(coordinator):
     subject_id = subjects.enrol(coordinator, screen_eligible(coordinator))
     subjects.withdraw(coordinator, subject_id, "TREATMENT_ONLY", date(2025, 6, 1),

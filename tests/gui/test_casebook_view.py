@@ -55,6 +55,7 @@ def answer_yes(monkeypatch, asked: list | None = None) -> None:
     monkeypatch.setattr(QMessageBox, "question", question)
 
 
+@pytest.mark.req("REQ-DQ-04")
 def test_events_in_schedule_order_with_form_statuses(qtbot, coordinator, context_for):
     subject_id = enrol_one(coordinator)
     view = make_view(qtbot, context_for(coordinator), subject_id)
@@ -83,6 +84,7 @@ def test_events_in_schedule_order_with_form_statuses(qtbot, coordinator, context
     assert not view.eligibility_box.isVisibleTo(view)
 
 
+@pytest.mark.req("REQ-DQ-04")
 def test_form_with_errors_or_complete_shows_it(qtbot, coordinator, context_for):
     subject_id = enrol_one(coordinator)
     save_form(coordinator, FormEntry(subject_id, "SE.SCR", "IE", complete=True))
@@ -185,6 +187,7 @@ def test_screen_failure_prefills_inclusion_not_met(qtbot, coordinator, context_f
     assert form_values(coordinator, number, "SE.SCR", 1, "IE").values["SFREAS"] == "INCL_NOT_MET"
 
 
+@pytest.mark.req("REQ-AC-02")
 def test_a_monitor_sees_the_verdict_but_no_enrol_or_screen_failure(qtbot, trial, coordinator,
                                                                    context_for):  # fmt: skip
     number = screen_eligible(coordinator)

@@ -178,6 +178,7 @@ def test_closing_during_a_run_cancels_it_first(qtbot, datamanager, context_for, 
 
 
 @pytest.mark.parametrize("role", ["coordinator", "investigator", "monitor", "admin"])
+@pytest.mark.req("REQ-AC-02")
 def test_roles_without_export_permission_get_a_disabled_action(qtbot, trial, context_for,
                                                                role):  # fmt: skip
     session = trial.user(role)

@@ -192,6 +192,7 @@ def test_a_hard_error_blocks_the_save_is_shown_and_gets_the_caret(
     assert form_values(coordinator, enrolled, "SE.SCR", 1, "DM").version == before
 
 
+@pytest.mark.req("REQ-DQ-01")
 def test_a_soft_warning_needs_an_override_reason_through_the_dialog(
         qtbot, coordinator, context, enrolled, monkeypatch):  # fmt: skip
     view = open_form(qtbot, context, enrolled, "SE.SCR", "DM")
@@ -214,6 +215,7 @@ def test_a_soft_warning_needs_an_override_reason_through_the_dialog(
     assert "confirmed: weighed twice, correct" in view.message_text("WEIGHT")
 
 
+@pytest.mark.req("REQ-AT-01", "REQ-DQ-02")
 def test_changing_a_saved_value_asks_for_a_reason(
         qtbot, coordinator, context, enrolled, monkeypatch):  # fmt: skip
     save_form(coordinator, FormEntry(enrolled, "SE.SCR", "DM", values=dict(DM_VALUES)))
@@ -312,6 +314,7 @@ def test_a_version_conflict_says_so_and_reloads(
     assert view.field("WEIGHT").value_text() == "70.0" and not view.has_unsaved_changes()
 
 
+@pytest.mark.req("REQ-AC-02", "REQ-AC-04")
 def test_a_monitor_gets_no_editable_field_and_no_save_buttons(
         qtbot, trial, coordinator, enrolled, context_for):  # fmt: skip
     save_form(coordinator, FormEntry(enrolled, "SE.SCR", "DM", values=dict(DM_VALUES)))

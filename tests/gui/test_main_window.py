@@ -107,6 +107,7 @@ def test_unsaved_changes_guard_asks_before_leaving(qtbot, coordinator, context_f
         form_values(coordinator, subject_id, "SE.SCR", 1, "DM").values["WEIGHT"] != "73.0")
 
 
+@pytest.mark.req("REQ-AC-03")
 def test_idle_lock_covers_the_window_and_keeps_typed_input(qtbot, coordinator, context_for,
                                                             monkeypatch):  # fmt: skip
     reason_for_change(monkeypatch)
@@ -140,6 +141,7 @@ def test_idle_lock_covers_the_window_and_keeps_typed_input(qtbot, coordinator, c
     assert form_values(coordinator, subject_id, "SE.SCR", 1, "DM").values["WEIGHT"] == "74.5"
 
 
+@pytest.mark.req("REQ-AC-03")
 def test_input_in_the_window_or_a_dialog_counts_as_activity(qtbot, coordinator, context_for):
     window = open_window(qtbot, context_for(coordinator))
     handle = window.windowHandle()
@@ -169,6 +171,7 @@ def test_input_in_the_window_or_a_dialog_counts_as_activity(qtbot, coordinator, 
     assert coordinator.idle_seconds_left() < coordinator.idle_minutes * 60 - 500
 
 
+@pytest.mark.req("REQ-AC-03")
 def test_lock_now_keeps_the_input_too(qtbot, coordinator, context_for, monkeypatch):
     reason_for_change(monkeypatch)
     subject_id = enrol_one(coordinator)
@@ -183,6 +186,7 @@ def test_lock_now_keeps_the_input_too(qtbot, coordinator, context_for, monkeypat
     assert view.save()
 
 
+@pytest.mark.req("REQ-AC-02")
 def test_a_monitor_gets_no_editable_field(qtbot, trial, coordinator, context_for):
     subject_id = enrol_one(coordinator)
     monitor = trial.user("monitor")
