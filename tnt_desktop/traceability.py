@@ -145,8 +145,12 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "as data entry",
         _P,
         "Form status changes (FORM_STATUS), screening, enrolment, screen failure, withdrawal "
-        "and check overrides are audited. SDV, queries, freeze, lock and signing do not exist "
-        "yet.",
+        "and check overrides are audited; so are SDV (FORM_VERIFIED), form lock and unlock "
+        "(FORM_LOCKED, FORM_UNLOCKED), subject freeze and lock (SUBJECT_FROZEN, "
+        "SUBJECT_UNFROZEN, SUBJECT_LOCKED, SUBJECT_UNLOCKED) and the database lock "
+        "(DATABASE_LOCKED, DATABASE_UNLOCKED), with old → new state and the reason, in the "
+        "transaction of the change (service layer; no GUI yet). Queries and electronic "
+        "signatures do not exist yet.",
         ISSUE_6,
     ),
     Requirement(
@@ -282,8 +286,13 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "lock before final analysis",
         _P,
         "Not started, In progress and Complete exist (Complete needs every required answer or "
-        "a reason for missing; the change is audited) and are shown in the casebook. SDV'd, "
-        "Frozen, Locked, the database lock and its documented unlock do not exist yet.",
+        "a reason for missing; the change is audited) and are shown in the casebook. In the "
+        "service layer (services.workflow): Verified (SDV, monitor), Locked per form, subject "
+        "freeze (no data entry) and lock, the database lock, and unlocks that need a reason; "
+        "an edit of a verified or signed form returns it to Complete with a reason for change; "
+        "locks refuse save_form, enrolment, screen failure, withdrawal and the ODM import. Not "
+        "yet: the GUI for these steps (the casebook shows only the first three states) and "
+        "Signed, whose state exists but no e-signature can set it (issue 6).",
         ISSUE_6,
     ),
     # ---- validation ------------------------------------------------------------------------

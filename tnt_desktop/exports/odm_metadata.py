@@ -76,6 +76,9 @@ FORM_STATUS_LABELS: dict[str, Text] = {
     "NOT_STARTED": Text("Not started", "未开始"),
     "IN_PROGRESS": Text("In progress", "填写中"),
     "COMPLETE": Text("Complete", "已完成"),
+    "VERIFIED": Text("Verified (SDV)", "已核查（SDV）"),
+    "SIGNED": Text("Signed", "已签名"),
+    "LOCKED": Text("Locked", "已锁定"),
 }
 SUBJECT_STATUS_LABELS: dict[str, Text] = {
     "SCREENING": Text("Screening", "筛选中"),

@@ -51,6 +51,7 @@ from tnt_desktop.services.casebook import Casebook, CasebookEvent, CasebookForm
 from tnt_desktop.services.form_entry import FormStatus, OverrideRequired, ReasonRequired
 from tnt_desktop.services.permissions import Permission, allowed
 from tnt_desktop.services.subjects import SubjectStatus
+from tnt_desktop.services.workflow import status_label
 from tnt_desktop.study.derivations.eligibility import INCLUSION, EligibilityVerdict
 from tnt_desktop.study.model import Finding
 from tnt_desktop.study.schedule import STAGE_LABELS, VISIT_STATE_LABELS, VisitState
@@ -455,7 +456,7 @@ class CasebookView(QWidget):
             FormStatus.IN_PROGRESS.value: self.tr("In progress"),
             FormStatus.COMPLETE.value: self.tr("Complete"),
         }
-        base = labels.get(form.status) or form.status.replace("_", " ").capitalize()
+        base = labels.get(form.status) or status_label(form.status, self.context.lang)
         if state == FormState.ERRORS:
             return self.tr("{status}, errors").format(status=base)
         if state == FormState.WARNINGS:

@@ -33,6 +33,14 @@ from tnt_desktop.services.clinical_data import (
 from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.sequences import next_number
 from tnt_desktop.services.session import AppSession
+from tnt_desktop.services.workflow import (
+    COMPLETE_OR_BEYOND,
+    REOPENED_BY_EDIT,
+    FormLocked,
+    FormStatus,
+    check_form_writable,
+    check_writable,
+)
 from tnt_desktop.storage import bulk
 from tnt_desktop.storage.audit import utc_now_text
 from tnt_desktop.storage.models import CheckOverride, EventInstance, FormInstance
@@ -66,12 +74,6 @@ CHANGE_REASON_LABELS: dict[ChangeReason, Text] = {
     ChangeReason.LATE_DATA: Text("Late data", "延迟录入的数据"),
     ChangeReason.OTHER: Text("Other (specify)", "其他（请注明）"),
 }
-
-
-class FormStatus(StrEnum):
-    NOT_STARTED = "NOT_STARTED"
-    IN_PROGRESS = "IN_PROGRESS"
-    COMPLETE = "COMPLETE"
 
 
 @dataclass
@@ -338,8 +340,13 @@ def save_form_in(
 def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today: date):
     study = app.study
     subject = find_subject(session, entry.subject)
+    check_writable(session, subject)  # database locked, subject frozen or locked
     loaded = load_subject(session, study, subject)
     old = loaded.form(entry.event, entry.repeat, entry.form)
+    check_form_writable(old.instance if old is not None else None,
+                        f"{subject.key} {entry.event} #{entry.repeat} {form.code}")  # fmt: skip
+    old_status = old.instance.status if old is not None else None
+    reopens = old_status in REOPENED_BY_EDIT  # verified or signed: every change needs a reason
     if entry.expected_version is not None and old is not None and (
         old.instance.version != entry.expected_version
     ):
@@ -394,7 +401,7 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
     needs_reason = [
         f"{form.code}.{k[2]}" + (f"[{k[1]}]" if k[1] else "")
         for k, before, _after in changes
-        if before != (None, None) and not _assigned(form, k)
+        if (before != (None, None) or reopens) and not _assigned(form, k)
     ]
     if needs_reason and entry.reason is None:
         raise ReasonRequired(needs_reason)
@@ -412,7 +419,7 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
             app.audit(session, "ID_ASSIGNED", system=True, **where, group_name=group or None,
                       row_key=row_key or None, item_name=name, new_value=_show(after))  # fmt: skip
             continue
-        was_saved = before != (None, None)
+        was_saved = before != (None, None) or reopens
         app.audit(
             session, _action(before, after), **where, group_name=group or None,
             row_key=row_key or None, item_name=name, old_value=_show(before),
@@ -432,8 +439,12 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
             ".")[-1] if finding.items else None), reason_text=reason_text,
             detail=f"{finding.check_id}: {finding.message.en}")  # fmt: skip
     status = _status(entry, old, findings, form, new_record, derived)
+    if reopens and not changes:
+        status = old_status  # saved without a change: still verified / signed
     if status != instance.status:
-        app.audit(session, "FORM_STATUS", **where, old_value=instance.status, new_value=status)
+        app.audit(session, "FORM_STATUS", **where, old_value=instance.status, new_value=status,
+                  reason_code=entry.reason if reopens else None,
+                  reason_text=(entry.reason_text or None) if reopens else None)  # fmt: skip
         instance.status = status
     instance.has_errors = bool(cross_hard)
     instance.has_warnings = bool(soft_here) or any(f.severity is not Severity.HARD
@@ -626,6 +637,9 @@ def _write_derived(app, session, loaded, derived: SubjectData, current, entry, r
                 after = new.get((g, k, item.name), (None, None))[0]
                 if before == after:
                     continue
+                if instance.status == FormStatus.LOCKED.value:
+                    raise FormLocked(f"{loaded.subject.key} {record.event} #{record.repeat} "
+                                     f"{record.form} (derived {item.name})")  # fmt: skip
                 _store(session, instance, stored, g, k, item.name, (after, None), derived=True)
                 app.audit(
                     session, "DERIVED_VALUE", system=True, subject_key=loaded.subject.key,
@@ -647,7 +661,7 @@ def _app_version() -> str:
 def _status(entry, old, findings, form, record, derived) -> str:
     if entry.complete:
         return FormStatus.COMPLETE.value
-    if old is not None and old.instance.status == FormStatus.COMPLETE.value:
+    if old is not None and old.instance.status in COMPLETE_OR_BEYOND:
         still = validate_form(form, record, derived, complete=True)
         if not any(f.check_id == "REQUIRED" for f in still):
             return FormStatus.COMPLETE.value

@@ -22,6 +22,11 @@ from tnt_desktop.services.form_entry import FormEntry, save_form_in
 from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.sequences import next_number
 from tnt_desktop.services.session import AppSession
+from tnt_desktop.services.workflow import (
+    check_database_open,
+    check_form_writable,
+    check_writable,
+)
 from tnt_desktop.storage.models import EventInstance, FormInstance, ItemValue, Subject
 from tnt_desktop.study.derivations.eligibility import EligibilityVerdict, eligibility
 from tnt_desktop.study.model import Text
@@ -49,6 +54,7 @@ def screen_subject(app: AppSession) -> str:
     """Open a screening record; returns the new screening number (SCR-0001…)."""
     app.require(Permission.ENTER_DATA)
     with app.transaction() as session:
+        check_database_open(session)
         number = f"SCR-{next_number(session, 'SCRNUM'):04d}"
         subject = Subject(site_id=app.db.site_id, screening_number=number,
                           status=SubjectStatus.SCREENING.value, created_utc=_utc())  # fmt: skip
@@ -81,6 +87,7 @@ def _assign(app: AppSession, session: Session, subject: Subject, event_oid: str,
         session.flush()
         app.audit(session, "FORM_CREATED", subject_key=subject.key, event_oid=event_oid,
                   repeat_key=1, form_code=form_code)  # fmt: skip
+    check_form_writable(form, f"{subject.key} {event_oid} #1 {form_code}")
     for name, value in values.items():
         row = session.scalar(select(ItemValue).where(
             ItemValue.form_pk == form.id, ItemValue.group_name == MAIN,
@@ -127,6 +134,7 @@ def enrol(app: AppSession, screening_number: str) -> str:
     params = app.params
     with app.transaction() as session:
         subject = find_subject(session, screening_number)
+        check_writable(session, subject)
         if subject.status != SubjectStatus.SCREENING.value:
             raise TntError(
                 Text(f"{subject.key} cannot be enrolled: status {subject.status}",
@@ -164,6 +172,7 @@ def screen_fail(app: AppSession, screening_number: str, reason: str, specify: st
     app.require(Permission.ENTER_DATA)
     with app.transaction() as session:
         subject = find_subject(session, screening_number)
+        check_writable(session, subject)
         if subject.status != SubjectStatus.SCREENING.value:
             raise TntError(
                 Text(f"{subject.key} is not in screening (status {subject.status})",
@@ -187,6 +196,7 @@ def withdraw(app: AppSession, subject_id: str, scope: str, withdrawal_date: date
     app.require(Permission.ENTER_DATA)
     with app.transaction() as session:
         subject = find_subject(session, subject_id)
+        check_writable(session, subject)
         if subject.status != SubjectStatus.ENROLLED.value:
             raise TntError(
                 Text(f"{subject.key} is not enrolled (status {subject.status})",

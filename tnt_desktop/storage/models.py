@@ -76,6 +76,8 @@ class Subject(Base):
     status_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_utc: Mapped[datetime] = mapped_column(DateTime)
     enrolled_utc: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # migration 0004: OPEN, FROZEN (no data entry) or LOCKED (no change at all)
+    data_state: Mapped[str] = mapped_column(String(10), default="OPEN", server_default="OPEN")
 
     events: Mapped[list[EventInstance]] = relationship(back_populates="subject")
 
@@ -112,6 +114,8 @@ class FormInstance(Base):
     created_utc: Mapped[datetime] = mapped_column(DateTime)
     updated_utc: Mapped[datetime] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer, default=0)  # bumped on every save
+    # migration 0004: the status a LOCKED form returns to when it is unlocked
+    status_before_lock: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
     event: Mapped[EventInstance] = relationship(back_populates="forms")
     values: Mapped[list[ItemValue]] = relationship(back_populates="form")
