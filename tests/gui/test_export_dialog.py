@@ -91,7 +91,7 @@ def test_plain_folder_csv_export(qtbot, datamanager, context_for, tmp_path):
     assert len(values) > 2, "progress is reported along the way, not only at the end"
     assert dialog.result_label.isVisible() and not dialog.message.isVisible()
     shown = dialog.result_label.text()
-    assert shown.startswith("Exported 1 subjects") and str(folder) in shown
+    assert shown.startswith("Exported 1 subject, ") and str(folder) in shown
     assert dialog.folder.isEnabled() and dialog.export_button.isEnabled()
     assert not dialog.cancel_button.isEnabled()
 
