@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import zipfile
 from dataclasses import dataclass
@@ -25,12 +26,15 @@ import pytest
 from sqlalchemy import select
 
 from tnt_desktop import __version__
-from tnt_desktop.errors import PermissionDenied, UsageError
+from tnt_desktop.errors import OutputError, PermissionDenied, UsageError
+from tnt_desktop.exports import odm_export
+from tnt_desktop.exports import package as package_module
 from tnt_desktop.exports.package import (
     MANIFEST_NAME,
     PACKAGE_SUFFIX,
     MemoryFolder,
     PackageDamaged,
+    PackageWriter,
     PackageWrongKey,
     build_archive,
     open_package,
@@ -256,13 +260,19 @@ def test_a_bad_recipient_key_is_refused_with_the_file_named(dm, gpg, tmp_path):
 
 
 # ---- refusing damaged packages -------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def sealed(demo_db, gpg, tmp_path_factory):
-    """One package to the gpg key, made once for the refusal tests."""
+@pytest.fixture(scope="module", params=["stream", "bytes"])
+def sealed(request, demo_db, gpg, tmp_path_factory):
+    """One package to the gpg key, made once per way of encrypting for the refusal tests:
+    "stream" (the archive in a memfd, encrypted file to file) where the platform has it, and
+    "bytes" (pysequoia.encrypt on the archive in memory, as on Windows and macOS)."""
+    if request.param == "stream" and not package_module.STREAM_ENCRYPTION:
+        pytest.skip("no memfd on this platform")
     app = auth.login(demo_db, "datamanager", PASSWORD)
     try:
-        result = run_export(app, tmp_path_factory.mktemp("sealed"), package=True,
-                            recipient_key=gpg.public, formats={"csv", "odm"})
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(package_module, "STREAM_ENCRYPTION", request.param == "stream")
+            result = run_export(app, tmp_path_factory.mktemp("sealed"), package=True,
+                                recipient_key=gpg.public, formats={"csv", "odm"})
     finally:
         auth.logout(app)
     return result.package
@@ -369,7 +379,9 @@ def test_extract_refuses_a_non_empty_folder(sealed, gpg, tmp_path):
 
 # ---- the plain folder and the memory path agree ------------------------------------------------
 def test_memory_export_equals_the_plain_export(dm, tmp_path):
-    plain = run_export(dm, tmp_path / "plain", formats={"csv", "odm"})
+    """The package's files are the plain export's: the same CSV and ODM writers (the ODM files
+    are streamed into their ZIP entries by odm_export.write_odm, as export_odm writes a file)."""
+    plain = run_export(dm, tmp_path / "plain", formats={"csv", "odm", "odm_transactional"})
     assert plain.package is None and plain.folder.is_dir()
     assert not list((tmp_path / "plain").glob(".*.part"))
     sums = dict(reversed(line.split("  ", 1)) for line in
@@ -380,7 +392,7 @@ def test_memory_export_equals_the_plain_export(dm, tmp_path):
         (plain.folder / MANIFEST_NAME).read_bytes()).hexdigest()
 
     packed = run_export(dm, tmp_path / "packed", package=True, passphrase=PHRASE,
-                        formats={"csv", "odm"})
+                        formats={"csv", "odm", "odm_transactional"})
     opened = open_package(packed.package, passphrase=PHRASE)
     plain_files = {e["path"] for e in plain.manifest["files"]}
     assert set(opened.files) == plain_files
@@ -398,8 +410,11 @@ def test_memory_export_equals_the_plain_export(dm, tmp_path):
 
     from tnt_desktop.exports.odm_import import load_schema
 
-    document = etree.fromstring(opened.files["odm/TNT-STS_odm_snapshot.xml"])
-    load_schema().assertValid(document)
+    for kind in ("snapshot", "transactional"):
+        document = etree.fromstring(opened.files[f"odm/TNT-STS_odm_{kind}.xml"])
+        load_schema().assertValid(document)
+        assert hashlib.sha256(opened.files[f"odm/TNT-STS_odm_{kind}.xml"]).hexdigest() == \
+            opened.files[f"odm/TNT-STS_odm_{kind}.xml.sha256"].split()[0].decode()
 
 
 def test_keep_plain_writes_the_folder_and_the_package(dm, tmp_path):
@@ -446,6 +461,176 @@ def test_cancel_leaves_nothing_and_logs_nothing(dm, tmp_path):
     assert list(tmp_path.iterdir()) == []
     assert len(export_log(dm)) == before
     assert seen and all(0 <= p <= 100 for p, _ in seen)
+
+
+# ---- a failed package run leaves nothing ---------------------------------------------------------
+def use_mode(monkeypatch, mode: str) -> None:
+    if mode == "stream" and not package_module.STREAM_ENCRYPTION:
+        pytest.skip("no memfd on this platform")
+    monkeypatch.setattr(package_module, "STREAM_ENCRYPTION", mode == "stream")
+
+
+@pytest.mark.parametrize("mode", ["stream", "bytes"])
+@pytest.mark.parametrize("stage", ["odm", "encryption", "log", "companion"])
+def test_a_package_run_failing_half_way_leaves_nothing(dm, tmp_path, monkeypatch, mode, stage):
+    """Whatever fails — the transactional ODM file at its third subject, the encryptor half way
+    through the ciphertext (a full disk), the export log once the package is sealed, the .sha256
+    once the package has its name — the folder is left as it was: no clear text, no
+    `.zip.gpg.part`, no package without its companion."""
+    use_mode(monkeypatch, mode)
+    out = tmp_path / "out"
+    seen: list = []
+    expected: type[BaseException] = OutputError
+    if stage == "odm":
+        real = odm_export.transactional_subject
+
+        def failing_subject(*args, **kwargs):
+            seen.append(1)
+            if len(seen) == 3:
+                raise RuntimeError("failed half way")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(odm_export, "transactional_subject", failing_subject)
+        expected = RuntimeError
+    elif stage == "encryption":
+        def failing_encrypt(self, descriptor, part, recipient, passphrase):
+            os.write(descriptor, b"\x85 the first bytes of the ciphertext")
+            seen.append(part.stat().st_size)
+            raise OSError(28, "No space left on device")
+
+        for kind in (package_module._MemfdPlaintext, package_module._BytesPlaintext):
+            monkeypatch.setattr(kind, "encrypt_into", failing_encrypt)
+    elif stage == "log":
+        import tnt_desktop.exports.run_export as run_module
+
+        def failing_record(*args, **kwargs):
+            seen.extend(p.name for p in out.iterdir())
+            raise RuntimeError("database busy")
+
+        monkeypatch.setattr(run_module, "record_export", failing_record)
+        expected = RuntimeError
+    else:
+        def failing_write(path, data):
+            seen.extend(p.name for p in out.iterdir())
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(package_module, "_atomic_write", failing_write)
+    before = len(export_log(dm))
+    with pytest.raises(expected) as failed:
+        run_export(dm, out, package=True, passphrase=PHRASE,
+                   formats={"csv", "odm", "odm_transactional"})
+    assert list(out.iterdir()) == []
+    if isinstance(failed.value, OutputError):
+        assert "No space left" in failed.value.message.en and "无法写入" in failed.value.message.zh
+    if stage == "encryption":
+        assert seen and seen[0] > 0  # there was ciphertext to remove
+    if stage == "log":
+        assert len(seen) == 1 and seen[0].endswith(f"{PACKAGE_SUFFIX}.part")
+    if stage == "companion":
+        assert len(seen) == 1 and seen[0].endswith(PACKAGE_SUFFIX)  # named, then removed
+    else:
+        assert len(export_log(dm)) == before
+
+
+def test_gpg_opens_the_package_either_way(sealed, gpg, tmp_path):
+    _root, manifest = unpack_and_verify(gpg_decrypt(gpg, sealed, tmp_path / "p.zip"),
+                                        tmp_path / "unpacked")  # fmt: skip
+    assert {"csv/DM.csv", "odm/TNT-STS_odm_snapshot.xml"} <= {
+        e["path"] for e in manifest["files"]}
+    assert stat.S_IMODE(sealed.stat().st_mode) == 0o600 or os.name == "nt"
+
+
+# ---- the package writer ------------------------------------------------------------------------
+@pytest.mark.parametrize("mode", ["stream", "bytes"])
+def test_the_package_writer_builds_seals_and_frees_the_archive(tmp_path, monkeypatch, mode):
+    use_mode(monkeypatch, mode)
+    writer = PackageWriter("EXP")
+    assert writer.streaming is (mode == "stream")
+    try:
+        writer.write("csv/DM.csv", b"a,b\r\n1,2\r\n")
+        with writer.open("odm/x.xml") as entry:  # a stream of unknown size (ZIP64)
+            for n in range(1000):
+                entry.write(f"<ItemData ItemOID='IT.{n}'/>".encode())
+        plain = tmp_path / "AE.csv"
+        plain.write_bytes(b"x,y\r\n")
+        writer.add_file("csv/AE.csv", plain, hashlib.sha256(b"x,y\r\n").hexdigest())
+        for bad in ("csv/DM.csv", MANIFEST_NAME):
+            with pytest.raises(ValueError, match="already in the archive"):
+                writer.write(bad, b"again")
+        with pytest.raises(ValueError, match="not a safe relative path"):
+            writer.write("../outside.txt", b"")
+        with pytest.raises(ValueError, match="finish the archive"):
+            writer.seal(tmp_path / "early.part", passphrase=PHRASE)
+        manifest = writer.finish({"format": "test"})
+        assert [f["path"] for f in manifest["files"]] == ["csv/AE.csv", "csv/DM.csv",
+                                                          "odm/x.xml"]  # fmt: skip
+        with pytest.raises(ValueError, match="already finished"):
+            writer.write("late.txt", b"")
+        with pytest.raises(UsageError, match="public key or a passphrase"):
+            writer.seal(tmp_path / "nokey.part")
+        part = tmp_path / f"EXP{PACKAGE_SUFFIX}.part"
+        sha = writer.seal(part, passphrase=PHRASE)
+    finally:
+        writer.discard()
+        writer.discard()
+    assert hashlib.sha256(part.read_bytes()).hexdigest() == sha
+    assert stat.S_IMODE(part.stat().st_mode) == 0o600 or os.name == "nt"
+    assert b"ItemData" not in part.read_bytes() and b"PK\x03\x04" not in part.read_bytes()
+    package = tmp_path / f"EXP{PACKAGE_SUFFIX}"
+    package_module.publish(part, package, sha)
+    assert not part.exists()
+    opened = open_package(package, passphrase=PHRASE)
+    assert opened.companion_checked
+    assert opened.files["odm/x.xml"].startswith(b"<ItemData ItemOID='IT.0'/>")
+    assert opened.manifest == manifest
+    with pytest.raises(OutputError, match="cannot write the package"):
+        other = PackageWriter("EXP")
+        try:
+            other.finish({})
+            other.seal(part.with_name("missing") / "x.part", passphrase=PHRASE)
+        finally:
+            other.discard()
+
+
+def test_an_io_error_of_the_streaming_encryptor_is_an_output_error(tmp_path, monkeypatch):
+    """pysequoia.encrypt_file reports a full disk as a RuntimeError with a Rust backtrace; the
+    user sees the cause, and the part file is gone."""
+    use_mode(monkeypatch, "stream")
+    import pysequoia
+
+    def full_disk(source, output, **kwargs):
+        Path(output).write_bytes(b"\x85 some ciphertext")
+        raise RuntimeError("Failed to write output\n\nCaused by:\n    No space left on device "
+                           "(os error 28)\n\nStack backtrace:\n   0: anyhow::error")
+
+    def key_problem(source, output, **kwargs):
+        raise RuntimeError("No suitable encryption subkey for X")
+
+    part = tmp_path / f"EXP{PACKAGE_SUFFIX}.part"
+    for fake, expected, message in ((full_disk, OutputError, "No space left on device"),
+                                    (key_problem, RuntimeError, "No suitable encryption")):
+        monkeypatch.setattr(pysequoia, "encrypt_file", fake)
+        writer = PackageWriter("EXP")
+        try:
+            writer.write("a.txt", b"a")
+            writer.finish({})
+            with pytest.raises(expected, match=message) as failed:
+                writer.seal(part, passphrase=PHRASE)
+        finally:
+            writer.discard()
+        assert "backtrace" not in str(failed.value).lower() or expected is RuntimeError
+        assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_changed_while_packing_is_refused(tmp_path):
+    plain = tmp_path / "DM.csv"
+    plain.write_bytes(b"a,b\r\n")
+    writer = PackageWriter("EXP")
+    try:
+        with pytest.raises(OutputError, match="changed while the export was being packed"):
+            writer.add_file("csv/DM.csv", plain, hashlib.sha256(b"something else").hexdigest())
+    finally:
+        writer.discard()
 
 
 def test_progress_reaches_100(dm, tmp_path):

@@ -14,14 +14,17 @@ Two ways out:
 - **Plain folder** (`package=False`, or `keep_plain=True`): the exporters stream into
   `out_dir/.<name>.part/`, which is renamed to `out_dir/<name>/` once everything is written and
   logged (a failed or cancelled run leaves nothing). `SHA256SUMS` covers every file.
-- **Encrypted package** (`package=True`): nothing in clear text is written. Every file is made in
-  memory (`package.MemoryFolder`): casebooks and the blank CRF through the PDF writers' file-like
-  targets, CSV rows and ODM documents through the exporters' row and element builders into
-  `BytesIO`; the ZIP is built in memory, encrypted in memory, and only the ciphertext
-  `out_dir/<name>.zip.gpg` (+ `.sha256`) reaches the disk. The key: `recipient_key` (a public
-  key file), else `passphrase` (symmetric, ≥ 10 characters), else the sponsor key of the study
-  settings.
-  With `keep_plain=True` the package is made from the plain folder the user also asked for.
+- **Encrypted package** (`package=True`): nothing in clear text is written. Every file goes
+  straight into the package's ZIP, built in memory and deflated as it goes
+  (`package.PackageWriter`): casebooks and the blank CRF through the PDF writers' file-like
+  targets, CSV rows through the CSV exporter's row writer, ODM files streamed into their entry by
+  the same writer as the plain export (`odm_export.write_odm`). The archive is then sealed into
+  `out_dir/<name>.zip.gpg.part` (only ciphertext reaches the disk), which becomes
+  `out_dir/<name>.zip.gpg` (+ `.sha256`) once the run is logged; a failed run leaves nothing.
+  The key: `recipient_key` (a public key file), else `passphrase` (symmetric, ≥ 10 characters),
+  else the sponsor key of the study settings.
+  With `keep_plain=True` the package is made from the plain folder the user also asked for, file
+  by file, each checked against the hash it had when it was written.
 
 Subjects are read once for the casebooks and the counts (subjects by status, form instances by
 form) — one subject in memory at a time; the data cut-off is the moment the run started.
@@ -47,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from tnt_desktop import APP_NAME, __version__
-from tnt_desktop.errors import FolderNotWritable, OutputError, UsageError
+from tnt_desktop.errors import FolderNotWritable, UsageError
 from tnt_desktop.exports.package import (
     HASH_SUFFIX,
     MANIFEST_FORMAT,
@@ -55,12 +58,10 @@ from tnt_desktop.exports.package import (
     PACKAGE_SUFFIX,
     FileEntry,
     MemoryFolder,
-    build_archive,
+    PackageWriter,
     manifest_bytes,
-    seal,
-    sha256_bytes,
+    publish,
     sha256_file,
-    write_package,
 )
 from tnt_desktop.services.export_read import (
     AuditView,
@@ -153,30 +154,28 @@ def run_export(
     run = _Run(app, profile, chosen, lang, steps)
     plain = not package or keep_plain
     part = out_dir / f".{name}.part"
+    package_path = out_dir / f"{name}{PACKAGE_SUFFIX}" if package else None
+    sealed = out_dir / f"{name}{PACKAGE_SUFFIX}.part"
+    writer = PackageWriter(name) if package else None
     try:
         if plain:
             part.mkdir()
             run.to_folder(part)
             files = _folder_entries(part)
         else:
-            memory = MemoryFolder()
-            run.to_memory(memory)
-            files = [FileEntry(rel, sha256_bytes(data), len(data))
-                     for rel, data in sorted(memory.files.items())]  # fmt: skip
+            run.to_package(writer)
+            files = writer.files()
         steps.check()
         manifest = _manifest(app, run, name, started, files, key, purpose, recipient)
-        package_path = package_sha = None
-        ciphertext = None
-        if package:
+        package_sha = None
+        if writer is not None:
             steps.report(90, Text("encrypting the package", "正在加密数据包"))
-            contents = memory.files if not plain else _read_folder(part, files)
-            archive = build_archive(name, contents, manifest)
-            contents.clear()  # peak memory: the files, then the ZIP and its ciphertext
-            del contents
-            ciphertext = seal(archive.data, recipient=key.cert, passphrase=key.passphrase)
-            del archive
-            package_path = out_dir / f"{name}{PACKAGE_SUFFIX}"
-            package_sha = sha256_bytes(ciphertext)
+            if plain:  # the package is made from the folder, each file checked against its hash
+                for entry in files:
+                    writer.add_file(entry.path, part / entry.path, entry.sha256)
+                    steps.check()
+            manifest = writer.finish(manifest)
+            package_sha = writer.seal(sealed, recipient=key.cert, passphrase=key.passphrase)
         if plain:
             (part / MANIFEST_NAME).write_bytes(manifest_bytes(manifest))
             _write_sums(part)
@@ -187,14 +186,18 @@ def run_export(
                       recipient=recipient, files=f"{logged}\nformats: {', '.join(chosen)}; "
                       f"{len(files)} files; {run.forms} forms")  # fmt: skip
         if package_path is not None:
-            write_package(package_path, ciphertext)
+            publish(sealed, package_path, package_sha)
         folder = None
         if plain:
             folder = out_dir / name
             os.replace(part, folder)
     except BaseException:
         shutil.rmtree(part, ignore_errors=True)
+        sealed.unlink(missing_ok=True)
         raise
+    finally:
+        if writer is not None:
+            writer.discard()
     steps.report(100, Text("export finished", "导出完成"))
     return ExportRunResult(
         name=name, folder=folder, package=package_path, package_sha256=package_sha,
@@ -219,7 +222,8 @@ def _check_formats(formats: Iterable[str]) -> tuple[str, ...]:
 def _free_name(out_dir: Path, name: str) -> str:
     candidate, n = name, 1
     while any((out_dir / p).exists() for p in (candidate, f".{candidate}.part",
-                                                f"{candidate}{PACKAGE_SUFFIX}")):  # fmt: skip
+                                                f"{candidate}{PACKAGE_SUFFIX}",
+                                                f"{candidate}{PACKAGE_SUFFIX}.part")):  # fmt: skip
         n += 1
         candidate = f"{name}-{n}"
     return candidate
@@ -284,7 +288,7 @@ class _Key:
 
 # ---- producing the files -------------------------------------------------------------------------
 class _Run:
-    """What one run produces; `to_folder` streams to disk, `to_memory` keeps it in memory."""
+    """What one run produces; `to_folder` streams to disk, `to_package` into the package's ZIP."""
 
     def __init__(self, app: AppSession, profile: ExportProfile, formats: tuple[str, ...],
                  lang: str, steps: _Steps) -> None:  # fmt: skip
@@ -395,11 +399,15 @@ class _Run:
         kind = "transactional" if transactional else "snapshot"
         return f"{self.app.study.parameters.study_name}_odm_{kind}.xml"
 
-    # -- memory (package only) --
-    def to_memory(self, memory: MemoryFolder) -> None:
+    # -- package only --
+    def to_package(self, writer: PackageWriter) -> None:
+        """Every file straight into the package's ZIP (package.PackageWriter), none on disk:
+        casebooks and the blank CRF through the PDF writers' file-like targets, CSV rows into
+        memory, ODM files streamed into their entry by the one ODM writer (odm_export.write_odm).
+        A file's clear bytes are dropped as soon as they are compressed into the archive."""
         study = self.app.study
-        memory.write(DICTIONARY, self.dictionary_bytes())
-        csv_out = _MemoryCsv(self.app, self.profile, memory) if "csv" in self.formats else None
+        writer.write(DICTIONARY, self.dictionary_bytes())
+        csv_out = _MemoryCsv(self.app, self.profile, writer) if "csv" in self.formats else None
         pdfs = self._pdf_modules() if "pdf" in self.formats else None
         total = self._total()
         if pdfs:
@@ -413,29 +421,33 @@ class _Run:
                 pdfs[0].write_casebook(buffer, study, subject, self._audit(subject),
                                        lang=self.lang, profile=self.profile,
                                        generated=self.generated)  # fmt: skip
-                memory.write(f"pdf/casebooks/casebook_{safe_name(subject.key)}.pdf",
+                writer.write(f"pdf/casebooks/casebook_{safe_name(subject.key)}.pdf",
                              buffer.getvalue())  # fmt: skip
             self.steps.report(5 + 60 * self.subjects // total,
                               Text(f"{self.subjects} subjects exported",
                                    f"已导出 {self.subjects} 名受试者"))  # fmt: skip
         if csv_out is not None:
             csv_out.finish()
+            del csv_out
         if pdfs:
             buffer = io.BytesIO()
             pdfs[1].blank_crf_pdf(study, buffer, lang=self.lang, generated=self.generated)
-            memory.write("pdf/blank_crf.pdf", buffer.getvalue())
+            writer.write("pdf/blank_crf.pdf", buffer.getvalue())
             buffer = io.BytesIO()
             if self._report_pdf(buffer):
-                memory.write("pdf/study_report.pdf", buffer.getvalue())
+                writer.write("pdf/study_report.pdf", buffer.getvalue())
+            del buffer
         for fmt, transactional in (("odm", False), ("odm_transactional", True)):
             if fmt in self.formats:
+                from tnt_desktop.exports.odm_export import write_odm
+
                 self.steps.report(70 if not transactional else 80,
                                   Text("building the CDISC ODM file", "正在生成 CDISC ODM 文件"))
-                data = odm_bytes(self.app, self.profile, transactional, self.steps.check)
-                rel = f"odm/{self.odm_name(transactional)}"
-                memory.write(rel, data)
-                memory.write(rel + HASH_SUFFIX,
-                             f"{sha256_bytes(data)}  {rel.rsplit('/', 1)[1]}\n".encode())
+                name = self.odm_name(transactional)
+                with writer.open(f"odm/{name}") as entry:
+                    written = write_odm(self.app, entry, profile=self.profile,
+                                        transactional=transactional, check=self.steps.check)
+                writer.write(f"odm/{name}{HASH_SUFFIX}", f"{written.sha256}  {name}\n".encode())
 
 
 class _MemoryCsv:
@@ -501,46 +513,6 @@ class _MemorySink:
         return self.buffer.getvalue()
 
 
-def odm_bytes(app: AppSession, profile: ExportProfile, transactional: bool,
-              check: Callable[[], None] = lambda: None) -> bytes:  # fmt: skip
-    """The ODM file export_odm writes, built in memory (for the package-only path)."""
-    from lxml import etree
-
-    from tnt_desktop.exports import odm_export as odm
-
-    study = app.study
-    file_type = "Transactional" if transactional else "Snapshot"
-    now = datetime.now(UTC)
-    index = odm.OdmIndex(study, profile)
-    users, stats = odm._Users(), odm._Stats()
-    users.oid(app.username, app.role)
-    clinical = io.BytesIO()
-    with etree.xmlfile(clinical, encoding="UTF-8") as xf:
-        with xf.element(odm.q("ClinicalData"), {"StudyOID": study.oid,
-                                                "MetaDataVersionOID": app.metadata_version},
-                        nsmap=odm.NSMAP):  # fmt: skip
-            for subject in export_subjects(app, profile):
-                check()
-                if transactional:
-                    history = odm.subject_history(app, subject, profile)
-                    element = odm.transactional_subject(study, index, subject, history, users,
-                                                        stats)  # fmt: skip
-                else:
-                    element = odm.snapshot_subject(study, index, subject, stats)
-                xf.write(element)
-    root = etree.Element(odm.q("ODM"), odm.odm_root_attributes(
-        f"{study.parameters.study_name}.{file_type.upper()}.{profile.value}."
-        f"{now:%Y%m%dT%H%M%SZ}", file_type, "AllClinicalData", archival=transactional,
-        created=odm.utc_stamp(now), description=f"TNT Desktop export, profile {profile.value}, "
-        f"by {users.oid(app.username, app.role)}"), nsmap=odm.NSMAP)  # fmt: skip
-    root.append(odm.build_study_element(study, profile, index))
-    root.append(odm.admin_data(study, index, users, stats, app.db.site_id, profile))
-    root.append(etree.Comment(odm._MARKER))
-    head, tail = etree.tostring(root, encoding="UTF-8", xml_declaration=True,
-                                pretty_print=True).split(f"<!--{odm._MARKER}-->".encode())
-    return head + b"\n" + clinical.getvalue() + tail
-
-
 # ---- manifest and sums ---------------------------------------------------------------------------
 def _folder_entries(folder: Path) -> list[FileEntry]:
     entries = []
@@ -550,17 +522,6 @@ def _folder_entries(folder: Path) -> list[FileEntry]:
             continue
         entries.append(FileEntry(rel, sha256_file(path), path.stat().st_size))
     return entries
-
-
-def _read_folder(folder: Path, files: list[FileEntry]) -> dict[str, bytes]:
-    contents = {}
-    for entry in files:
-        data = (folder / entry.path).read_bytes()
-        if sha256_bytes(data) != entry.sha256:
-            raise OutputError(Text(f"{entry.path} changed while the export was being packed",
-                                   f"打包过程中 {entry.path} 被修改"))  # fmt: skip
-        contents[entry.path] = data
-    return contents
 
 
 def _write_sums(folder: Path) -> None:

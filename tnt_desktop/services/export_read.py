@@ -10,7 +10,7 @@ Profiles (CRF_SPEC.md §10):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -116,7 +116,7 @@ def export_subjects(app: AppSession, profile: ExportProfile = ExportProfile.SPON
                 yield item
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AuditView:
     """An audit entry as an export shows it (user names only in the site archive)."""
 
@@ -137,29 +137,50 @@ class AuditView:
     reason_text: str | None
 
 
+AUDIT_BATCH = 1000  # audit rows fetched from the database at a time
+
+_AUDIT_COLUMNS = (
+    AuditEntry.id, AuditEntry.ts_utc, AuditEntry.username, AuditEntry.role, AuditEntry.action,
+    AuditEntry.event_oid, AuditEntry.repeat_key, AuditEntry.form_code, AuditEntry.group_name,
+    AuditEntry.row_key, AuditEntry.item_name, AuditEntry.old_value, AuditEntry.new_value,
+    AuditEntry.reason_code, AuditEntry.reason_text,
+)  # fmt: skip
+
+
+def iter_subject_audit(
+    app: AppSession, subject_keys: Iterable[str | None],
+    profile: ExportProfile = ExportProfile.SPONSOR_CODED,
+) -> Iterator[AuditView]:  # fmt: skip
+    """The data-change history filed under any of `subject_keys` (a subject's screening number
+    and study ID), in chain order, read AUDIT_BATCH rows at a time: plain rows, no ORM objects,
+    never the whole trail at once. Values of identifier items are masked for the sponsor."""
+    app.require(Permission.VIEW_DATA)
+    keys = list(dict.fromkeys(k for k in subject_keys if k))
+    if not keys:
+        return
+    removed = {name for _form, name in removed_items(app.study, profile)}
+    site_archive = profile is ExportProfile.SITE_ARCHIVE
+    query = (select(*_AUDIT_COLUMNS).where(AuditEntry.subject_key.in_(keys))
+             .order_by(AuditEntry.id).execution_options(yield_per=AUDIT_BATCH))  # fmt: skip
+    with app.transaction(write=False) as session:
+        for (id_, ts, username, role, action, event_oid, repeat_key, form_code, group_name,
+             row_key, item_name, old_value, new_value, reason_code, reason_text
+             ) in session.execute(query):  # fmt: skip
+            hidden = item_name in removed
+            # REQ-PI-05: sponsor exports name roles, not people; names stay in the site archive
+            yield AuditView(
+                id_, ts, username if site_archive else role, role, action, event_oid,
+                repeat_key, form_code, group_name, row_key, item_name,
+                None if hidden else old_value, None if hidden else new_value,
+                reason_code, None if hidden else reason_text,
+            )  # fmt: skip
+
+
 def subject_audit(
     app: AppSession, subject_key: str, profile: ExportProfile = ExportProfile.SPONSOR_CODED
 ) -> list[AuditView]:
     """A subject's data-change history; values of identifier items are masked for the sponsor."""
-    app.require(Permission.VIEW_DATA)
-    removed = {name for _form, name in removed_items(app.study, profile)}
-    with app.transaction(write=False) as session:
-        entries = session.scalars(
-            select(AuditEntry).where(AuditEntry.subject_key == subject_key)
-            .order_by(AuditEntry.id)
-        ).all()  # fmt: skip
-        views = []
-        for e in entries:
-            hidden = e.item_name in removed
-            # REQ-PI-05: sponsor exports name roles, not people; names stay in the site archive
-            who = e.username if profile is ExportProfile.SITE_ARCHIVE else e.role
-            views.append(AuditView(
-                e.id, e.ts_utc, who, e.role, e.action, e.event_oid, e.repeat_key,
-                e.form_code, e.group_name, e.row_key, e.item_name,
-                None if hidden else e.old_value, None if hidden else e.new_value,
-                e.reason_code, None if hidden else e.reason_text,
-            ))  # fmt: skip
-        return views
+    return list(iter_subject_audit(app, [subject_key], profile))
 
 
 def record_export(
