@@ -26,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scratch_rows import copy_subject  # noqa: E402  (benchmarks/scratch_rows.py)
+
 from tnt_desktop.services import auth  # noqa: E402
 from tnt_desktop.services.demo import generate_demo  # noqa: E402
 from tnt_desktop.storage.engine import connect_raw  # noqa: E402
@@ -36,9 +38,6 @@ TODAY = date(2026, 3, 16)
 GOAL_RATIO = 120
 GOAL_MB = 500
 
-
-def _max_id(connection, table: str) -> int:
-    return connection.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
 
 
 def replicate(db: Path, total: int) -> int:
@@ -53,33 +52,8 @@ def replicate(db: Path, total: int) -> int:
         while existing + n < total:
             template = templates[n % len(templates)]
             n += 1
-            s_off, e_off = _max_id(connection, "subject"), _max_id(connection, "event_instance")
-            f_off, v_off = _max_id(connection, "form_instance"), _max_id(connection, "item_value")
             tag = f"-{n:05d}"
-            connection.execute(
-                "INSERT INTO subject (id, site_id, screening_number, subject_id, status,"
-                " status_reason, created_utc, enrolled_utc) SELECT ?, site_id,"
-                " screening_number || ?, CASE WHEN subject_id IS NULL THEN NULL ELSE"
-                " subject_id || ? END, status, status_reason, created_utc, enrolled_utc"
-                " FROM subject WHERE id = ?", (s_off + 1, tag, tag, template))  # fmt: skip
-            connection.execute(
-                "INSERT INTO event_instance (id, subject_pk, event_oid, repeat_key)"
-                " SELECT id + ?, ?, event_oid, repeat_key FROM event_instance"
-                " WHERE subject_pk = ?", (e_off, s_off + 1, template))  # fmt: skip
-            connection.execute(
-                "INSERT INTO form_instance (id, event_pk, form_code, status, metadata_version,"
-                " has_errors, has_warnings, created_utc, updated_utc, version)"
-                " SELECT f.id + ?, f.event_pk + ?, f.form_code, f.status, f.metadata_version,"
-                " f.has_errors, f.has_warnings, f.created_utc, f.updated_utc, f.version"
-                " FROM form_instance f JOIN event_instance e ON e.id = f.event_pk"
-                " WHERE e.subject_pk = ?", (f_off, e_off, template))  # fmt: skip
-            connection.execute(
-                "INSERT INTO item_value (id, form_pk, group_name, row_key, item_name, value,"
-                " missing_reason, derived) SELECT v.id + ?, v.form_pk + ?, v.group_name,"
-                " v.row_key, v.item_name, v.value, v.missing_reason, v.derived"
-                " FROM item_value v JOIN form_instance f ON f.id = v.form_pk"
-                " JOIN event_instance e ON e.id = f.event_pk WHERE e.subject_pk = ?",
-                (v_off, f_off, template))  # fmt: skip
+            copy_subject(connection, template, tag)
         connection.execute("COMMIT")
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return connection.execute("SELECT count(*) FROM subject").fetchone()[0]

@@ -42,6 +42,7 @@ from reportlab import rl_config  # noqa: E402
 from reportlab.lib.pagesizes import A4  # noqa: E402
 from reportlab.pdfbase import pdfmetrics  # noqa: E402
 from reportlab.pdfgen.canvas import Canvas  # noqa: E402
+from scratch_rows import copy_subject  # noqa: E402  (benchmarks/scratch_rows.py)
 
 from tnt_desktop.exports import pdf_casebook, pdf_common  # noqa: E402
 from tnt_desktop.exports.pdf_casebook import casebooks_pdf  # noqa: E402
@@ -176,9 +177,6 @@ def ours_against_baseline(db: Path, work: Path) -> dict:
 # --- 3: many subjects ------------------------------------------------------------------------
 
 
-def _max_id(connection, table: str) -> int:
-    return connection.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
-
 
 AUDIT_COLUMNS = ("ts_utc, username, role, action, event_oid, repeat_key, form_code, group_name, "
                  "row_key, item_name, old_value, new_value, reason_code, reason_text, detail, "
@@ -200,32 +198,7 @@ def replicate(db: Path, total: int) -> int:
             template, screening, subject_id = templates[added % len(templates)]
             added += 1
             tag = f"-{added:05d}"
-            s_off, e_off = _max_id(connection, "subject"), _max_id(connection, "event_instance")
-            f_off, v_off = _max_id(connection, "form_instance"), _max_id(connection, "item_value")
-            connection.execute(
-                "INSERT INTO subject (id, site_id, screening_number, subject_id, status,"
-                " status_reason, created_utc, enrolled_utc) SELECT ?, site_id,"
-                " screening_number || ?, CASE WHEN subject_id IS NULL THEN NULL ELSE"
-                " subject_id || ? END, status, status_reason, created_utc, enrolled_utc"
-                " FROM subject WHERE id = ?", (s_off + 1, tag, tag, template))  # fmt: skip
-            connection.execute(
-                "INSERT INTO event_instance (id, subject_pk, event_oid, repeat_key)"
-                " SELECT id + ?, ?, event_oid, repeat_key FROM event_instance"
-                " WHERE subject_pk = ?", (e_off, s_off + 1, template))  # fmt: skip
-            connection.execute(
-                "INSERT INTO form_instance (id, event_pk, form_code, status, metadata_version,"
-                " has_errors, has_warnings, created_utc, updated_utc, version)"
-                " SELECT f.id + ?, f.event_pk + ?, f.form_code, f.status, f.metadata_version,"
-                " f.has_errors, f.has_warnings, f.created_utc, f.updated_utc, f.version"
-                " FROM form_instance f JOIN event_instance e ON e.id = f.event_pk"
-                " WHERE e.subject_pk = ?", (f_off, e_off, template))  # fmt: skip
-            connection.execute(
-                "INSERT INTO item_value (id, form_pk, group_name, row_key, item_name, value,"
-                " missing_reason, derived) SELECT v.id + ?, v.form_pk + ?, v.group_name,"
-                " v.row_key, v.item_name, v.value, v.missing_reason, v.derived"
-                " FROM item_value v JOIN form_instance f ON f.id = v.form_pk"
-                " JOIN event_instance e ON e.id = f.event_pk WHERE e.subject_pk = ?",
-                (v_off, f_off, template))  # fmt: skip
+            copy_subject(connection, template, tag)
             for old in {k for k in (screening, subject_id) if k}:
                 connection.execute(
                     f"INSERT INTO audit_entry (subject_key, {AUDIT_COLUMNS}) SELECT ? ,"
