@@ -161,6 +161,105 @@ class CheckOverride(Base):
     ts_utc: Mapped[str] = mapped_column(String(32))
 
 
+class DataQuery(Base):
+    """A query (data clarification) on an item, a repeating-group row or a whole form
+    (`item_name` None). Its steps — raise, answer, close, re-open — are QueryMessage rows and
+    audit entries (REQ-DQ-01, REQ-AT-06). `check_id` names the soft edit check whose override
+    raised it automatically."""
+
+    __tablename__ = "data_query"
+    __table_args__ = (Index("ix_data_query_subject", "subject_pk", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_pk: Mapped[int] = mapped_column(ForeignKey("subject.id"))
+    event_oid: Mapped[str] = mapped_column(String(32))
+    repeat_key: Mapped[int] = mapped_column(Integer, default=1)
+    form_code: Mapped[str] = mapped_column(String(16))
+    group_name: Mapped[str] = mapped_column(String(32), default="")
+    row_key: Mapped[int] = mapped_column(Integer, default=0)
+    item_name: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    status: Mapped[str] = mapped_column(String(12))  # OPEN, ANSWERED, CLOSED
+    origin: Mapped[str] = mapped_column(String(12))  # MANUAL or AUTO (overridden soft check)
+    check_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    raised_by: Mapped[str] = mapped_column(String(64))
+    raised_role: Mapped[str] = mapped_column(String(32))
+    raised_utc: Mapped[str] = mapped_column(String(32))
+    updated_utc: Mapped[str] = mapped_column(String(32))
+
+    messages: Mapped[list[QueryMessage]] = relationship(
+        back_populates="query", order_by="QueryMessage.id")  # fmt: skip
+
+
+class QueryMessage(Base):
+    """One step of a query's life: RAISE, ANSWER, CLOSE or REOPEN, with its text."""
+
+    __tablename__ = "query_message"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    query_pk: Mapped[int] = mapped_column(ForeignKey("data_query.id"), index=True)
+    ts_utc: Mapped[str] = mapped_column(String(32))
+    username: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(12))
+    text: Mapped[str] = mapped_column(Text)
+
+    query: Mapped[DataQuery] = relationship(back_populates="messages")
+
+
+class SdvMark(Base):
+    """A monitor's source data verification of one item value (REQ-DQ-03). `value_hash` is the
+    SHA-256 of the value (and missing reason) as verified: a later change makes the mark stale."""
+
+    __tablename__ = "sdv_mark"
+    __table_args__ = (UniqueConstraint("form_pk", "group_name", "row_key", "item_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    form_pk: Mapped[int] = mapped_column(ForeignKey("form_instance.id"), index=True)
+    group_name: Mapped[str] = mapped_column(String(32), default="")
+    row_key: Mapped[int] = mapped_column(Integer, default=0)
+    item_name: Mapped[str] = mapped_column(String(32))
+    value_hash: Mapped[str] = mapped_column(String(64))
+    username: Mapped[str] = mapped_column(String(64))
+    ts_utc: Mapped[str] = mapped_column(String(32))
+
+
+class ESignature(Base):
+    """An investigator's electronic signature (REQ-ES-01…05): who (user name and printed name),
+    when (UTC), what it means, and the SHA-256 of the signed data (one form, or the whole
+    casebook for F13). A later change to the signed data sets `broken_utc` (audited)."""
+
+    __tablename__ = "e_signature"
+    __table_args__ = (Index("ix_e_signature_subject", "subject_pk"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_pk: Mapped[int] = mapped_column(ForeignKey("subject.id"))
+    form_pk: Mapped[int] = mapped_column(ForeignKey("form_instance.id"), index=True)
+    point: Mapped[str] = mapped_column(String(32))  # the form's signature point, e.g. IESIG
+    scope: Mapped[str] = mapped_column(String(12))  # FORM or CASEBOOK
+    username: Mapped[str] = mapped_column(String(64))
+    printed_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    ts_utc: Mapped[str] = mapped_column(String(32))
+    meaning_en: Mapped[str] = mapped_column(Text)
+    meaning_zh: Mapped[str] = mapped_column(Text)
+    data_hash: Mapped[str] = mapped_column(String(64))
+    hash_method: Mapped[str] = mapped_column(String(32))
+    broken_utc: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    superseded_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class SignatureAcknowledgement(Base):
+    """A signer's acknowledgement, before the first signature, that the e-signature is the
+    legal equivalent of a handwritten one (REQ-ES-05)."""
+
+    __tablename__ = "signature_acknowledgement"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ts_utc: Mapped[str] = mapped_column(String(32))
+    statement_en: Mapped[str] = mapped_column(Text)
+    statement_zh: Mapped[str] = mapped_column(Text)
+
+
 class ExportLog(Base):
     """Every export: who, when, why, for whom, with which filter profile (REQ-PI-07)."""
 
