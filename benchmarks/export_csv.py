@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from measure import peak_mb  # noqa: E402  (benchmarks/measure.py)
 from scratch_rows import copy_subject  # noqa: E402  (benchmarks/scratch_rows.py)
 
 from tnt_desktop.services import auth  # noqa: E402
@@ -66,17 +66,16 @@ def child(db: Path, out: Path) -> None:
     from tnt_desktop.exports.csv_export import export_csv
 
     app = auth.login(db, "datamanager", PASSWORD)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = peak_mb()
     started, cpu = time.perf_counter(), time.process_time()
     result = export_csv(app, out, purpose="benchmark")
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     auth.logout(app)
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     rows = sum(f.rows or 0 for f in result.data_files)
     size = sum(f.bytes for f in result.files)
     print(json.dumps({"wall": wall, "cpu": cpu, "subjects": result.subjects, "rows": rows,
-                      "bytes": size, "peak_mb": peak_kb / 1024,
-                      "before_mb": before / 1024}))  # fmt: skip
+                      "bytes": size, "peak_mb": peak_mb(),
+                      "before_mb": before}))  # fmt: skip
 
 
 def run_export(db: Path, out: Path) -> dict:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from measure import peak_mb  # noqa: E402  (benchmarks/measure.py)
 from scratch_rows import copy_subject, max_id  # noqa: E402  (benchmarks/scratch_rows.py)
 
 from tnt_desktop.storage.engine import connect_raw  # noqa: E402
@@ -90,20 +90,6 @@ def replicate(db: Path, total: int, audit: bool) -> tuple[int, int, int, int]:
         return counts  # type: ignore[return-value]
     finally:
         connection.close()
-
-
-def peak_mb() -> float:
-    """This process's peak resident memory: VmHWM where the kernel gives it (Linux), else
-    ru_maxrss (KiB on Linux, bytes on macOS)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 def child(db: Path, out: Path, transactional: bool) -> None:

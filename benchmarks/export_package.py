@@ -36,7 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-from export_odm import PASSWORD, database_counts, peak_mb, replicate  # noqa: E402
+from export_odm import PASSWORD, database_counts, replicate  # noqa: E402
+from measure import peak_mb  # noqa: E402
 
 PHRASE = "benchmark package passphrase"
 

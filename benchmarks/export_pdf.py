@@ -14,10 +14,10 @@ growth to many subjects.
 3. The database grows to `--subjects` by copying the demo subjects' rows (subject, events, forms,
    values and their audit entries, under new keys) with raw SQL — a benchmark may; the export
    reads through the services — and the batch runs again in a child process that reports its
-   wall time and peak resident memory (ru_maxrss). The time for 5,000 subjects is extrapolated
-   linearly from the largest run when `--subjects` is smaller: a full 5,000-subject run takes
-   about 25 minutes on the reference machine (every casebook is ~16 pages, ~0.3 s), the whole
-   default benchmark about 12 minutes.
+   wall time and peak resident memory (VmHWM, benchmarks/measure.py). The time for 5,000
+   subjects is extrapolated linearly from the largest run when `--subjects` is smaller: a full
+   5,000-subject run takes about 25 minutes on the reference machine (every casebook is ~16
+   pages, ~0.3 s), the whole default benchmark about 12 minutes.
 
 Prints a table; asserts nothing (shared, noisy machines).
 """
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,7 @@ from typing import ClassVar
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from measure import peak_mb  # noqa: E402  (benchmarks/measure.py)
 from reportlab import rl_config  # noqa: E402
 from reportlab.lib.pagesizes import A4  # noqa: E402
 from reportlab.pdfbase import pdfmetrics  # noqa: E402
@@ -222,9 +222,8 @@ def child(db: str, out: str) -> None:
     batch = casebooks_pdf(app, Path(out))
     seconds = time.perf_counter() - start
     auth.logout(app)
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"subjects": batch.subjects, "pages": batch.pages, "seconds": seconds,
-                      "peak_mb": peak_kb / 1024}))  # fmt: skip
+                      "peak_mb": peak_mb()}))  # fmt: skip
 
 
 def run_child(db: Path, out: Path) -> dict:

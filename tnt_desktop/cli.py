@@ -72,9 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from tnt_desktop.cli_admin import add_admin_parsers
     from tnt_desktop.cli_export import add_export_parsers
+    from tnt_desktop.cli_workflow import add_workflow_parsers
 
     add_admin_parsers(commands, _Parser)
     add_export_parsers(commands, _Parser)
+    add_workflow_parsers(commands, _Parser)
     return parser
 
 
