@@ -38,6 +38,7 @@ from tnt_desktop.exports.csv_layout import (
     Kind,
     layouts,
 )
+from tnt_desktop.exports.dictionary import QUERY_COLUMNS
 from tnt_desktop.services import auth
 from tnt_desktop.services.demo import generate_demo
 from tnt_desktop.services.export_read import ExportProfile, export_log, export_subjects
@@ -121,7 +122,8 @@ def test_files_have_bom_hashes_and_no_leftovers(exported, manager):
     result, out, _calls = exported
     names = {f.name for f in result.files}
     plan = layouts(manager.study)
-    assert names == {lo.file_name for lo in plan} | {DICTIONARY_FILE, R_SCRIPT, SAS_PROGRAM}
+    assert names == {lo.file_name for lo in plan} | {DICTIONARY_FILE, R_SCRIPT, SAS_PROGRAM,
+                                                     "QUERIES.csv"}  # fmt: skip
     assert {"CT.csv", "CT_DOXADM.csv", "CT_IFOADM.csv", "AE_AE.csv", "DM.csv"} <= names
     assert sorted(p.name for p in out.iterdir()) == sorted(names)  # no .part files left
     for f in result.files:
@@ -342,7 +344,8 @@ def test_dictionary_describes_exactly_the_exported_columns(exported, manager):
         rows = {(r["form"], r["group"], r["variable"]) for r in reader}
     columns = {(lo.form.code, c.item.name) for lo in layouts(manager.study)
                for c in lo.columns if c.kind is Kind.VALUE and c.item}  # fmt: skip
-    assert {(f, v) for f, _g, v in rows} == columns | {("DM", "SITEID")}  # SITEID: key column
+    queries = {("QUERIES", name) for name, *_ in QUERY_COLUMNS}  # QUERIES.csv (issue 6)
+    assert {(f, v) for f, _g, v in rows} == columns | {("DM", "SITEID")} | queries  # SITEID: key
     assert ("CT", "DOXADM", "EXDOSE") in rows and ("CT", "IFOADM", "EXDOSE") in rows
 
 

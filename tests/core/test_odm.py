@@ -17,6 +17,7 @@ from lxml import etree
 from tests.core.conftest import FAST_KDF, audit_count, audit_entries, enrol_one
 from tnt_desktop.errors import PermissionDenied
 from tnt_desktop.exports.odm_export import export_odm, verify_sha256
+from tnt_desktop.exports.odm_extension import extended_schema
 from tnt_desktop.exports.odm_import import OdmFileError, import_odm
 from tnt_desktop.exports.odm_metadata import ODM_NS, write_metadata
 from tnt_desktop.services import auth, subjects
@@ -38,7 +39,8 @@ SITE, SPONSOR = ExportProfile.SITE_ARCHIVE, ExportProfile.SPONSOR_CODED
 
 @pytest.fixture(scope="module")
 def schema() -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(SCHEMA_DIR / "ODM1-3-2.xsd")))
+    # the official schema with the TNT extension (tnt:Query, issue 6) redefined in
+    return extended_schema(SCHEMA_DIR / "ODM1-3-2.xsd")
 
 
 def assert_valid(schema: etree.XMLSchema, path: Path) -> etree._ElementTree:

@@ -40,7 +40,12 @@ from tnt_desktop.exports.csv_layout import (
     Layout,
     layouts,
 )
-from tnt_desktop.exports.dictionary import write_dictionary_csv
+from tnt_desktop.exports.dictionary import (
+    QUERIES_FILE,
+    QUERY_COLUMNS,
+    QUERY_USER_COLUMNS,
+    write_dictionary_csv,
+)
 from tnt_desktop.services.export_read import (
     ExportProfile,
     ExportSubject,
@@ -260,6 +265,31 @@ def profile_study(study: Study, profile: ExportProfile) -> Study:
     return filtered
 
 
+# ---- queries ---------------------------------------------------------------------------------
+def queries_csv(app: AppSession, profile: ExportProfile, sites: dict[str, str]
+                ) -> tuple[bytes, int]:  # fmt: skip
+    """QUERIES.csv: one row per step of every query of the exported subjects (`sites`: subject
+    key → site, the subjects the profile let through), read through services.queries. People
+    by role; user names only in the SITE_ARCHIVE profile (REQ-PI-05). Times ISO 8601 UTC; texts
+    neutralised like every other cell. Returns (bytes with BOM, data rows)."""
+    from tnt_desktop.services.queries import export_queries, iso_utc
+
+    names = profile is ExportProfile.SITE_ARCHIVE
+    header = [c[0] for c in QUERY_COLUMNS] + ([c[0] for c in QUERY_USER_COLUMNS] if names else [])
+    lines = ["\ufeff" + csv_line(header)]
+    for q in export_queries(app, profile, subject_keys=sites):
+        for number, step in enumerate(q.steps, 1):
+            cells = [q.id, neutralise(sites.get(q.subject_key, "")), neutralise(q.subject_key),
+                     q.event_oid, q.repeat_key, q.form_code, q.group_name, q.row_key,
+                     q.item_name or "", q.status, q.origin, neutralise(q.check_id or ""),
+                     q.raised_role, iso_utc(q.raised_utc), iso_utc(q.updated_utc), number,
+                     step.kind, step.role, iso_utc(step.ts_utc), neutralise(step.text)]
+            if names:
+                cells += [neutralise(q.raised_by), neutralise(step.username)]
+            lines.append(csv_line(cells))
+    return "".join(lines).encode("utf-8"), len(lines) - 1
+
+
 # ---- the export ------------------------------------------------------------------------------
 class _Guard:
     """Defence in depth: the profile already removed these; refuse if any got through."""
@@ -359,6 +389,7 @@ def export_csv(
         return found
 
     subjects = 0
+    sites: dict[str, str] = {}  # exported subject key → site (QUERIES.csv)
     files: list[ExportedFile] = []
     others: list[Path] = []  # dictionary and scripts, under temporary names
     try:
@@ -367,6 +398,7 @@ def export_csv(
             for subject in stream:
                 guard.check(subject)
                 write_subject(subject, plan, sink, study.parameters)
+                sites[subject.key] = subject.site_id
                 subjects += 1
                 if progress is not None and progress(subjects, total) is False:
                     raise ExportCancelled()
@@ -378,6 +410,11 @@ def export_csv(
             files.append(ExportedFile(layout.file_name, "data", s.rows, s.file.sha.hexdigest(),
                                       s.file.size))  # fmt: skip
         files += _beside(study, profile, plan_list, out_dir, others)
+        query_part = out_dir / f".{QUERIES_FILE}.part"
+        others.append(query_part)
+        data, query_rows = queries_csv(app, profile, sites)
+        query_part.write_bytes(data)
+        files.append(ExportedFile(QUERIES_FILE, "queries", query_rows, *file_sha256(query_part)))
         result = CsvExportResult(out_dir, profile, subjects, files)
         if record:  # logged before the files appear: no export without its log entry
             record_export(app, profile=profile, subject_count=subjects, purpose=purpose,
@@ -405,7 +442,8 @@ def _beside(study: Study, profile: ExportProfile, plan: list[Layout], out_dir: P
     written: list[ExportedFile] = []
     part = out_dir / f".{DICTIONARY_FILE}.part"
     others.append(part)
-    rows = write_dictionary_csv(profile_study(study, profile), part)
+    rows = write_dictionary_csv(profile_study(study, profile), part,
+                                user_names=profile is ExportProfile.SITE_ARCHIVE)
     written.append(ExportedFile(DICTIONARY_FILE, "dictionary", rows, *file_sha256(part)))
     for name, text in analysis_scripts.scripts(study, plan, profile).items():
         path = out_dir / f".{name}.part"

@@ -10,10 +10,67 @@ from pathlib import Path
 from tnt_desktop.study.definition import Study
 from tnt_desktop.study.dictionary import COLUMNS, dictionary_rows
 
+QUERIES_FILE = "QUERIES.csv"
+# QUERIES.csv (csv_export.queries_csv): one row per step of each query (services.queries)
+QUERY_COLUMNS: tuple[tuple[str, str, str, str], ...] = (
+    ("QUERYID", "integer", "Query number", "质疑编号"),
+    ("SITEID", "text", "Site", "中心"),
+    ("SUBJID_OR_SCRNUM", "text", "Study ID, or screening number before enrolment",
+     "受试者编号（入组前为筛选号）"),
+    ("EVENT", "text", "Event OID", "访视 OID"),
+    ("REPEAT", "integer", "Event repeat key", "访视重复序号"),
+    ("FORM", "text", "Form code", "表单代码"),
+    ("GROUP", "text", "Repeating group (empty: not a group row)", "重复组（空：非重复组行）"),
+    ("ROWKEY", "integer", "Row key of the repeating group (0: none)", "重复组行号（0：无）"),
+    ("ITEM", "text", "Item name (empty: query on the form)", "条目名（空：针对整张表单）"),
+    ("STATUS", "text", "Current status: OPEN, ANSWERED, CLOSED",
+     "当前状态：OPEN、ANSWERED、CLOSED"),
+    ("ORIGIN", "text", "MANUAL (raised by a person) or AUTO (overridden soft edit check)",
+     "MANUAL（人工发起）或 AUTO（软逻辑核查被确认后自动发起）"),
+    ("CHECKID", "text", "Edit check of an AUTO query", "自动质疑对应的逻辑核查"),
+    ("RAISEDROLE", "text", "Role of the raiser (SYSTEM for AUTO)",
+     "发起者角色（自动质疑为 SYSTEM）"),
+    ("RAISEDUTC", "datetime", "Raised at (ISO 8601, UTC)", "发起时间（ISO 8601，UTC）"),
+    ("UPDATEDUTC", "datetime", "Last step at (ISO 8601, UTC)", "最后一步时间（ISO 8601，UTC）"),
+    ("STEP", "integer", "Step number within the query (1 = raise)", "步骤序号（1 = 发起）"),
+    ("STEPKIND", "text", "RAISE, ANSWER, CLOSE or REOPEN", "RAISE、ANSWER、CLOSE 或 REOPEN"),
+    ("STEPROLE", "text", "Role of the person who took the step", "执行该步骤者的角色"),
+    ("STEPUTC", "datetime", "Step at (ISO 8601, UTC)", "步骤时间（ISO 8601，UTC）"),
+    ("STEPTEXT", "text", "Text of the step (question, answer, reason)",
+     "步骤内容（问题、回复、原因）"),
+)  # fmt: skip
+# user names: only in the SITE_ARCHIVE profile (REQ-PI-05)
+QUERY_USER_COLUMNS: tuple[tuple[str, str, str, str], ...] = (
+    ("RAISEDBY", "text", "User name of the raiser (site archive only)",
+     "发起者用户名（仅限中心存档）"),
+    ("STEPBY", "text", "User name of the step (site archive only)",
+     "步骤执行者用户名（仅限中心存档）"),
+)  # fmt: skip
 
-def write_dictionary_csv(study: Study, out: Path) -> int:
+
+def query_dictionary_rows(*, user_names: bool = False) -> list[dict[str, str]]:
+    """The columns of QUERIES.csv as data dictionary rows (form "QUERIES")."""
+    columns = QUERY_COLUMNS + (QUERY_USER_COLUMNS if user_names else ())
+    rows = []
+    for name, kind, en, zh in columns:
+        row = dict.fromkeys(COLUMNS, "")
+        row.update(form="QUERIES", form_label_en=f"Queries ({QUERIES_FILE})",
+                   form_label_zh=f"质疑（{QUERIES_FILE}）", repeating="N", variable=name,
+                   label_en=en, label_zh=zh, type=kind, multiple="N", identifier="N",
+                   hgr="N")  # fmt: skip
+        rows.append(row)
+    return rows
+
+
+def export_dictionary_rows(study: Study, *, user_names: bool = False) -> list[dict[str, str]]:
+    """The dictionary of an export: every item, the subject-level values, the QUERIES.csv
+    columns."""
+    return dictionary_rows(study) + query_dictionary_rows(user_names=user_names)
+
+
+def write_dictionary_csv(study: Study, out: Path, *, user_names: bool = False) -> int:
     """Write the dictionary atomically (temporary file + rename); returns the number of rows."""
-    rows = dictionary_rows(study)
+    rows = export_dictionary_rows(study, user_names=user_names)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".dictionary-", suffix=".csv", dir=out.parent)

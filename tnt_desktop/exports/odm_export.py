@@ -22,7 +22,9 @@ ClinicalData:
 - AdminData: the users the file refers to as USR.001, USR.002… in order of first appearance
   (USR.SYSTEM for derivations) with their role; login names only in the SITE_ARCHIVE profile
   (REQ-PI-05). One Location per site; a SignatureDef per signature point of the forms.
-  (No e-signatures are stored by the services yet, so there are no Signature elements.)
+- E-signatures (services.signatures): the FormData of a signed form carries a Signature
+  (UserRef, LocationRef, SignatureRef to SD.<FORM>.<POINT>, DateTimeStamp) in both file types;
+  a broken one adds an Annotation Comment "signature broken — re-signature required".
 
 The profile is applied before any XML is produced (export_read filters subjects and items; this
 module also drops audit entries of removed items). There is one writer, `write_odm`, and it writes
@@ -511,6 +513,97 @@ def _require(app: AppSession, profile: ExportProfile) -> None:
                 else Permission.VIEW_DATA)  # fmt: skip
 
 
+# ---- queries (TNT extension, exports.odm_extension) --------------------------------------------
+def append_queries(element: etree._Element, views: Iterable[Any], study: Study, index: OdmIndex,
+                   users: _Users) -> int:  # fmt: skip
+    """One tnt:Query (with its tnt:QueryStep elements) per query, at the end of SubjectData.
+    `views`: services.queries.QueryView, already filtered by the profile (export_queries)."""
+    from tnt_desktop.exports.odm_extension import TNT_NS, TNT_PREFIX, tnt
+    from tnt_desktop.services.queries import iso_utc
+
+    count = 0
+    for view in views:
+        try:
+            form = study.form(view.form_code)
+        except KeyError:
+            continue
+        attrs = {"QueryID": str(view.id), "StudyEventOID": view.event_oid,
+                 "StudyEventRepeatKey": str(view.repeat_key) if study.event(
+                     view.event_oid).repeating else None, "FormOID": form.oid}  # fmt: skip
+        if view.item_name:
+            odm_item = index.item_for(form, view.group_name or None, view.item_name)
+            if odm_item is None:  # removed by the profile
+                continue
+            attrs["ItemGroupOID"] = odm_item.group_oid
+            if view.group_name and view.row_key:
+                attrs["ItemGroupRepeatKey"] = str(view.row_key)
+            attrs["ItemOID"] = odm_item.oid
+        attrs.update(Status=view.status, Origin=view.origin, CheckID=view.check_id or None,
+                     RaisedBy=users.oid(view.raised_by, view.raised_role),
+                     RaisedRole=view.raised_role, DateTimeStamp=iso_utc(view.raised_utc))
+        query = etree.SubElement(element, tnt("Query"),
+                                 {k: v for k, v in attrs.items() if v is not None},
+                                 nsmap={TNT_PREFIX: TNT_NS})  # fmt: skip
+        for step in view.steps:
+            etree.SubElement(query, tnt("QueryStep"), {
+                "Kind": step.kind, "UserOID": users.oid(step.username, step.role),
+                "Role": step.role, "DateTimeStamp": iso_utc(step.ts_utc)}).text = step.text
+        count += 1
+    return count
+
+
+# ---- e-signatures (services.signatures) ---------------------------------------------------------
+BROKEN_SIGNATURE = "signature broken — re-signature required / 签名已失效 — 需重新签名"
+
+
+def _subject_signatures(app: AppSession, subject: ExportSubject) -> list:
+    from tnt_desktop.services.clinical_data import find_subject
+    from tnt_desktop.services.signatures import subject_signatures_in
+
+    with app.transaction(write=False) as session:
+        return subject_signatures_in(session, find_subject(session, subject.screening_number))
+
+
+def append_signatures(element: etree._Element, views: Iterable[Any], users: _Users,
+                      site: str) -> int:  # fmt: skip
+    """Put each current signature (services.signatures.SignatureView) into the FormData it signs
+    in a built SubjectData: Signature after the FormData's AuditRecord, and for a broken one an
+    Annotation Comment after the FormData's other Annotations."""
+    count = 0
+    for view in views:
+        if view.superseded_by is not None:
+            continue
+        form_data = None
+        for event_data in element.iterfind(q("StudyEventData")):
+            repeat = event_data.get("StudyEventRepeatKey")
+            if event_data.get("StudyEventOID") != view.event_oid or (
+                    repeat is not None and repeat != str(view.repeat_key)):  # fmt: skip
+                continue
+            form_data = event_data.find(f"{q('FormData')}[@FormOID='F.{view.form_code}']")
+            if form_data is not None:
+                break
+        if form_data is None or form_data.find(q("Signature")) is not None:
+            continue
+        signature = etree.Element(q("Signature"), {"ID": f"SIG.{view.id}"}, nsmap=NSMAP)
+        sub(signature, "UserRef", {"UserOID": users.oid(view.username, view.role)})
+        sub(signature, "LocationRef", {"LocationOID": location_oid(site)})
+        sub(signature, "SignatureRef", {"SignatureOID": f"SD.{view.form_code}.{view.point}"})
+        sub(signature, "DateTimeStamp", text=view.ts_utc)
+        audit = form_data.find(q("AuditRecord"))
+        form_data.insert(0 if audit is None else form_data.index(audit) + 1, signature)
+        if view.state == "BROKEN":
+            annotations = form_data.findall(q("Annotation"))
+            at = form_data.index(annotations[-1] if annotations else signature) + 1
+            annotation = etree.Element(q("Annotation"), {"SeqNum": str(len(annotations) + 1)},
+                                       nsmap=NSMAP)  # fmt: skip
+            sub(annotation, "Comment", {"SponsorOrSite": "Site"},
+                f"{BROKEN_SIGNATURE} ({view.point}, SIG.{view.id}"
+                + (f", broken {view.broken_utc}" if view.broken_utc else "") + ")")
+            form_data.insert(at, annotation)
+        count += 1
+    return count
+
+
 def _write_clinical(app: AppSession, target: str | BinaryIO, index: OdmIndex,
                     profile: ExportProfile, transactional: bool, users: _Users, stats: _Stats,
                     check: Callable[[], None]) -> None:  # fmt: skip
@@ -521,6 +614,11 @@ def _write_clinical(app: AppSession, target: str | BinaryIO, index: OdmIndex,
         with xf.element(q("ClinicalData"), {"StudyOID": study.oid,
                                             "MetaDataVersionOID": app.metadata_version},
                         nsmap=NSMAP):  # fmt: skip
+            from tnt_desktop.services.queries import export_queries
+
+            queries: dict[str, list] = {}  # subject key → its queries (TNT extension)
+            for view in export_queries(app, profile):
+                queries.setdefault(view.subject_key, []).append(view)
             for subject in export_subjects(app, profile):
                 check()
                 if transactional:
@@ -528,6 +626,9 @@ def _write_clinical(app: AppSession, target: str | BinaryIO, index: OdmIndex,
                     element = transactional_subject(study, index, subject, history, users, stats)
                 else:
                     element = snapshot_subject(study, index, subject, stats)
+                append_signatures(element, _subject_signatures(app, subject), users,
+                                  subject.site_id)  # fmt: skip
+                append_queries(element, queries.pop(subject.key, ()), study, index, users)
                 xf.write(element)
                 xf.flush()
                 del element

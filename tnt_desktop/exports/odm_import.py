@@ -198,7 +198,11 @@ def schema_path() -> Path | None:
 
 @lru_cache(maxsize=4)
 def _schema(path: Path) -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(path)))
+    # the official schema with the TNT extension (tnt:Query in SubjectData) admitted: files
+    # exported with queries validate strictly; the reader below ignores the extension elements
+    from tnt_desktop.exports.odm_extension import extended_schema
+
+    return extended_schema(path)
 
 
 def load_schema() -> etree.XMLSchema:

@@ -12,8 +12,11 @@ form, every change made with a reason, overridden checks).
 Everything is read through `services.export_read` under an export profile: with the default
 SPONSOR_CODED the identifier items were removed before the data reach this module, subjects
 whose consent forbids transfer are not exported, identifier values are masked in the audit
-trail and people appear by role only (CRF_SPEC.md §10, REQ-PI-05). E-signatures come with a
-later issue: every signature point is shown as "not signed".
+trail and people appear by role only (CRF_SPEC.md §10, REQ-PI-05). Signature manifestations
+(services.signatures, REQ-ES-02): the signer, the UTC time and the meaning of each signature —
+the printed name in the SITE_ARCHIVE profile, the role under SPONSOR_CODED —, and "signature
+broken — re-signature required" where the signed data changed since; an SDV line gives the
+critical items verified (services.sdv, REQ-DQ-03).
 """
 
 from __future__ import annotations
@@ -219,11 +222,16 @@ def write_casebook(
     out: str | os.PathLike | IO[bytes], study: Study, subject: ExportSubject,
     audit: list[AuditView], *, lang: str = "en",
     profile: ExportProfile = ExportProfile.SPONSOR_CODED, generated: datetime | None = None,
+    queries: list | None = None, signatures: list | None = None, sdv: Any = None,
 ) -> int:  # fmt: skip
-    """Write one subject's casebook from data already read through export_read; returns the
-    number of pages."""
+    """Write one subject's casebook from data already read through export_read (and its
+    queries through services.queries.export_queries: `queries`); returns the number of
+    pages."""
     with PdfWriter(out, page_info(study, subject, lang, profile, generated)) as writer:
-        _Casebook(writer, study, subject, audit, lang, profile).write()
+        book = _Casebook(writer, study, subject, audit, lang, profile)
+        book.queries = queries
+        book.signature_views, book.sdv = signatures or [], sdv  # services.signatures / sdv
+        book.write()
         pages = writer.page
     return pages
 
@@ -248,6 +256,7 @@ class _Casebook:
         self._signatures()
         for (event_oid, repeat, code), record in self._ordered():
             self._form(event_oid, repeat, code, record)
+        self._queries()
         self._audit()
 
     # summary -----------------------------------------------------------------------------
@@ -270,11 +279,14 @@ class _Casebook:
             (self.t("Export profile", "导出方案"), str(self.profile)),
             (self.t("Data as of", "数据截至"), w.info.generated_text),
         ]
+        if self.queries is not None:
+            pairs.append((self.t("Queries", "质疑"), self._query_counts()))
         rows = []
         for i in range(0, len(pairs), 2):
             row: list[Cell | str] = []
             for label, value in pairs[i:i + 2]:
                 row += [Cell(label, color=GREY), Cell(value, bold=True)]
+            row += [Cell(""), Cell("")] * (2 - len(pairs[i:i + 2]))
             rows.append(row)
         w.table([Column(0.17), Column(0.33), Column(0.17), Column(0.33)], rows,
                 header=False, zebra=False)  # fmt: skip
@@ -314,21 +326,130 @@ class _Casebook:
                     points.append((form, point))
         return points
 
+    signature_views: list | tuple = ()  # services.signatures.SignatureView, set per book
+    sdv: Any = None  # services.sdv.SdvProgress of the subject; None: no SDV line
+
+    def _signed(self, code: str, point: str) -> list:
+        """The current signatures of one point of a form (one per form instance)."""
+        return [v for v in self.signature_views
+                if v.form_code == code and v.point == point and v.superseded_by is None]
+
+    def _signer(self, view) -> str:
+        from tnt_desktop.services.permissions import ROLE_LABELS, Role
+
+        try:
+            role = ROLE_LABELS[Role(view.role)].get(self.lang)
+        except ValueError:
+            role = view.role
+        if self.profile is ExportProfile.SITE_ARCHIVE:
+            return f"{view.printed_name} ({view.username}, {role})"
+        return role  # coded export: people by role only (REQ-PI-05)
+
+    def _signature_state(self, view) -> tuple[str, Any]:
+        if view.state == "BROKEN":
+            return self.t("signature broken — re-signature required",
+                          "签名已失效 — 需重新签名"), WARN  # fmt: skip
+        return self.t("signed", "已签名"), ACCENT
+
+    def _utc(self, ts: str) -> str:
+        return f"{ts[:19].replace('T', ' ')} UTC"
+
     def _signatures(self) -> None:
         points = self._signature_points()
-        if not points:
+        if not points and self.sdv is None:
             return
         self.w.heading(self.t("Signatures", "电子签名"), 2,
                        right=self.t("manifestation per 21 CFR 11.50 (REQ-ES-02)",
                                     "签名显示（REQ-ES-02）"))  # fmt: skip
-        rows = [[Cell(point.name, bold=True, sub=f"{form.number} {form.label.get(self.lang)}"),
-                 Cell(point.label.get(self.lang), sub=self.t("Meaning: ", "含义：")
-                      + point.meaning.get(self.lang)),
-                 Cell(self.t("not signed", "未签名"), color=WARN, bold=True)]
-                for form, point in points]  # fmt: skip
-        self.w.table([Column(0.24, self.t("Signature", "签名")),
-                      Column(0.56, self.t("Signer and meaning", "签名人及含义")),
-                      Column(0.2, self.t("Status", "状态"))], rows, size=8)  # fmt: skip
+        rows = []
+        for form, point in points:
+            head = Cell(point.name, bold=True, sub=f"{form.number} {form.label.get(self.lang)}")
+            meaning = self.t("Meaning: ", "含义：") + point.meaning.get(self.lang)
+            views = self._signed(form.code, point.name)
+            if not views:
+                rows.append([head, Cell(point.label.get(self.lang), sub=meaning),
+                             Cell(self.t("not signed", "未签名"), color=WARN, bold=True)])
+            for view in views:
+                state, color = self._signature_state(view)
+                rows.append([head, Cell(self._signer(view), bold=True,
+                                        sub=f"{self._utc(view.ts_utc)} · "
+                                            f"{self.t('Meaning: ', '含义：')}"
+                                            f"{view.meaning.get(self.lang)}"),
+                             Cell(state, color=color, bold=True)])  # fmt: skip
+        if rows:
+            self.w.table([Column(0.24, self.t("Signature", "签名")),
+                          Column(0.5, self.t("Signer and meaning", "签名人及含义")),
+                          Column(0.26, self.t("Status", "状态"))], rows, size=8)  # fmt: skip
+        if self.sdv is not None:
+            p = self.sdv
+            self.w.paragraph(self.t(
+                f"Source data verification: critical items verified {p.critical_verified} / "
+                f"{p.critical_total}; all items verified {p.verified} / {p.total}",
+                f"源数据核查：关键条目已核查 {p.critical_verified} / {p.critical_total}；"
+                f"全部条目已核查 {p.verified} / {p.total}"), size=8)  # fmt: skip
+
+    # queries (services.queries) ----------------------------------------------------------
+    queries: list | None = None  # QueryView list; None: not read (no section)
+
+    def _query_counts(self) -> str:
+        from tnt_desktop.services.queries import QUERY_STATUS_LABELS, counts_of
+
+        counts = counts_of(self.queries or ())
+        parts = [(QUERY_STATUS_LABELS[k].get(self.lang), n) for k, n in zip(
+            QUERY_STATUS_LABELS, (counts.open, counts.answered, counts.closed), strict=True)]
+        return f"{counts.total} (" + ", ".join(f"{label} {n}" for label, n in parts) + ")"
+
+    def _queries(self) -> None:
+        if self.queries is None:
+            return
+        from tnt_desktop.services.queries import (
+            QUERY_STATUS_LABELS,
+            QUERY_STEP_LABELS,
+            QueryStatus,
+            QueryStepKind,
+        )
+
+        w, lang = self.w, self.lang
+        w.heading(self.t("Queries", "质疑"), 1, right=self._query_counts())
+        if not self.queries:
+            w.paragraph(self.t("No queries.", "无质疑。"), size=8)
+            return
+        rows = []
+        for q in self.queries:
+            try:
+                form = self.study.form(q.form_code)
+                label = f"{form.number} {q.form_code}"
+                item = form.item(q.item_name, q.group_name or None) if q.item_name else None
+            except KeyError:
+                label, item = q.form_code, None
+            where = " · ".join(p for p in (q.item_name, q.group_name and
+                                           f"{q.group_name}#{q.row_key}") if p)  # fmt: skip
+            status = QUERY_STATUS_LABELS[QueryStatus(q.status)].get(lang) \
+                if q.status in QueryStatus.__members__ else q.status
+            raised = q.steps[0] if q.steps else None
+            last = q.steps[-1] if q.steps else None
+            who = q.raised_role if self.profile is not ExportProfile.SITE_ARCHIVE \
+                else f"{q.raised_by} ({q.raised_role})"
+            kind = QUERY_STEP_LABELS[QueryStepKind(last.kind)].get(lang) \
+                if last is not None and last.kind in QueryStepKind.__members__ else ""
+            rows.append([
+                Cell(f"#{q.id} {label}", sub=self._event_label(q.event_oid, q.repeat_key)),
+                Cell(item.label.get(lang) if item else (where or self.t("whole form", "整张表单")),
+                     sub=where or None),
+                Cell(status, bold=True, color=WARN if q.status == "OPEN" else (0, 0, 0),
+                     sub=(self.t("auto: ", "自动：") + (q.check_id or "")) if q.origin == "AUTO"
+                     else None),
+                Cell(local_time(q.raised_utc), sub=who),
+                Cell(raised.text if raised else "—"),
+                Cell(f"{kind} {local_time(last.ts_utc)}" if last else "—",
+                     sub=last.text if last is not None and last is not raised else None),
+            ])  # fmt: skip
+        w.table([Column(0.13, self.t("Form", "表单")),
+                 Column(0.15, self.t("Item", "条目")),
+                 Column(0.1, self.t("Status", "状态")),
+                 Column(0.14, self.t("Raised", "发起")),
+                 Column(0.26, self.t("Question", "问题")),
+                 Column(0.22, self.t("Last step", "最后一步"))], rows, size=7.4)  # fmt: skip
 
     # forms -------------------------------------------------------------------------------
     def _ordered(self) -> list[tuple[tuple[str, int, str], FormRecord]]:
@@ -382,10 +503,19 @@ class _Casebook:
             else:
                 self._main(form, group, record, several)
         for point in form.signatures:
-            w.paragraph(f"{point.name} — {point.label.get(lang)}: "
-                        + self.t("not signed", "未签名")
-                        + f" ({self.t('meaning', '含义')}: {point.meaning.get(lang)})",
-                        size=7.8, color=WARN)  # fmt: skip
+            views = [v for v in self._signed(code, point.name)
+                     if (v.event_oid, v.repeat_key) == (event_oid, repeat)]  # fmt: skip
+            for view in views:
+                state, color = self._signature_state(view)
+                w.paragraph(f"{point.name} — {point.label.get(lang)}: {state} · "
+                            f"{self._signer(view)} · {self._utc(view.ts_utc)} "
+                            f"({self.t('meaning', '含义')}: {view.meaning.get(lang)})",
+                            size=7.8, color=color)  # fmt: skip
+            if not views:
+                w.paragraph(f"{point.name} — {point.label.get(lang)}: "
+                            + self.t("not signed", "未签名")
+                            + f" ({self.t('meaning', '含义')}: {point.meaning.get(lang)})",
+                            size=7.8, color=WARN)  # fmt: skip
 
     def _shown(self, form: Form, item: Item, value: Any, missing: str | None) -> bool:
         if (form.code, item.name) in self.removed:
@@ -568,6 +698,24 @@ def casebook_audit(app: AppSession, subject: ExportSubject, profile: ExportProfi
     return [views[i] for i in sorted(views)]
 
 
+def casebook_queries(app: AppSession, subject: ExportSubject, profile: ExportProfile) -> list:
+    """The subject's queries as the profile shows them (services.queries.export_queries)."""
+    from tnt_desktop.services.queries import export_queries
+
+    return export_queries(app, profile, subject_key=subject.key)
+
+
+def casebook_signatures(app: AppSession, subject: ExportSubject) -> tuple[list, Any]:
+    """The subject's signatures (state recomputed from the data) and its SDV progress."""
+    from tnt_desktop.services.clinical_data import find_subject
+    from tnt_desktop.services.sdv import progress_in
+    from tnt_desktop.services.signatures import subject_signatures_in
+
+    with app.transaction(write=False) as session:
+        row = find_subject(session, subject.screening_number)
+        return subject_signatures_in(session, row), progress_in(session, row.id)
+
+
 def _matches(subject: ExportSubject, key: str) -> bool:
     return key in (subject.key, subject.subject_id, subject.screening_number)
 
@@ -582,8 +730,11 @@ def casebook_pdf(
     for subject in export_subjects(app, profile):
         if _matches(subject, subject_key):
             audit = casebook_audit(app, subject, profile)
+            signed, progress = casebook_signatures(app, subject)
             pages = write_casebook(out, app.study, subject, audit, lang=lang, profile=profile,
-                                   generated=generated)  # fmt: skip
+                                   generated=generated,
+                                   queries=casebook_queries(app, subject, profile),
+                                   signatures=signed, sdv=progress)  # fmt: skip
             path = Path(out) if isinstance(out, str | os.PathLike) else None
             return CasebookResult(subject.key, path, pages)
     raise NotFound(Text(f"no subject {subject_key} in the {profile} export",
@@ -614,8 +765,11 @@ def casebooks_pdf(
             continue
         path = out_dir / f"casebook_{safe_name(subject.key)}.pdf"
         audit = casebook_audit(app, subject, profile)
+        signed, verified = casebook_signatures(app, subject)
         pages = write_casebook(path, app.study, subject, audit, lang=lang, profile=profile,
-                               generated=generated)  # fmt: skip
+                               generated=generated,
+                               queries=casebook_queries(app, subject, profile),
+                               signatures=signed, sdv=verified)  # fmt: skip
         result.files.append(CasebookResult(subject.key, path, pages))
         if progress is not None:
             progress(len(result.files), subject.key)

@@ -73,7 +73,7 @@ from tnt_desktop.services.export_read import (
 )
 from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.session import AppSession
-from tnt_desktop.study.dictionary import COLUMNS, dictionary_rows
+from tnt_desktop.study.dictionary import COLUMNS
 from tnt_desktop.study.model import Text
 
 FORMATS = ("csv", "odm", "odm_transactional", "pdf")
@@ -320,7 +320,11 @@ class _Run:
         text = io.StringIO()
         writer = csv.DictWriter(text, fieldnames=COLUMNS, lineterminator="\r\n")
         writer.writeheader()
-        writer.writerows(dictionary_rows(profile_study(self.app.study, self.profile)))
+        from tnt_desktop.exports.dictionary import export_dictionary_rows
+
+        writer.writerows(export_dictionary_rows(
+            profile_study(self.app.study, self.profile),
+            user_names=self.profile is ExportProfile.SITE_ARCHIVE))  # fmt: skip
         return text.getvalue().encode("utf-8-sig")
 
     def _pdf_modules(self):
@@ -378,7 +382,9 @@ class _Run:
 
                 pdfs[0].write_casebook(casebooks / f"casebook_{safe_name(subject.key)}.pdf",
                                        study, subject, self._audit(subject), lang=self.lang,
-                                       profile=self.profile, generated=self.generated)
+                                       profile=self.profile, generated=self.generated,
+                                       queries=pdfs[0].casebook_queries(self.app, subject,
+                                                                        self.profile))
             self.steps.report(35 + 35 * self.subjects // total,
                               Text(f"casebooks: {self.subjects} subjects",
                                    f"病例报告：{self.subjects} 名受试者"))  # fmt: skip
@@ -420,7 +426,9 @@ class _Run:
                 buffer = io.BytesIO()
                 pdfs[0].write_casebook(buffer, study, subject, self._audit(subject),
                                        lang=self.lang, profile=self.profile,
-                                       generated=self.generated)  # fmt: skip
+                                       generated=self.generated,
+                                       queries=pdfs[0].casebook_queries(
+                                           self.app, subject, self.profile))  # fmt: skip
                 writer.write(f"pdf/casebooks/casebook_{safe_name(subject.key)}.pdf",
                              buffer.getvalue())  # fmt: skip
             self.steps.report(5 + 60 * self.subjects // total,
@@ -465,6 +473,7 @@ class _MemoryCsv:
         self.plan = {(lo.form.code, lo.group.name if lo.group else None): lo
                      for lo in self.plan_list}  # fmt: skip
         self.sinks: dict[str, _MemorySink] = {}
+        self.sites: dict[str, str] = {}  # exported subject key → site (QUERIES.csv)
 
     def _sink(self, layout) -> _MemorySink:
         found = self.sinks.get(layout.name)
@@ -477,6 +486,7 @@ class _MemoryCsv:
         """The same rows as export_csv, through the same writer."""
         self.guard.check(subject)
         self.cx.write_subject(subject, self.plan, self._sink, self.app.study.parameters)
+        self.sites[subject.key] = subject.site_id
 
     def finish(self) -> None:
         from tnt_desktop.exports import analysis_scripts
@@ -488,8 +498,13 @@ class _MemoryCsv:
         text = io.StringIO()
         writer = csv.DictWriter(text, fieldnames=COLUMNS, lineterminator="\r\n")
         writer.writeheader()
-        writer.writerows(dictionary_rows(study))
+        from tnt_desktop.exports.dictionary import QUERIES_FILE, export_dictionary_rows
+
+        writer.writerows(export_dictionary_rows(
+            study, user_names=self.profile is ExportProfile.SITE_ARCHIVE))  # fmt: skip
         self.memory.write(f"csv/{DICTIONARY_FILE}", text.getvalue().encode("utf-8-sig"))
+        queries, _rows = self.cx.queries_csv(self.app, self.profile, self.sites)
+        self.memory.write(f"csv/{QUERIES_FILE}", queries)
         for name, script in analysis_scripts.scripts(self.app.study, self.plan_list,
                                                      self.profile).items():  # fmt: skip
             self.memory.write(f"csv/{name}", script.encode("utf-8"))

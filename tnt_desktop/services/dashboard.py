@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from tnt_desktop.services.backups import LAST_FORMAT, LAST_KEY
 from tnt_desktop.services.permissions import Permission
+from tnt_desktop.services.queries import NO_QUERIES, QueryCounts
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.services.settings import read_setting
 from tnt_desktop.services.subject_list import SubjectOverview, bulk_work, overview
@@ -59,6 +60,7 @@ class Dashboard:
     problem_forms: tuple[ProblemForm, ...]  # has_errors or has_warnings
     last_backup_utc: datetime | None
     last_export_utc: datetime | None  # exports come later; None until one is recorded
+    queries: QueryCounts = NO_QUERIES  # study-wide open / answered / closed queries
 
 
 def dashboard(app: AppSession, today: date | None = None,
@@ -103,6 +105,10 @@ def _summarise(app: AppSession, subjects: list[SubjectOverview], today: date,
     due.sort(key=lambda a: (a.visit.window_start or date.min, a.subject_key))
     overdue.sort(key=lambda a: (a.visit.window_end or date.min, a.subject_key))
     stages = Counter(s.stage for s in subjects)
+    queries = NO_QUERIES
+    for s in subjects:
+        if s.queries.total:
+            queries = queries + s.queries
     return Dashboard(
         today=today,
         screened=len(subjects),
@@ -115,6 +121,7 @@ def _summarise(app: AppSession, subjects: list[SubjectOverview], today: date,
         problem_forms=tuple(problems),
         last_backup_utc=None,
         last_export_utc=None,
+        queries=queries,
     )
 
 

@@ -438,6 +438,15 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
         app.audit(session, "CHECK_OVERRIDDEN", **where, item_name=(finding.items[0].split(
             ".")[-1] if finding.items else None), reason_text=reason_text,
             detail=f"{finding.check_id}: {finding.message.en}")  # fmt: skip
+        # an overridden soft check raises a query (origin AUTO, SYSTEM), same transaction
+        from tnt_desktop.services import queries
+
+        q_item, q_group, q_row = queries.finding_target(
+            form, finding, row_key_of(finding, row_keys, form))  # fmt: skip
+        queries.raise_auto_query(app, session, loaded.subject, entry.event, entry.repeat,
+                                 form.code, q_item, finding.check_id,
+                                 queries.auto_query_text(finding, reason_text),
+                                 group_name=q_group, row_key=q_row)  # fmt: skip
     status = _status(entry, old, findings, form, new_record, derived)
     if reopens and not changes:
         status = old_status  # saved without a change: still verified / signed
@@ -453,6 +462,10 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
     instance.updated_utc = _utc()
     _write_values(session)
     session.flush()
+    from tnt_desktop.services.signatures import check_signatures
+
+    check_signatures(app, session, loaded.subject)  # signed data changed: signature broken
+    status = instance.status
     remaining = [f for f in findings if f.severity is not Severity.HARD or f in cross_hard]
     return SaveResult(status, instance.version, len(changes), derived_changed, remaining)
 

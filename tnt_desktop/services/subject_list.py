@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from tnt_desktop.services.clinical_data import MAIN, typed
 from tnt_desktop.services.form_entry import FormStatus
 from tnt_desktop.services.permissions import Permission
+from tnt_desktop.services.queries import NO_QUERIES, QueryCounts, counts_by_subject_pk
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.storage.models import EventInstance, FormInstance, ItemValue, Subject
 from tnt_desktop.study.definition import Study
@@ -118,6 +119,8 @@ class SubjectOverview:
     visits: list[PlannedVisit] = field(default_factory=list)
     stage: str = Stage.SCREENING
     last_update_text: str | None = None
+    queries: QueryCounts = NO_QUERIES  # by status (services.queries)
+    data_state: str = "OPEN"  # workflow.SubjectDataState: OPEN, FROZEN or LOCKED
 
     @property
     def key(self) -> str:
@@ -168,6 +171,9 @@ class SubjectRow:
     open_problems: int  # form instances with errors or warnings
     enrolment_date: date | None
     last_update: datetime | None  # latest form save (UTC, naive as stored), else screening
+    open_queries: int = 0  # queries waiting for the site's answer
+    answered_queries: int = 0  # answered, waiting for the raiser to close or re-open
+    data_state: str = "OPEN"  # workflow.SubjectDataState: OPEN, FROZEN or LOCKED
 
     @property
     def stage_label(self) -> Text:
@@ -218,6 +224,9 @@ def row_of(s: SubjectOverview, study: Study, expected: ExpectedForms | None = No
         open_problems=s.open_problems,
         enrolment_date=s.enrolment_date,
         last_update=s.last_update,
+        open_queries=s.queries.open,
+        answered_queries=s.queries.answered,
+        data_state=s.data_state,
     )
 
 
@@ -263,13 +272,15 @@ def overview(session: Session, study: Study, today: date) -> list[SubjectOvervie
     subjects: dict[int, SubjectOverview] = {}
     connection = session.connection()  # Core: no ORM row processing for 10⁵ rows
     subject_t = Subject.__table__
-    for pk, scr, sid, status, enrolled, created in connection.execute(
+    for pk, scr, sid, status, enrolled, created, data_state in connection.execute(
         select(subject_t.c.id, subject_t.c.screening_number, subject_t.c.subject_id,
-               subject_t.c.status, subject_t.c.enrolled_utc, subject_t.c.created_utc)
+               subject_t.c.status, subject_t.c.enrolled_utc, subject_t.c.created_utc,
+               subject_t.c.data_state)
         .order_by(subject_t.c.id)
     ):  # fmt: skip
         subjects[pk] = SubjectOverview(pk, scr, sid, status, enrolled, created,
-                                       SubjectData(sid or scr))  # fmt: skip
+                                       SubjectData(sid or scr),
+                                       data_state=data_state or "OPEN")  # fmt: skip
 
     # every form instance with its event (updated_utc as text: parsed only when shown)
     records: dict[int, FormRecord] = {}
@@ -329,6 +340,11 @@ def overview(session: Session, study: Study, today: date) -> list[SubjectOvervie
                 parsed = None if latest is None else parse(latest)
                 if parsed is not None:
                     by_pk[form_pk].rows[groups[0]] = [{name: parsed}]
+
+    for pk, counts in counts_by_subject_pk(session).items():  # one grouped query
+        found = subjects.get(pk)
+        if found is not None:
+            found.queries = counts
 
     for s in subjects.values():
         s.visits, s.stage = plan_and_stage(s.data, s.status, params, today)

@@ -2,12 +2,13 @@
 REQ-AT-06).
 
 Form instance: NOT_STARTED → IN_PROGRESS → COMPLETE (set by `form_entry.save_form`) →
-VERIFIED (`verify_form`, a monitor's source data verification) → SIGNED (the investigator's
-e-signature: the state exists, the signing itself is not built yet) → LOCKED (`lock_form`, a
-data manager, from any started state); `unlock_form` returns a locked form to the status it had,
-and needs a reason. Saving a VERIFIED or SIGNED form that changes data returns it to COMPLETE
-(or IN_PROGRESS), needs a reason for change and is audited (form_entry); a LOCKED form refuses
-every save.
+VERIFIED (`verify_form`, a monitor's source data verification; it also marks every stored
+item verified, services.sdv) → SIGNED (`signatures.sign`, the investigator's e-signature of a
+COMPLETE or VERIFIED form; a later change to the signed data breaks the signature and returns
+the form to COMPLETE) → LOCKED (`lock_form`, a data manager, from any started state);
+`unlock_form` returns a locked form to the status it had, and needs a reason. Saving a
+VERIFIED or SIGNED form that changes data returns it to COMPLETE (or IN_PROGRESS), needs a
+reason for change and is audited (form_entry); a LOCKED form refuses every save.
 
 Subject: OPEN → FROZEN (no data entry; queries still possible) → OPEN again with a reason;
 OPEN or FROZEN → LOCKED (no change at all) → OPEN with a reason. Database: a setting row; while
@@ -38,7 +39,7 @@ class FormStatus(StrEnum):
     IN_PROGRESS = "IN_PROGRESS"
     COMPLETE = "COMPLETE"
     VERIFIED = "VERIFIED"  # source data verified by a monitor (SDV)
-    SIGNED = "SIGNED"  # signed by the investigator (the signing itself: issue 6, not built)
+    SIGNED = "SIGNED"  # signed by the investigator (services.signatures)
     LOCKED = "LOCKED"
 
 
@@ -227,12 +228,17 @@ def _form_transition(app: AppSession, permission: Permission, subject_key: str, 
         app.audit(session, action, subject_key=subject.key, event_oid=event, repeat_key=repeat,
                   form_code=form_code, old_value=current, new_value=new,
                   reason_text=text)  # fmt: skip
+        if target is FormStatus.VERIFIED:  # form-level SDV marks every stored item verified
+            from tnt_desktop.services.sdv import mark_in
+
+            mark_in(app, session, subject, instance, event, repeat, None, audit_each=False)
         return new
 
 
 def verify_form(app: AppSession, subject_key: str, event: str, repeat: int,
                 form_code: str) -> str:  # fmt: skip
-    """COMPLETE → VERIFIED (source data verification, monitor)."""
+    """COMPLETE → VERIFIED (source data verification, monitor); every stored item of the form
+    is marked verified too (services.sdv, one ITEM_SDV audit entry for the form)."""
     return _form_transition(app, Permission.VERIFY, subject_key, event, repeat, form_code,
                             frozenset({FormStatus.COMPLETE.value}), FormStatus.VERIFIED,
                             "FORM_VERIFIED")  # fmt: skip
