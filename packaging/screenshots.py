@@ -129,6 +129,44 @@ def shoot_language(lang: str, db: Path, shooter: Shooter, translations) -> None:
     settle(50)
 
 
+def shoot_review(lang: str, db: Path, shooter: Shooter, translations) -> None:
+    """Issue 6: the monitor's query panel and SDV ticks on F02, the investigator's signature
+    dialog for F01 (a query is raised first when the demo has none there)."""
+    from tnt_desktop.gui.context import GuiContext
+    from tnt_desktop.gui.form_view import FormView
+    from tnt_desktop.gui.signature_dialog import SignatureDialog
+    from tnt_desktop.services import auth, queries
+
+    translations.install(lang)
+    monitor = auth.login(db, "monitor", PASSWORD)
+    _screening, treated = pick_subjects(monitor)
+    if not queries.list_queries(monitor, treated, event="SE.SCR", form_code="DM"):
+        queries.raise_query(monitor, treated, "SE.SCR", 1, "DM",
+                            "Weight differs from the source document (72 kg)? / "
+                            "体重与源文件不一致（72 kg）？", item_name="WEIGHT")  # fmt: skip
+    view = FormView(GuiContext(monitor, translations), treated, "SE.SCR", 1, "DM")
+    view.resize(*WINDOW_SIZE)
+    view.show()
+    panel = view.review.panel
+    if panel.queries:
+        panel.select(panel.queries[0].id)
+    settle(400)
+    shooter.save(view, "form-queries-monitor", lang)
+    view.close()
+    view.deleteLater()
+
+    investigator = auth.login(db, "investigator", PASSWORD)
+    form = investigator.study.form("IE")
+    point = next(p for p in form.signatures if p.name == "IESIG")
+    dialog = SignatureDialog(GuiContext(investigator, translations), treated, "SE.SCR", 1, form,
+                             point)  # fmt: skip
+    dialog.show()
+    shooter.save(dialog, "signature-dialog", lang)
+    dialog.close()
+    dialog.deleteLater()
+    settle(50)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path)
@@ -155,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         shooter = Shooter(args.folder)
         for lang in ("en", "zh"):
             shoot_language(lang, db, shooter, translations)
+            shoot_review(lang, db, shooter, translations)
         app.processEvents()
     for path in shooter.files:
         print(path)

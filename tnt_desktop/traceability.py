@@ -93,12 +93,13 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "Every create, modify or delete of a data item, query, signature, user account or role "
         "writes an audit record (old/new value, user, UTC time, reason after first save, keys)",
         _P,
-        "Data items (entered, changed, cleared, row removed), subjects and user accounts are "
-        "audited with old → new value, user and role, UTC time, reason code and text, and the "
-        "subject/event/form/item keys; a change after the first save needs a reason. Queries "
-        "and signatures do not exist yet; a role cannot be changed after an account is created. "
-        "Local-time display is in the PDF casebook only: the application has no audit viewer.",
-        ISSUE_6,
+        "Data items (entered, changed, cleared, row removed), subjects, queries (every step), "
+        "SDV marks, signatures (signed, broken, failed attempts, acknowledgement) and user "
+        "accounts are audited with old → new value, user and role, UTC time, reason code and "
+        "text, and the subject/event/form/item keys; a change after the first save needs a "
+        "reason. A role cannot be changed after an account is created. Local-time display is "
+        "in the PDF casebook and the query panel: the application has no audit viewer.",
+        "when an account is created and cannot be changed, so there is no role-change event.",
     ),
     Requirement(
         "REQ-AT-02",
@@ -143,15 +144,14 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "REQ-AT-06",
         "Workflow actions (form complete, SDV, queries, freeze, lock, sign) are audited as well "
         "as data entry",
-        _P,
-        "Form status changes (FORM_STATUS), screening, enrolment, screen failure, withdrawal "
-        "and check overrides are audited; so are SDV (FORM_VERIFIED), form lock and unlock "
-        "(FORM_LOCKED, FORM_UNLOCKED), subject freeze and lock (SUBJECT_FROZEN, "
-        "SUBJECT_UNFROZEN, SUBJECT_LOCKED, SUBJECT_UNLOCKED) and the database lock "
-        "(DATABASE_LOCKED, DATABASE_UNLOCKED), with old → new state and the reason, in the "
-        "transaction of the change (service layer; no GUI yet). Queries and electronic "
-        "signatures do not exist yet.",
-        ISSUE_6,
+        _I,
+        "Form status changes (FORM_STATUS), screening, enrolment, screen failure, withdrawal, "
+        "check overrides, SDV (FORM_VERIFIED, ITEM_SDV, ITEM_SDV_REMOVED), queries "
+        "(QUERY_OPENED, QUERY_ANSWERED, QUERY_CLOSED, QUERY_REOPENED), form lock and unlock, "
+        "subject freeze and lock, the database lock and signatures (SIGNED, SIGNATURE_BROKEN, "
+        "SIGNATURE_FAILED, SIGNATURE_ACKNOWLEDGED) are audited with old → new state and the "
+        "reason, in the transaction of the change; the GUI, the CLI and the ODM import reach "
+        "them through the same services.",
     ),
     Requirement(
         "REQ-AT-07",
@@ -213,55 +213,67 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "REQ-ES-01",
         "Signing requires re-entry of user ID and password (first signing of a session), at "
         "least the password afterwards",
-        _N,
-        "No e-signatures yet (the casebook shows every signature point as not signed).",
-        ISSUE_6,
+        _I,
+        "services.signatures.sign checks the password against the user's key slot (a failure "
+        "counts toward the lock-out and is audited, the password is never stored or logged); "
+        "the first signature of a login session also needs the user name; the GUI's signature "
+        "dialog asks for it only then.",
     ),
     Requirement(
         "REQ-ES-02",
         "Signature manifestation (printed name, date/time, meaning) on screen, in PDF casebooks "
         "and in the ODM",
-        _N,
-        "No e-signatures yet; the casebook and the ODM metadata already name the signature "
-        "points.",
-        ISSUE_6,
+        _I,
+        "The form view and the casebook show printed name, local time with UTC and meaning; "
+        "the PDF casebook prints them (by role in the sponsor profile, REQ-PI-05); the ODM has "
+        "a Signature (UserRef, LocationRef, SignatureRef to the SignatureDef with its Meaning, "
+        "DateTimeStamp) on every signed form.",
     ),
     Requirement(
         "REQ-ES-03",
         "A signature is bound to a hash of the signed data; a later change breaks it and is "
         "audited",
-        _N,
-        "No e-signatures yet.",
-        ISSUE_6,
+        _I,
+        "SHA-256 over the canonical signed data (the form, or the whole casebook for F13); the "
+        "one write path marks a signature broken when its data change (SIGNATURE_BROKEN, the "
+        "form back to complete) and a hash that no longer matches the stored data reads broken "
+        "even when changed outside the application; shown as 're-signature required' in the "
+        "GUI, the PDF casebook and the ODM (Annotation comment).",
     ),
     Requirement(
         "REQ-ES-04",
         "Signature points: eligibility, RT plan, surgery, pathology, SAE, casebook approval",
-        _N,
-        "No e-signatures yet.",
-        ISSUE_6,
+        _P,
+        "All six points are declared in the study definition and `sign` accepts each of them; "
+        "eligibility (F01 IESIG) and casebook approval (F13 EOSSIG) are required, offered in "
+        "the GUI and tested (build decision 9). The RT plan, surgery, pathology and SAE "
+        "sign-offs belong to roles (radiation oncologist, surgeon, pathologist) that do not "
+        "exist yet.",
+        UNSCHEDULED,
     ),
     Requirement(
         "REQ-ES-05",
         "Each signer acknowledges, before first use, that the e-signature equals the handwritten "
         "one (stored, dated)",
-        _N,
-        "No e-signatures yet; the legal confirmation under the PRC Electronic Signature Law is "
-        "the hospital's.",
-        ISSUE_6,
+        _I,
+        "signatures.acknowledge stores the statement (both languages) with the UTC date, "
+        "confirmed with the password and audited; `sign` refuses before it; the signature "
+        "dialog asks for it the first time. The legal confirmation under the PRC Electronic "
+        "Signature Law is the hospital's.",
     ),
     # ---- data quality ----------------------------------------------------------------------
     Requirement(
         "REQ-DQ-01",
         "Edit checks as in CRF_SPEC.md §5, configurable, versioned and unit-tested; queries with "
         "an audited life cycle",
-        _P,
+        _I,
         "The 45 checks of §5 (TIM-01…TIM-10 and the X checks) and the form rules of §3 exist "
         "once each, take their limits and windows from the study parameters, are unit-tested "
         "at their boundaries and run on every save (hard checks refuse the save, soft checks "
-        "need an audited override reason). Queries (open → answered → closed / re-opened) do "
-        "not exist yet.",
-        ISSUE_6,
+        "need an audited override reason, which raises a query). Queries: open → answered → "
+        "closed / re-opened, every step audited, raised by monitors and the data manager, "
+        "answered by the site, in the GUI, the PDF casebook, QUERIES.csv and the ODM "
+        "(extension namespace).",
     ),
     Requirement(
         "REQ-DQ-02",
@@ -276,24 +288,25 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement(
         "REQ-DQ-03",
         "SDV flags per field/form for the monitor; risk-based SDV plan",
-        _N,
-        "No SDV yet (the monitor role already holds the VERIFY permission).",
-        ISSUE_6,
+        _I,
+        "The monitor ticks items (bound to a hash of the value: a later change makes the mark "
+        "stale) or verifies a whole form; the 100 % plan of REQ-DQ-03 (eligibility, EORTC "
+        "score, RT dose, chemotherapy doses, surgery date, MWC, SAEs, deaths) is "
+        "study.sdv_plan; progress per subject and for the study in the casebook, the "
+        "dashboard and the PDF casebook.",
     ),
     Requirement(
         "REQ-DQ-04",
         "Form states Not started → In progress → Complete → SDV'd → Frozen → Locked; database "
         "lock before final analysis",
-        _P,
-        "Not started, In progress and Complete exist (Complete needs every required answer or "
-        "a reason for missing; the change is audited) and are shown in the casebook. In the "
-        "service layer (services.workflow): Verified (SDV, monitor), Locked per form, subject "
-        "freeze (no data entry) and lock, the database lock, and unlocks that need a reason; "
-        "an edit of a verified or signed form returns it to Complete with a reason for change; "
-        "locks refuse save_form, enrolment, screen failure, withdrawal and the ODM import. Not "
-        "yet: the GUI for these steps (the casebook shows only the first three states) and "
-        "Signed, whose state exists but no e-signature can set it (issue 6).",
-        ISSUE_6,
+        _I,
+        "Not started, In progress, Complete, Verified (SDV), Signed and Locked per form; "
+        "subject freeze (no data entry, queries still possible) and lock; the database lock; "
+        "unlocks need a reason; an edit of a verified or signed form returns it to Complete "
+        "with a reason for change. Locks refuse the GUI, save_form, enrolment, screen failure, "
+        "withdrawal, the ODM import and the CLI; the GUI opens locked data read-only with the "
+        "reason. The documented approval of an unlock by the PI and the data manager is a site "
+        "procedure: the application records the data manager's reason.",
     ),
     # ---- validation ------------------------------------------------------------------------
     Requirement(

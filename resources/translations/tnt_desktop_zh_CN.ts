@@ -146,6 +146,14 @@
         <translation>最近导出</translation>
     </message>
     <message>
+        <source>Queries</source>
+        <translation>质疑</translation>
+    </message>
+    <message>
+        <source>Critical items verified</source>
+        <translation>关键条目已核查</translation>
+    </message>
+    <message>
         <source>Enrolment against the target</source>
         <translation>入组进度（对照目标）</translation>
     </message>
@@ -196,6 +204,14 @@
     <message>
         <source>{n} of {target} ({percent}%)</source>
         <translation>{n} / {target}（{percent}%）</translation>
+    </message>
+    <message>
+        <source>{open} open · {answered} answered</source>
+        <translation>{open} 待回复 · {answered} 已回复</translation>
+    </message>
+    <message>
+        <source>Critical items (100 % SDV plan) verified against source; all items: {v} / {t}</source>
+        <translation>已与源文件核对的关键条目（100% 源数据核查计划）；全部条目：{v} / {t}</translation>
     </message>
     <message>
         <source>Last export — due</source>
@@ -452,6 +468,29 @@
     </message>
 </context>
 <context>
+    <name>FormReview</name>
+    <message>
+        <source>critical item (100 % SDV)</source>
+        <translation>关键条目（100% 源数据核查）</translation>
+    </message>
+    <message>
+        <source>SDV: critical {cv} / {ct} · all items {v} / {t}</source>
+        <translation>源数据核查：关键条目 {cv} / {ct} · 全部条目 {v} / {t}</translation>
+    </message>
+    <message>
+        <source>{n} mark(s) stale: the value changed since</source>
+        <translation>{n} 个核查标记已过期：之后数值有改动</translation>
+    </message>
+    <message>
+        <source>Remove SDV mark</source>
+        <translation>撤销源数据核查标记</translation>
+    </message>
+    <message>
+        <source>Why is the verification of this item withdrawn?</source>
+        <translation>为什么撤销该条目的核查？</translation>
+    </message>
+</context>
+<context>
     <name>FormView</name>
     <message>
         <source>Help: {label}</source>
@@ -518,6 +557,10 @@
         <translation>{message}（已确认：{reason}）</translation>
     </message>
     <message>
+        <source>Not saved: the form is read-only.</source>
+        <translation>未保存：该表单为只读。</translation>
+    </message>
+    <message>
         <source>{item}, row {n}</source>
         <translation>{item}，第 {n} 行</translation>
     </message>
@@ -548,6 +591,25 @@
     <message>
         <source>Not saved: {n} error(s) to correct — see the fields marked in red.</source>
         <translation>未保存：有 {n} 处错误需要更正，请查看红色标记的字段。</translation>
+    </message>
+</context>
+<context>
+    <name>FormWorkflowBar</name>
+    <message>
+        <source>&amp;Verify form (SDV)</source>
+        <translation>核查表单（SDV）(&amp;V)</translation>
+    </message>
+    <message>
+        <source>Record that every value of this form was checked against the source</source>
+        <translation>记录本表单的每个数值均已与源文件核对</translation>
+    </message>
+    <message>
+        <source>&amp;Lock form</source>
+        <translation>锁定表单(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Unlock form…</source>
+        <translation>解锁表单(&amp;U)…</translation>
     </message>
 </context>
 <context>
@@ -607,6 +669,37 @@
     <message>
         <source>Calculated by the system</source>
         <translation>由系统计算</translation>
+    </message>
+</context>
+<context>
+    <name>ItemMarks</name>
+    <message>
+        <source>Critical item: 100 % source data verification</source>
+        <translation>关键条目：100% 源数据核查</translation>
+    </message>
+    <message>
+        <source>SDV</source>
+        <translation>核查</translation>
+    </message>
+    <message>
+        <source>Nothing stored yet to verify</source>
+        <translation>尚无已保存的数据可核查</translation>
+    </message>
+    <message>
+        <source>SDV: changed</source>
+        <translation>核查：已改动</translation>
+    </message>
+    <message>
+        <source>Verified by {user} on {when}, but the value changed since: verify it again</source>
+        <translation>已由 {user} 于 {when} 核查，但之后数值有改动：请重新核查</translation>
+    </message>
+    <message>
+        <source>Verified against source by {user} on {when}</source>
+        <translation>已由 {user} 于 {when} 与源文件核对</translation>
+    </message>
+    <message>
+        <source>Tick when the value matches the source document</source>
+        <translation>数值与源文件一致时勾选</translation>
     </message>
 </context>
 <context>
@@ -730,6 +823,18 @@
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
+        <source>&amp;Data management</source>
+        <translation>数据管理(&amp;D)</translation>
+    </message>
+    <message>
+        <source>&amp;Lock database…</source>
+        <translation>锁定数据库(&amp;L)…</translation>
+    </message>
+    <message>
+        <source>&amp;Unlock database…</source>
+        <translation>解锁数据库(&amp;U)…</translation>
+    </message>
+    <message>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
@@ -772,6 +877,14 @@
     <message>
         <source>Next export {date}</source>
         <translation>下次导出 {date}</translation>
+    </message>
+    <message>
+        <source>Database locked</source>
+        <translation>数据库已锁定</translation>
+    </message>
+    <message>
+        <source>No data can change until a data manager unlocks the database with a reason.</source>
+        <translation>在数据管理员填写原因解锁数据库之前，任何数据均不能修改。</translation>
     </message>
     <message>
         <source>Locks in {m}:{s:02d}</source>
@@ -863,6 +976,122 @@ TNT-STS 试验（NCT06593899）电子病例报告表，福建医科大学附属�
     </message>
 </context>
 <context>
+    <name>QueryBadge</name>
+    <message>
+        <source>{n} open query(ies)</source>
+        <translation>{n} 条待回复质疑</translation>
+    </message>
+    <message>
+        <source>{n} answered query(ies)</source>
+        <translation>{n} 条已回复质疑</translation>
+    </message>
+</context>
+<context>
+    <name>QueryPanel</name>
+    <message>
+        <source>Raise query…</source>
+        <translation>发起质疑…</translation>
+    </message>
+    <message>
+        <source>Raise a query on the item with the caret, or on the whole form</source>
+        <translation>对光标所在条目或整张表单发起质疑</translation>
+    </message>
+    <message>
+        <source>Answer…</source>
+        <translation>回复…</translation>
+    </message>
+    <message>
+        <source>Close query</source>
+        <translation>关闭质疑</translation>
+    </message>
+    <message>
+        <source>Re-open…</source>
+        <translation>重新打开…</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>条目</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Queries: {open} open · {answered} answered · {closed} closed</source>
+        <translation>质疑：{open} 待回复 · {answered} 已回复 · {closed} 已关闭</translation>
+    </message>
+    <message>
+        <source>Select a query to read its thread.</source>
+        <translation>选择一条质疑以查看其往来记录。</translation>
+    </message>
+    <message>
+        <source>No queries on this form.</source>
+        <translation>本表单没有质疑。</translation>
+    </message>
+    <message>
+        <source>system</source>
+        <translation>系统</translation>
+    </message>
+    <message>
+        <source>Whole form</source>
+        <translation>整张表单</translation>
+    </message>
+    <message>
+        <source>{group}, row {n}</source>
+        <translation>{group}，第 {n} 行</translation>
+    </message>
+    <message>
+        <source>{item}, row {n}</source>
+        <translation>{item}，第 {n} 行</translation>
+    </message>
+    <message>
+        <source>Raise query</source>
+        <translation>发起质疑</translation>
+    </message>
+    <message>
+        <source>&amp;Question to the site:</source>
+        <translation>向研究中心提出的问题(&amp;Q)：</translation>
+    </message>
+    <message>
+        <source>Answer query #{id}</source>
+        <translation>回复质疑 #{id}</translation>
+    </message>
+    <message>
+        <source>&amp;Answer (if the data are wrong, correct them in the form and save; the reason for change offers this query):</source>
+        <translation>回复(&amp;A)（如数据有误，请在表单中更正并保存；修改原因中可选择本质疑）：</translation>
+    </message>
+    <message>
+        <source>Close query #{id}</source>
+        <translation>关闭质疑 #{id}</translation>
+    </message>
+    <message>
+        <source>&amp;Comment (optional):</source>
+        <translation>备注（可选）(&amp;C)：</translation>
+    </message>
+    <message>
+        <source>Re-open query #{id}</source>
+        <translation>重新打开质疑 #{id}</translation>
+    </message>
+    <message>
+        <source>&amp;Why is the query re-opened?</source>
+        <translation>为什么重新打开该质疑(&amp;W)？</translation>
+    </message>
+</context>
+<context>
+    <name>QueryTextDialog</name>
+    <message>
+        <source>&amp;On:</source>
+        <translation>针对(&amp;O)：</translation>
+    </message>
+</context>
+<context>
+    <name>ReasonDialog</name>
+    <message>
+        <source>&amp;Reason (required, kept in the audit trail):</source>
+        <translation>原因(&amp;R)（必填，将记入稽查轨迹）：</translation>
+    </message>
+</context>
+<context>
     <name>ReasonForChangeDialog</name>
     <message>
         <source>Reason for change</source>
@@ -879,6 +1108,29 @@ TNT-STS 试验（NCT06593899）电子病例报告表，福建医科大学附属�
     <message>
         <source>&amp;Explanation (required for Other):</source>
         <translation>说明(&amp;E)（选择“其他”时必填）：</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewSummary</name>
+    <message>
+        <source>SDV: critical items {cv} / {ct} · all items {v} / {t}</source>
+        <translation>源数据核查：关键条目 {cv} / {ct} · 全部条目 {v} / {t}</translation>
+    </message>
+    <message>
+        <source>Queries: {open} open · {answered} answered</source>
+        <translation>质疑：{open} 待回复 · {answered} 已回复</translation>
+    </message>
+    <message>
+        <source>{form}: signature broken — re-signature required (signed by {name} on {when})</source>
+        <translation>{form}：签名已失效 — 需重新签名（{name} 签于 {when}）</translation>
+    </message>
+    <message>
+        <source>{form}: signed by {name} on {when} — {meaning}</source>
+        <translation>{form}：{name} 签于 {when} — {meaning}</translation>
+    </message>
+    <message>
+        <source> · {n} open query(ies)</source>
+        <translation> · {n} 条待回复质疑</translation>
     </message>
 </context>
 <context>
@@ -943,6 +1195,68 @@ TNT-STS 试验（NCT06593899）电子病例报告表，福建医科大学附属�
     </message>
 </context>
 <context>
+    <name>SignatureDialog</name>
+    <message>
+        <source>Electronic signature</source>
+        <translation>电子签名</translation>
+    </message>
+    <message>
+        <source>{form} — subject {key}</source>
+        <translation>{form} — 受试者 {key}</translation>
+    </message>
+    <message>
+        <source>This signature covers the whole casebook of the subject.</source>
+        <translation>本签名涵盖该受试者的整份病例报告表。</translation>
+    </message>
+    <message>
+        <source>Before your first electronic signature:</source>
+        <translation>首次电子签名之前：</translation>
+    </message>
+    <message>
+        <source>I have read and &amp;accept this statement</source>
+        <translation>本人已阅读并接受以上声明(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Printed name:</source>
+        <translation>签名人姓名：</translation>
+    </message>
+    <message>
+        <source>&amp;User name:</source>
+        <translation>用户名(&amp;U)：</translation>
+    </message>
+    <message>
+        <source>&amp;Password:</source>
+        <translation>密码(&amp;P)：</translation>
+    </message>
+    <message>
+        <source>&amp;Sign</source>
+        <translation>签名(&amp;S)</translation>
+    </message>
+</context>
+<context>
+    <name>SignatureStrip</name>
+    <message>
+        <source>Signed by {name} ({role}) on {when}: {meaning}</source>
+        <translation>{name}（{role}）签于 {when}：{meaning}</translation>
+    </message>
+    <message>
+        <source>Not signed: {label} — “{meaning}”</source>
+        <translation>未签名：{label} — “{meaning}”</translation>
+    </message>
+    <message>
+        <source>Signature broken — re-signature required</source>
+        <translation>签名已失效 — 需重新签名</translation>
+    </message>
+    <message>
+        <source>Re-sign…</source>
+        <translation>重新签名…</translation>
+    </message>
+    <message>
+        <source>Sign…</source>
+        <translation>签名…</translation>
+    </message>
+</context>
+<context>
     <name>StageChart</name>
     <message>
         <source>Subjects by stage</source>
@@ -985,6 +1299,21 @@ TNT-STS 试验（NCT06593899）电子病例报告表，福建医科大学附属�
     </message>
 </context>
 <context>
+    <name>SubjectStateBar</name>
+    <message>
+        <source>Data: {state}</source>
+        <translation>数据：{state}</translation>
+    </message>
+    <message>
+        <source>no data entry; queries still possible</source>
+        <translation>不可录入数据，仍可发起质疑</translation>
+    </message>
+    <message>
+        <source>database locked</source>
+        <translation>数据库已锁定</translation>
+    </message>
+</context>
+<context>
     <name>SubjectTableModel</name>
     <message>
         <source>Screening no.</source>
@@ -1007,6 +1336,10 @@ TNT-STS 试验（NCT06593899）电子病例报告表，福建医科大学附属�
         <translation>访视窗</translation>
     </message>
     <message>
+        <source>Data</source>
+        <translation>数据状态</translation>
+    </message>
+    <message>
         <source>Overdue</source>
         <translation>逾期访视</translation>
     </message>
@@ -1017,6 +1350,10 @@ TNT-STS 试验（NCT06593899）电子病例报告表，福建医科大学附属�
     <message>
         <source>Open problems</source>
         <translation>待处理问题</translation>
+    </message>
+    <message>
+        <source>Queries</source>
+        <translation>质疑</translation>
     </message>
     <message>
         <source>Enrolled</source>
@@ -1039,8 +1376,119 @@ TNT-STS 试验（NCT06593899）电子病例报告表，福建医科大学附属�
         <translation>存在错误或警告的表单</translation>
     </message>
     <message>
+        <source>Queries waiting for the site&apos;s answer, and answered queries waiting for the monitor</source>
+        <translation>等待研究中心回复的质疑，以及已回复、等待监查员处理的质疑</translation>
+    </message>
+    <message>
+        <source>Open, frozen (no data entry; queries still possible) or locked (no change at all)</source>
+        <translation>开放、已冻结（不可录入数据，仍可发起质疑）或已锁定（不可做任何修改）</translation>
+    </message>
+    <message>
+        <source>{n} open</source>
+        <translation>{n} 待回复</translation>
+    </message>
+    <message>
+        <source>{n} answered</source>
+        <translation>{n} 已回复</translation>
+    </message>
+    <message>
         <source>target {date}</source>
         <translation>目标日期 {date}</translation>
+    </message>
+</context>
+<context>
+    <name>WorkflowActions</name>
+    <message>
+        <source>Read-only: the database is locked. Nothing can change until a data manager unlocks it with a reason.</source>
+        <translation>只读：数据库已锁定。在数据管理员填写原因解锁之前，任何数据均不能修改。</translation>
+    </message>
+    <message>
+        <source>Read-only: subject {key} is locked. Nothing can change until a data manager unlocks the subject with a reason.</source>
+        <translation>只读：受试者 {key} 已锁定。在数据管理员填写原因解锁该受试者之前，任何数据均不能修改。</translation>
+    </message>
+    <message>
+        <source>Read-only: subject {key} is frozen — no data entry. Queries can still be raised and answered.</source>
+        <translation>只读：受试者 {key} 已冻结，不可录入数据；仍可发起和回复质疑。</translation>
+    </message>
+    <message>
+        <source>Read-only: this form is locked. A data manager must unlock it with a reason before it can change.</source>
+        <translation>只读：此表单已锁定。须由数据管理员填写原因解锁后才能修改。</translation>
+    </message>
+    <message>
+        <source>Unlock form</source>
+        <translation>解锁表单</translation>
+    </message>
+    <message>
+        <source>Unlock form {form} of subject {key}? Its data can then be changed again.</source>
+        <translation>确定解锁受试者 {key} 的表单 {form} 吗？解锁后其数据可再次修改。</translation>
+    </message>
+    <message>
+        <source>Unfreeze subject</source>
+        <translation>解冻受试者</translation>
+    </message>
+    <message>
+        <source>Unfreeze subject {key}? Data entry will be possible again.</source>
+        <translation>确定解冻受试者 {key} 吗？解冻后可再次录入数据。</translation>
+    </message>
+    <message>
+        <source>Lock subject</source>
+        <translation>锁定受试者</translation>
+    </message>
+    <message>
+        <source>Lock subject {key}? Nothing in the casebook can change (not even queries) until a data manager unlocks it with a reason.</source>
+        <translation>确定锁定受试者 {key} 吗？在数据管理员填写原因解锁之前，该病例报告中的任何内容（包括质疑）均不能修改。</translation>
+    </message>
+    <message>
+        <source>Unlock subject</source>
+        <translation>解锁受试者</translation>
+    </message>
+    <message>
+        <source>Unlock subject {key}? The casebook will be open for data entry again.</source>
+        <translation>确定解锁受试者 {key} 吗？解锁后该病例报告可再次录入数据。</translation>
+    </message>
+    <message>
+        <source>Lock database</source>
+        <translation>锁定数据库</translation>
+    </message>
+    <message>
+        <source>Lock the whole database? No data of any subject can change until a data manager unlocks it with a reason.</source>
+        <translation>确定锁定整个数据库吗？在数据管理员填写原因解锁之前，任何受试者的数据均不能修改。</translation>
+    </message>
+    <message>
+        <source>Unlock database</source>
+        <translation>解锁数据库</translation>
+    </message>
+    <message>
+        <source>Unlock the database? Data entry will be possible again.</source>
+        <translation>确定解锁数据库吗？解锁后可再次录入数据。</translation>
+    </message>
+    <message>
+        <source>&amp;Verify form (SDV)</source>
+        <translation>核查表单（SDV）(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Lock form</source>
+        <translation>锁定表单(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Unlock form…</source>
+        <translation>解锁表单(&amp;U)…</translation>
+    </message>
+    <message>
+        <source>&amp;Freeze subject</source>
+        <translation>冻结受试者(&amp;F)</translation>
+    </message>
+    <message>
+        <source>U&amp;nfreeze subject…</source>
+        <translation>解冻受试者(&amp;N)…</translation>
+    </message>
+    <message>
+        <source>&amp;Lock subject</source>
+        <translation>锁定受试者(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Unlock subject…</source>
+        <translation>解锁受试者(&amp;U)…</translation>
     </message>
 </context>
 <context>

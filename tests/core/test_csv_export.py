@@ -156,6 +156,9 @@ def test_row_counts_match_the_services(exported, frames, sponsor_subjects):
                                                  s.data.form("DM")}  # fmt: skip
 
 
+STARTED = ["IN_PROGRESS", "COMPLETE", "VERIFIED", "SIGNED", "LOCKED"]
+
+
 def test_key_columns(frames, sponsor_subjects):
     for name, frame in frames.items():
         if name == SUBJECT_FORM_CODE:
@@ -166,7 +169,7 @@ def test_key_columns(frames, sponsor_subjects):
         if len(frame):
             assert frame["EVENT"].str.startswith("SE.").all()
             assert pd.api.types.is_integer_dtype(frame["REPEAT"])
-            assert frame["FORMSTATUS"].isin(["IN_PROGRESS", "COMPLETE"]).all(), name
+            assert frame["FORMSTATUS"].isin(STARTED).all(), name
             assert (frame["SITEID"] == "01").all()
     doxadm = frames["CT_DOXADM"]
     assert pd.api.types.is_integer_dtype(doxadm["ROWKEY"])
@@ -174,6 +177,9 @@ def test_key_columns(frames, sponsor_subjects):
     screened = {s.screening_number for s in sponsor_subjects if s.subject_id is None}
     assert screened and screened <= set(frames["IE"][SUBJECT_COLUMN])  # screening number
     assert set(frames["FU"]["EVENT"]) == {"SE.FU"} and frames["FU"]["REPEAT"].max() > 1
+    # the demo's review (issue 6): verified screening forms, signed eligibility
+    assert {"VERIFIED", "SIGNED"} <= set(frames["IE"]["FORMSTATUS"]) | set(frames["DM"][
+        "FORMSTATUS"])  # fmt: skip
 
 
 # ---- values ----------------------------------------------------------------------------------

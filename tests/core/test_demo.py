@@ -165,3 +165,34 @@ def test_a_password_containing_a_user_name_is_refused_before_anything_is_created
     with pytest.raises(PasswordRejected):
         generate_demo(tmp_path / "x.db", 1, password="monitor-2024-pw")
     assert not (tmp_path / "x.db").exists()
+
+
+@pytest.mark.req("REQ-DQ-01", "REQ-DQ-03", "REQ-ES-03")
+def test_the_demo_is_reviewed_queries_sdv_and_signatures_one_broken(demo, coordinator):
+    """Issue 6 item 6: queries in every state, verified forms, signed eligibility and
+    casebooks, one casebook signature broken by a later correction — all through services."""
+    from tnt_desktop.services import queries, signatures
+
+    report, _calls = demo
+    review = report.review
+    assert review is not None and review.summary() in report.summary()
+    by_status: dict[str, int] = {}
+    for q in queries.list_queries(coordinator):
+        if q.origin == "MANUAL":
+            by_status[q.status] = by_status.get(q.status, 0) + 1
+    assert by_status == review.queries
+    assert {"OPEN", "ANSWERED", "CLOSED"} <= set(by_status)
+    with coordinator.transaction(write=False) as session:
+        verified = session.scalar(select(func.count()).select_from(FormInstance)
+                                  .where(FormInstance.status == "VERIFIED"))  # fmt: skip
+    assert verified > 0 and review.verified_forms >= verified
+    states: dict[tuple[str, str], str] = {}
+    for key, _stage in report.subject_stages:
+        for view in signatures.signatures(coordinator, key):
+            if view.current:
+                states[(key, view.point)] = view.state
+    assert sum(1 for (_k, p) in states if p == "IESIG") > 0
+    broken = [k for (k, p), s in states.items() if s == signatures.SignatureState.BROKEN]
+    assert len(broken) == 1 and broken == review.broken
+    assert states[(broken[0], "EOSSIG")] == signatures.SignatureState.BROKEN
+    assert states[(broken[0], "IESIG")] == signatures.SignatureState.VALID

@@ -81,9 +81,13 @@ def exports(demo, tmp_path_factory):
 
 
 # ---- helpers -------------------------------------------------------------------------------
+REVIEWED = {"VERIFIED": "COMPLETE", "SIGNED": "COMPLETE", "LOCKED": "COMPLETE"}
+
+
 def canonical(path: Path) -> dict:
     """(subject, event, repeat, form, group, row, item) → (value, IsNull, reason), plus the
-    subject and form status flags: what a round trip must keep."""
+    subject and form status flags: what a round trip must keep. Review states (verified,
+    signed, locked) read as complete: an import does not carry them (odm_import docstring)."""
     out: dict = {}
     for subject in etree.parse(str(path)).iter(f"{N}SubjectData"):
         key = subject.get("SubjectKey")
@@ -92,7 +96,8 @@ def canonical(path: Path) -> dict:
             for form in event.iter(f"{N}FormData"):
                 where = (key, event.get("StudyEventOID"), event.get("StudyEventRepeatKey"),
                          form.get("FormOID"))  # fmt: skip
-                out[(*where, "status")] = form.findtext(f"{N}Annotation/{N}Flag/{N}FlagValue")
+                status = form.findtext(f"{N}Annotation/{N}Flag/{N}FlagValue")
+                out[(*where, "status")] = REVIEWED.get(status, status)
                 for group in form.iter(f"{N}ItemGroupData"):
                     for item in group.iter(f"{N}ItemData"):
                         cell = (*where, group.get("ItemGroupOID"),

@@ -42,7 +42,10 @@ How keys map (SubjectKey ↔ this database):
   TransactionType="Remove" clears it); `IsNull="Yes"` with a reason (Annotation/Comment) is a
   reason for missing.
 - Form status COMPLETE (Annotation flag) is applied after all values are in; if the form cannot be
-  completed here it stays in progress, with a warning.
+  completed here it stays in progress, with a warning. VERIFIED, SIGNED and LOCKED count as
+  COMPLETE: source data verification, signatures, queries and locks certify work done in the
+  database the file came from, so an import never re-creates them (the file's Signature and
+  tnt:Query elements are read past).
 
 Reason for change (only needed when a saved value changes): the ReasonForChange of the form's
 ItemData AuditRecords — "CODE: text" with a ChangeReason code keeps the code, any other text is
@@ -100,6 +103,9 @@ SCHEMA_ENV = "TNT_ODM_SCHEMA"
 SCHEMA_FILE = "ODM1-3-2.xsd"
 MAX_PASSES = 6  # forms refused only because another form was not in yet are retried
 _T = TypeVar("_T")
+
+# form states of the file that mean "complete" here (review states are not imported)
+_COMPLETE_IN_FILE = frozenset({"COMPLETE", "VERIFIED", "SIGNED", "LOCKED"})
 
 
 class OdmFileError(TntError):
@@ -775,7 +781,7 @@ class _Importer:
                     self.record(screening, form, self.save(entry, file_key, form.where))
                 except TntError as exc:
                     self.refuse(file_key, f"{form.where} {form.form}.{name}", exc.message)
-            if form.status == "COMPLETE" and stored.instance.status != "COMPLETE":
+            if form.status in _COMPLETE_IN_FILE and stored.instance.status != "COMPLETE":
                 entry = FormEntry(screening, form.event, form.form, form.repeat, complete=True)
                 try:
                     self.save(entry, file_key, form.where)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QKeyEvent, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QPushButton,
     QTreeWidget,
@@ -40,11 +41,18 @@ from tnt_desktop.gui.context import GuiContext
 from tnt_desktop.gui.errors import error_text, show_error
 from tnt_desktop.gui.form_dialogs import OverrideDialog, ReasonForChangeDialog
 from tnt_desktop.gui.item_widgets import HARD_COLOUR, SOFT_COLOUR
+from tnt_desktop.gui.sdv_view import ReviewSummary
 from tnt_desktop.gui.subject_list_view import (
     OVERDUE_BACKGROUND,
     OVERDUE_TEXT,
     format_window,
     local_time,
+)
+from tnt_desktop.gui.workflow_actions import (
+    LOCK_COLOUR,
+    SubjectStateBar,
+    WorkflowActions,
+    lock_icon,
 )
 from tnt_desktop.services import subjects
 from tnt_desktop.services.casebook import Casebook, CasebookEvent, CasebookForm
@@ -129,6 +137,7 @@ class CasebookView(QWidget):
 
     formActivated = Signal(str, int, str)  # event OID, repeat, form code
     subjectChanged = Signal()  # enrolled or screen failed
+    workflowChanged = Signal()  # a form verified / locked, the subject frozen / locked
 
     def __init__(self, context: GuiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -143,6 +152,9 @@ class CasebookView(QWidget):
         self._notice = ""
         self._icons = {state: _dot(colour, state != FormState.NOT_STARTED)
                        for state, colour in STATE_COLOURS.items()}  # fmt: skip
+        self._lock_icon = lock_icon()
+        self.workflow = WorkflowActions(context, self)
+        self.workflow.changed.connect(self._workflow_changed)
         self._build()
         self.retranslate()
 
@@ -167,6 +179,10 @@ class CasebookView(QWidget):
         self.next_label.setObjectName("casebookNext")
         self.next_label.setWordWrap(True)
         root.addWidget(self.next_label)
+        self.state_bar = SubjectStateBar(self.workflow, self)
+        root.addWidget(self.state_bar)
+        self.review = ReviewSummary(self.context, self)  # SDV progress, queries, signatures
+        root.addWidget(self.review)
 
         self.eligibility_box = QFrame(self)
         self.eligibility_box.setObjectName("eligibilityBox")
@@ -212,6 +228,8 @@ class CasebookView(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.itemActivated.connect(self._activated)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._tree_menu)
         root.addWidget(self.tree, 1)
         self.message = QLabel(self)
         self.message.setObjectName("casebookMessage")
@@ -234,6 +252,8 @@ class CasebookView(QWidget):
         self.fail_button.setText(self.tr("Screen &failure…"))
         self.enrol_button.setToolTip(self.tr("Assign the next study ID (eligible subjects only)"))
         self.fail_button.setToolTip(self.tr("Record why this person is not enrolled"))
+        self.state_bar.retranslate()
+        self.review.retranslate()
         self._show()
 
     def changeEvent(self, event: QEvent) -> None:
@@ -267,6 +287,8 @@ class CasebookView(QWidget):
         self.message.hide()
         self.casebook, self.verdict, self.ie_values = casebook, verdict, values
         self.subject_key = casebook.subject_key
+        self.state_bar.load(casebook.subject_key)
+        self.review.load(casebook.subject_key)
         self._show()
 
     def _eligibility(self, casebook: Casebook) -> tuple[EligibilityVerdict | None, dict[str, str]]:
@@ -438,14 +460,20 @@ class CasebookView(QWidget):
 
     def _form_item(self, event: CasebookEvent, form: CasebookForm) -> QTreeWidgetItem:
         state = FormState.of(form)
-        item = QTreeWidgetItem([self.context.text(form.label), "", self._form_text(form, state)])
+        item = QTreeWidgetItem([self.context.text(form.label), "", self._form_text(form, state)
+                                + self.review.form_suffix(event.event, event.repeat, form.form)])
         item.setData(0, EVENT_ROLE, (event.event, event.repeat))
         item.setData(0, FORM_ROLE, form.form)
         item.setIcon(2, self._icons[state])
         item.setForeground(2, STATE_COLOURS[state])
+        if form.status == FormStatus.LOCKED.value and state is FormState.OTHER:
+            item.setIcon(2, self._lock_icon)
+            item.setForeground(2, LOCK_COLOUR)
         tip = f"{form.form} — {self._form_text(form, state)}"
         if form.updated_utc is not None:
             tip += "\n" + self.tr("Last saved {when}").format(when=local_time(form.updated_utc))
+        if queries := self.review.form_tip(event.event, event.repeat, form.form):
+            tip += "\n" + queries
         item.setToolTip(0, tip)
         item.setToolTip(2, tip)
         return item
@@ -508,6 +536,31 @@ class CasebookView(QWidget):
             event, repeat = item.data(0, EVENT_ROLE)
             rows.append((event, repeat, item.text(2)))
         return rows
+
+    # ---- form status, freeze and lock (issue 6) -------------------------------------------------
+    def form_menu_for(self, item: QTreeWidgetItem | None) -> QMenu | None:
+        """The workflow steps of a form item the role may take (None: none, or not a form)."""
+        if item is None or self.casebook is None or not item.data(0, FORM_ROLE):
+            return None
+        event, repeat = item.data(0, EVENT_ROLE)
+        code = item.data(0, FORM_ROLE)
+        status = next((f.status for e in self.casebook.events
+                       if (e.event, e.repeat) == (event, repeat)
+                       for f in e.forms if f.form == code), FormStatus.NOT_STARTED.value)
+        return self.workflow.form_menu(self.tree, self.casebook.subject_key, event, int(repeat),
+                                       code, status, self.state_bar.state,
+                                       self.state_bar.db_locked)  # fmt: skip
+
+    def _tree_menu(self, pos: QPoint) -> None:
+        item = self.tree.itemAt(pos) or self.tree.currentItem()
+        menu = self.form_menu_for(item)
+        if menu is not None:
+            menu.exec(self.tree.viewport().mapToGlobal(pos))
+            menu.deleteLater()
+
+    def _workflow_changed(self, _key: str) -> None:
+        self.refresh()
+        self.workflowChanged.emit()
 
     # ---- enrolment and screen failure -----------------------------------------------------------
     def enrol(self) -> None:

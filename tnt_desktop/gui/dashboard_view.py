@@ -56,6 +56,7 @@ from tnt_desktop.services.dashboard import (
     MonthCount,
     dashboard,
 )
+from tnt_desktop.services.sdv import SdvProgress, sdv_progress
 from tnt_desktop.study.model import Text
 from tnt_desktop.study.parameters import StudyParameters
 from tnt_desktop.study.schedule import (
@@ -436,6 +437,7 @@ class DashboardView(QWidget):
         self.board: Dashboard | None = None
         self.rows: BoardRows | None = None
         self.export_due: bool | None = None  # None: not known (or not for this role)
+        self.sdv: SdvProgress | None = None  # critical items verified (issue 6)
         # tasks stay referenced until they are done and a later refresh drops them: dropping
         # one earlier would delete its QObject (and runnable) while it runs or delivers
         self._tasks: list[Any] = []
@@ -452,7 +454,7 @@ class DashboardView(QWidget):
         summary = QHBoxLayout()
         summary.setSpacing(10)
         self.cards: dict[str, tuple[QLabel, QLabel]] = {}
-        for name in ("screened", "enrolled", "backup", "export"):
+        for name in ("screened", "enrolled", "queries", "sdv", "backup", "export"):
             frame = QFrame(self)
             frame.setObjectName(f"card_{name}")
             frame.setFrameShape(QFrame.Shape.StyledPanel)
@@ -523,7 +525,8 @@ class DashboardView(QWidget):
 
     def retranslate(self) -> None:
         captions = {"screened": self.tr("Screened"), "enrolled": self.tr("Enrolled"),
-                    "backup": self.tr("Last backup"), "export": self.tr("Last export")}
+                    "backup": self.tr("Last backup"), "export": self.tr("Last export"),
+                    "queries": self.tr("Queries"), "sdv": self.tr("Critical items verified")}
         for name, (caption, _value) in self.cards.items():
             caption.setText(captions[name])
         self.enrolment_title.setText(self.tr("Enrolment against the target"))
@@ -554,10 +557,11 @@ class DashboardView(QWidget):
 
         lang, words, params = self.context.lang, self._words(), session.params
 
-        def work(progress: Callable[[int, int], None]) -> tuple[Dashboard, BoardRows, Any]:
+        def work(progress: Callable[[int, int], None]) -> tuple[Any, ...]:
             board = dashboard(session, today)
             # the table texts too: thousands of rows are formatted here, not on the GUI thread
-            return board, board_rows(board, lang, words, params), _export_due(session, today)
+            return (board, board_rows(board, lang, words, params), _export_due(session, today),
+                    sdv_progress(session))  # fmt: skip
 
         self._reading = True
         self._tasks = [task for task in self._tasks if not getattr(task, "done", False)]
@@ -567,11 +571,12 @@ class DashboardView(QWidget):
             lambda exc: self._failed(generation, exc)))  # fmt: skip
 
     def _read(self, generation: int, board: Dashboard, rows: BoardRows,
-              export_due: bool | None = None) -> None:  # fmt: skip
+              export_due: bool | None = None, sdv: SdvProgress | None = None) -> None:  # fmt: skip
         if generation != self._generation or not isValid(self):
             return  # a later refresh is under way, or the screen is gone
         self._reading = False
         self.export_due = export_due
+        self.sdv = sdv
         self.busy.hide()
         self.message.hide()
         self.show_board(board, rows)
@@ -607,6 +612,14 @@ class DashboardView(QWidget):
         percent = round(100 * board.enrolled / board.target) if board.target else 0
         self.cards["enrolled"][1].setText(self.tr("{n} of {target} ({percent}%)").format(
             n=board.enrolled, target=board.target, percent=percent))  # fmt: skip
+        self.cards["queries"][1].setText(self.tr("{open} open · {answered} answered").format(
+            open=board.queries.open, answered=board.queries.answered))  # fmt: skip
+        sdv = self.sdv
+        self.cards["sdv"][1].setText(
+            "…" if sdv is None else f"{sdv.critical_verified} / {sdv.critical_total}")
+        self.cards["sdv"][1].setToolTip("" if sdv is None else self.tr(
+            "Critical items (100 % SDV plan) verified against source; all items: {v} / {t}")
+            .format(v=sdv.verified, t=sdv.total))  # fmt: skip
         self.cards["backup"][1].setText(self._when(board.last_backup_utc))
         self.cards["export"][1].setText(self._when(board.last_export_utc))
         caption, value = self.cards["export"]

@@ -47,6 +47,7 @@ from tnt_desktop.errors import ConflictError, TntError
 from tnt_desktop.gui.context import GuiContext
 from tnt_desktop.gui.errors import show_error
 from tnt_desktop.gui.form_dialogs import OverrideDialog, ReasonForChangeDialog
+from tnt_desktop.gui.form_review import FormReview
 from tnt_desktop.gui.item_editor import RETURN_KEYS
 from tnt_desktop.gui.item_widgets import (
     HARD_COLOUR,
@@ -55,9 +56,17 @@ from tnt_desktop.gui.item_widgets import (
     make_editor,
 )
 from tnt_desktop.gui.row_table import RowTable, _same
+from tnt_desktop.gui.workflow_actions import (
+    FormWorkflowBar,
+    LockBanner,
+    WorkflowActions,
+    lock_state,
+    read_only_kind,
+)
 from tnt_desktop.logs import get_logger
 from tnt_desktop.services.casebook import FormSnapshot, form_values
 from tnt_desktop.services.form_entry import (
+    ChangeReason,
     FormEntry,
     OverrideRequired,
     ReasonRequired,
@@ -67,6 +76,7 @@ from tnt_desktop.services.form_entry import (
     save_form,
 )
 from tnt_desktop.services.permissions import Permission, allowed
+from tnt_desktop.services.workflow import FORM_STATUS_LABELS, FormStatus, WorkflowError
 from tnt_desktop.study.model import Finding, Item, ItemGroup, Req, Severity
 from tnt_desktop.study.validation import is_applicable
 from tnt_desktop.study.values import ValueError_, format_value, parse_value
@@ -122,6 +132,7 @@ class FormView(QWidget):
     """The screen of one form instance (see the module docstring)."""
 
     saved = Signal()
+    workflowChanged = Signal()  # verified, locked or unlocked from this view
 
     def __init__(self, context: GuiContext, subject_key: str, event: str, repeat: int,
                  form_code: str, parent: QWidget | None = None) -> None:  # fmt: skip
@@ -133,9 +144,15 @@ class FormView(QWidget):
         self.subject_key, self.event_oid, self.repeat = subject_key, event, repeat
         self.form = self.study.form(form_code)
         self.event_def = self.study.event(event)
-        self.can_enter = allowed(self.app.role, Permission.ENTER_DATA)
+        self.role_can_enter = allowed(self.app.role, Permission.ENTER_DATA)
         self.snapshot: FormSnapshot = form_values(self.app, subject_key, event, repeat, form_code,
                                                   today=context.today())  # fmt: skip
+        # a locked form, a frozen or locked subject, a locked database: read-only (issue 6)
+        self.subject_state, self.db_locked = lock_state(self.app, self.snapshot.subject_key)
+        self.read_only = read_only_kind(self.subject_state, self.db_locked, self.snapshot.status)
+        self.can_enter = self.role_can_enter and self.read_only is None
+        self.workflow = WorkflowActions(context, self)
+        self.workflow.changed.connect(self._workflow_changed)
         self.fields: dict[str, Field] = {}
         self.tables: dict[str, RowTable] = {}
         self.group_boxes: dict[str, QGroupBox] = {}
@@ -155,6 +172,7 @@ class FormView(QWidget):
         self._preview_timer.timeout.connect(self.refresh_preview)
         self._build()
         self._load(self.snapshot)
+        self.review = FormReview(self)  # queries, SDV ticks, signatures (gui/form_review.py)
         self._retranslate_own()
         self._update_tab_order()
         app = QApplication.instance()
@@ -184,6 +202,8 @@ class FormView(QWidget):
         self.banner.setWordWrap(True)
         self.banner.setVisible(False)
         root.addWidget(self.banner)
+        self.lock_banner = LockBanner(self)
+        root.addWidget(self.lock_banner)
         self.form_messages = {sev: self._message_label(self, sev) for sev in ("H", "S")}
         for label in self.form_messages.values():
             label.setObjectName("formErrors" if label.property("severity") == "hard"
@@ -217,6 +237,9 @@ class FormView(QWidget):
         self.state_label = QLabel(self)
         self.state_label.setObjectName("formState")
         bar.addWidget(self.state_label, 1)
+        self.workflow_bar = FormWorkflowBar(self.workflow, self.snapshot.subject_key,
+                                            self.event_oid, self.repeat, self.form.code, self)
+        bar.addWidget(self.workflow_bar)
         self.save_button = QPushButton(self)
         self.save_button.setObjectName("saveButton")
         self.complete_button = QPushButton(self)
@@ -224,7 +247,8 @@ class FormView(QWidget):
         for button in (self.save_button, self.complete_button):
             button.setAutoDefault(False)
             button.installEventFilter(self)
-            button.setVisible(self.can_enter)
+            button.setVisible(self.role_can_enter)
+            button.setEnabled(self.can_enter)
             bar.addWidget(button)
         self.save_button.clicked.connect(lambda: self.save(False))
         self.complete_button.clicked.connect(lambda: self.save(True))
@@ -333,8 +357,10 @@ class FormView(QWidget):
         self._confirmed = {f.key: f.override_reason for f in snapshot.findings
                            if f.override_reason}  # fmt: skip
         self._load(snapshot)
+        self._refresh_lock()
         self._update_tab_order()
         self._show_findings()
+        self.review.refresh()
 
     def _load_other_form(self, code: str) -> dict[str, Any]:
         """Typed values of another form's first instance (for `FORM.NAME` conditions)."""
@@ -378,6 +404,10 @@ class FormView(QWidget):
         self.complete_button.setText(self.tr("Mark complete"))
         self.complete_button.setToolTip(
             self.tr("Save and mark the form complete: every required answer must be given"))
+        self.workflow_bar.retranslate()
+        if hasattr(self, "review"):
+            self.review.retranslate()
+        self._show_lock()
         self._update_info()
         self._update_state()
         self._show_findings()
@@ -403,12 +433,12 @@ class FormView(QWidget):
             "NOT_STARTED": self.tr("not started"),
             "IN_PROGRESS": self.tr("in progress"),
             "COMPLETE": self.tr("complete"),
-        }.get(self.snapshot.status, self.snapshot.status)
+        }.get(self.snapshot.status) or self._status_text(self.snapshot.status)
         parts = [self.tr("Subject {key}").format(key=self.snapshot.subject_key), event,
                  self.tr("Status: {status}").format(status=status)]  # fmt: skip
         if self.snapshot.version:
             parts.append(self.tr("version {n}").format(n=self.snapshot.version))
-        if not self.can_enter:
+        if not self.role_can_enter:
             parts.append(self.tr("read-only for your role"))
         if self.snapshot.hidden:
             parts.append(self.tr("identifying items are not shown to your role"))
@@ -422,6 +452,51 @@ class FormView(QWidget):
             self.state_label.setText("● " + self.tr("Unsaved changes"))
         else:
             self.state_label.setText(self._state)
+
+    def _status_text(self, status: str) -> str:
+        try:
+            return FORM_STATUS_LABELS[FormStatus(status)].get(self.context.lang)
+        except ValueError:
+            return status
+
+    # ---- form status, freeze and lock (issue 6) -----------------------------------------------
+    def _show_lock(self) -> None:
+        self.lock_banner.show_kind(self.read_only, self.snapshot.subject_key)
+        self.workflow_bar.update_state(self.snapshot.status, self.subject_state, self.db_locked)
+
+    def _refresh_lock(self) -> None:
+        """Read the subject's state and the database lock again; a form that became read-only
+        (locked or frozen by someone else) stops accepting input."""
+        try:
+            self.subject_state, self.db_locked = lock_state(self.app, self.snapshot.subject_key)
+        except TntError as exc:
+            log.warning("lock state not read: %s", type(exc).__name__)
+            return
+        self.read_only = read_only_kind(self.subject_state, self.db_locked, self.snapshot.status)
+        if self.read_only is not None and self.can_enter:
+            self._make_read_only()
+        self._show_lock()
+        self._update_info()
+
+    def _make_read_only(self) -> None:
+        self.can_enter = False
+        self._preview_timer.stop()
+        for field_ in self.fields.values():
+            field_.editor.set_editable(False)
+        for table in self.tables.values():
+            table.editable = False
+            table.add_button.setVisible(False)
+            table.remove_button.setVisible(False)
+            for row in table.rows:
+                for editor in row.editors.values():
+                    editor.set_editable(False)
+        self.save_button.setEnabled(False)
+        self.complete_button.setEnabled(False)
+        self._update_state()
+
+    def _workflow_changed(self, _key: str) -> None:
+        self._safe_reload()
+        self.workflowChanged.emit()
 
     # ---- changes, conditions, preview ---------------------------------------------------------
     def _field_changed(self, field_: Field) -> None:
@@ -690,6 +765,9 @@ class FormView(QWidget):
         """Save (and with `complete`, mark complete); True when saved. Asks for a reason for
         change and for override reasons when the services need them, then retries."""
         if not self.can_enter:
+            if self.role_can_enter and self.read_only is not None:
+                self._state = self.tr("Not saved: the form is read-only.")
+                self.state_label.setText(self._state)
             return False
         self._preview_timer.stop()
         self._commit_focus()
@@ -705,6 +783,9 @@ class FormView(QWidget):
             except ReasonRequired as exc:
                 dialog = ReasonForChangeDialog(exc.items, self.context.lang, self._describe_ref,
                                                self)  # fmt: skip
+                answered = self.review.response_reason()  # answered a query in the panel
+                if answered:
+                    dialog.set_reason(ChangeReason.QUERY_RESPONSE, answered)
                 if dialog.exec() != QDialog.DialogCode.Accepted:
                     return self._not_saved(self.tr("Not saved: a reason for change is needed."))
                 entry.reason, entry.reason_text = dialog.reason(), dialog.reason_text()
@@ -720,11 +801,17 @@ class FormView(QWidget):
                 show_error(self, exc)
                 self._safe_reload()
                 return False
+            except WorkflowError as exc:  # locked or frozen since the form was opened
+                show_error(self, exc)
+                self._refresh_lock()
+                return self._not_saved(self.tr("Not saved."))
             except TntError as exc:
                 show_error(self, exc)
                 return self._not_saved(self.tr("Not saved."))
             else:
                 self._failed = []
+                if entry.reason == ChangeReason.QUERY_RESPONSE:
+                    self.review.response_used()
                 self._safe_reload()
                 self._set_banner("")
                 self._state = self.tr("Saved (version {n})").format(n=result.version)

@@ -26,6 +26,7 @@ from tnt_desktop.errors import PermissionDenied, TntError
 from tnt_desktop.gui.context import GuiContext
 from tnt_desktop.gui.errors import show_error
 from tnt_desktop.gui.idle_lock import IdleLock
+from tnt_desktop.gui.workflow_actions import LOCK_COLOUR, WorkflowActions
 from tnt_desktop.services import auth, backups, subjects
 from tnt_desktop.services.permissions import ROLE_LABELS, Permission, Role, allowed
 
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         self.dashboard.subjectActivated.connect(self.open_subject)
         self.casebook.formActivated.connect(self.open_form)
         self.casebook.subjectChanged.connect(self.subject_list.refresh)
+        self.casebook.workflowChanged.connect(self._workflow_changed)
 
         self.idle = IdleLock(self, context)
         self.idle.tick.connect(self._update_idle_label)
@@ -115,6 +117,13 @@ class MainWindow(QMainWindow):
         self.act_zh = self._action(None, lambda: self.set_language("zh"), "actChinese")
         self.act_en = self._action(None, lambda: self.set_language("en"), "actEnglish")
         self.act_about = self._action(None, self.about, "actAbout")
+        # the database lock (data manager; issue 6)
+        self.workflow = WorkflowActions(self.context, self)
+        self.workflow.changed.connect(lambda _key: self._workflow_changed())
+        self.act_lock_db = self._action(None, lambda: self.workflow.lock_database(self),
+                                        "actLockDatabase")  # fmt: skip
+        self.act_unlock_db = self._action(None, lambda: self.workflow.unlock_database(self),
+                                          "actUnlockDatabase")  # fmt: skip
 
         bar = self.menuBar()
         self.menu_file = bar.addMenu("")
@@ -125,6 +134,11 @@ class MainWindow(QMainWindow):
         self.menu_view = bar.addMenu("")
         self.menu_view.addAction(self.act_dashboard)
         self.menu_view.addAction(self.act_subjects)
+        self.menu_data = bar.addMenu("")
+        self.menu_data.setObjectName("menuData")
+        self.menu_data.addAction(self.act_lock_db)
+        self.menu_data.addAction(self.act_unlock_db)
+        self.menu_data.menuAction().setVisible(self.workflow.can_lock)
         self.menu_language = bar.addMenu("")
         self.menu_language.addAction(self.act_zh)
         self.menu_language.addAction(self.act_en)
@@ -147,7 +161,13 @@ class MainWindow(QMainWindow):
         self.status_backup = QLabel()
         self.status_export = QLabel()
         self.status_idle = QLabel()
-        for name, label in (("statusUser", self.status_user), ("statusSite", self.status_site),
+        self.status_db_lock = QLabel()
+        palette = self.status_db_lock.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, LOCK_COLOUR)
+        self.status_db_lock.setPalette(palette)
+        self.status_db_lock.hide()
+        for name, label in (("statusDatabaseLock", self.status_db_lock),
+                            ("statusUser", self.status_user), ("statusSite", self.status_site),
                             ("statusDatabase", self.status_db),
                             ("statusBackup", self.status_backup),
                             ("statusExport", self.status_export),
@@ -181,6 +201,9 @@ class MainWindow(QMainWindow):
         self.act_export.setIconText(self.tr("Export"))
         self.menu_file.setTitle(self.tr("&File"))
         self.menu_view.setTitle(self.tr("&View"))
+        self.menu_data.setTitle(self.tr("&Data management"))
+        self.act_lock_db.setText(self.tr("&Lock database…"))
+        self.act_unlock_db.setText(self.tr("&Unlock database…"))
         self.menu_language.setTitle(self.tr("&Language"))
         self.menu_help.setTitle(self.tr("&Help"))
         self.form_placeholder.setText(self.tr("Choose a form in the casebook on the left."))
@@ -192,6 +215,7 @@ class MainWindow(QMainWindow):
         self.status_db.setToolTip(str(self.session.db.path))
         self._update_backup_label()
         self.update_export_due()
+        self.update_database_lock()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -239,6 +263,33 @@ class MainWindow(QMainWindow):
         tip = due.message().get(self.context.lang)
         label.setToolTip(tip[:1].upper() + tip[1:])
 
+    def update_database_lock(self) -> None:
+        """The status-bar mark of a locked database and the Lock / Unlock actions."""
+        from tnt_desktop.services.workflow import is_database_locked
+
+        try:
+            locked = is_database_locked(self.session)
+        except TntError:
+            return
+        self.status_db_lock.setText("■ " + self.tr("Database locked"))
+        self.status_db_lock.setToolTip(self.tr("No data can change until a data manager unlocks "
+                                               "the database with a reason."))  # fmt: skip
+        self.status_db_lock.setVisible(locked)
+        self.act_lock_db.setEnabled(self.workflow.can_lock and not locked)
+        self.act_unlock_db.setEnabled(self.workflow.can_lock and locked)
+
+    def _workflow_changed(self) -> None:
+        """A form, a subject or the database changed state: every view reads again; an open
+        form is opened again (it may have become read-only, or writable)."""
+        self.update_database_lock()
+        source = self.sender()
+        view = self.form_view
+        if source is not self.casebook and self.casebook.subject_key is not None:
+            self.casebook.refresh()
+        if view is not None and source is not view:
+            self.open_form(view.event_oid, view.repeat, view.form.code)
+        self.subject_list.refresh()
+
     def _update_idle_label(self, seconds: int) -> None:
         minutes, secs = divmod(max(0, seconds), 60)
         self.status_idle.setText(self.tr("Locks in {m}:{s:02d}").format(m=minutes, s=secs))
@@ -276,6 +327,7 @@ class MainWindow(QMainWindow):
         if not self.confirm_leave_form():
             return
         self._drop_form()
+        self.update_database_lock()  # another user may have locked it meanwhile
         self.casebook.open_subject(key)
         self.pages.setCurrentWidget(self.casebook_page)
 
@@ -292,6 +344,7 @@ class MainWindow(QMainWindow):
             show_error(self, exc)
             return
         view.saved.connect(self.casebook.refresh)
+        view.workflowChanged.connect(self._workflow_changed)
         self.form_view = view
         self.form_host.addWidget(view)
         self.form_host.setCurrentWidget(view)

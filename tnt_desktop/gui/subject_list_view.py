@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QProgressBar,
     QTableView,
     QVBoxLayout,
@@ -45,6 +46,14 @@ from shiboken6 import isValid
 from tnt_desktop.errors import TntError
 from tnt_desktop.gui.context import GuiContext
 from tnt_desktop.gui.errors import error_text
+from tnt_desktop.gui.workflow_actions import (
+    FROZEN_COLOUR,
+    LOCK_COLOUR,
+    WorkflowActions,
+    frozen_icon,
+    lock_icon,
+    state_text,
+)
 from tnt_desktop.services.subject_list import SubjectRow, subject_rows
 from tnt_desktop.study.schedule import STAGE_LABELS, VISIT_STATE_LABELS, Stage, VisitState
 
@@ -61,18 +70,21 @@ class Column(IntEnum):
     SCREENING = 0
     SUBJECT_ID = 1
     STAGE = 2
-    NEXT_VISIT = 3
-    WINDOW = 4
-    OVERDUE = 5
-    MISSING = 6
-    PROBLEMS = 7
-    ENROLLED = 8
-    UPDATED = 9
+    DATA_STATE = 3  # open / frozen / locked (issue 6)
+    NEXT_VISIT = 4
+    WINDOW = 5
+    OVERDUE = 6
+    MISSING = 7
+    PROBLEMS = 8
+    QUERIES = 9  # open / answered queries (issue 6)
+    ENROLLED = 10
+    UPDATED = 11
 
 
 _COLUMN_COUNT = len(Column)
 _STAGE_ORDER = {stage.value: i for i, stage in enumerate(Stage)}
 _NUMERIC = (Column.OVERDUE, Column.MISSING, Column.PROBLEMS)
+_DATA_STATE_ORDER = {"OPEN": 0, "FROZEN": 1, "LOCKED": 2}
 
 
 def format_window(start: date | None, end: date | None) -> str:
@@ -124,6 +136,7 @@ class SubjectTableModel(QAbstractTableModel):
         self.context = context
         self.rows: list[SubjectRow] = []
         self._headers: list[str] = []
+        self._state_icons = {"FROZEN": frozen_icon(), "LOCKED": lock_icon()}
         self.retranslate()
 
     # ---- filling --------------------------------------------------------------------------------
@@ -145,8 +158,10 @@ class SubjectTableModel(QAbstractTableModel):
 
     def retranslate(self) -> None:
         self._headers = [self.tr("Screening no."), self.tr("Subject ID"), self.tr("Status"),
-                         self.tr("Next due visit"), self.tr("Window"), self.tr("Overdue"),
-                         self.tr("Missing forms"), self.tr("Open problems"), self.tr("Enrolled"),
+                         self.tr("Data"), self.tr("Next due visit"), self.tr("Window"),
+                         self.tr("Overdue"),
+                         self.tr("Missing forms"), self.tr("Open problems"), self.tr("Queries"),
+                         self.tr("Enrolled"),
                          self.tr("Last update")]  # fmt: skip
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(Column) - 1)
         if self.rows:
@@ -171,6 +186,12 @@ class SubjectTableModel(QAbstractTableModel):
                 return self.tr("Forms of visits done, due or overdue that are not complete")
             if section == Column.PROBLEMS:
                 return self.tr("Forms with errors or warnings")
+            if section == Column.QUERIES:
+                return self.tr("Queries waiting for the site's answer, and answered queries "
+                               "waiting for the monitor")  # fmt: skip
+            if section == Column.DATA_STATE:
+                return self.tr("Open, frozen (no data entry; queries still possible) or locked "
+                               "(no change at all)")  # fmt: skip
         return super().headerData(section, orientation, role)
 
     def data(self, index: QModelIndex | QPersistentModelIndex,
@@ -183,11 +204,17 @@ class SubjectTableModel(QAbstractTableModel):
             return self._text(row, column)
         if role == KEY_ROLE:
             return row.key
+        if role == Qt.ItemDataRole.DecorationRole and column == Column.DATA_STATE:
+            return self._state_icons.get(row.data_state)
         if role == Qt.ItemDataRole.BackgroundRole:
             return OVERDUE_BACKGROUND if row.overdue else None
         if role == Qt.ItemDataRole.ForegroundRole:
             if row.overdue and column in (Column.NEXT_VISIT, Column.WINDOW, Column.OVERDUE):
                 return OVERDUE_TEXT
+            if column == Column.QUERIES and row.open_queries:
+                return OVERDUE_TEXT
+            if column == Column.DATA_STATE and row.data_state != "OPEN":
+                return FROZEN_COLOUR if row.data_state == "FROZEN" else LOCK_COLOUR
             if row.stage in _ENDED:
                 return ENDED_TEXT
             return None
@@ -204,6 +231,8 @@ class SubjectTableModel(QAbstractTableModel):
             return row.subject_id or ""
         if column == Column.STAGE:
             return self.context.text(row.stage_label)
+        if column == Column.DATA_STATE:
+            return state_text(row.data_state, self.context.lang)
         if column == Column.NEXT_VISIT:
             visit = row.next_visit
             if visit is None:
@@ -221,11 +250,21 @@ class SubjectTableModel(QAbstractTableModel):
             return str(row.missing_forms) if row.missing_forms else ""
         if column == Column.PROBLEMS:
             return str(row.open_problems) if row.open_problems else ""
+        if column == Column.QUERIES:
+            return self._queries_text(row)
         if column == Column.ENROLLED:
             return row.enrolment_date.isoformat() if row.enrolment_date else ""
         if column == Column.UPDATED:
             return local_time(row.last_update)
         return ""
+
+    def _queries_text(self, row: SubjectRow) -> str:
+        parts = []
+        if row.open_queries:
+            parts.append(self.tr("{n} open").format(n=row.open_queries))
+        if row.answered_queries:
+            parts.append(self.tr("{n} answered").format(n=row.answered_queries))
+        return " · ".join(parts)
 
     def _tooltip(self, row: SubjectRow, column: int) -> str | None:
         if column in (Column.NEXT_VISIT, Column.WINDOW) and row.next_visit is not None:
@@ -244,6 +283,7 @@ class SubjectTableModel(QAbstractTableModel):
             Column.SCREENING: lambda r: r.screening_number,
             Column.SUBJECT_ID: lambda r: _last(r.subject_id),
             Column.STAGE: lambda r: _STAGE_ORDER.get(r.stage, len(_STAGE_ORDER)),
+            Column.DATA_STATE: lambda r: _DATA_STATE_ORDER.get(r.data_state, 3),
             Column.NEXT_VISIT: lambda r: _last(None if r.next_visit is None
                                                else lang_text(r.next_visit.label)),
             Column.WINDOW: lambda r: _last(None if r.next_visit is None
@@ -252,6 +292,7 @@ class SubjectTableModel(QAbstractTableModel):
             Column.OVERDUE: lambda r: r.overdue_count,
             Column.MISSING: lambda r: r.missing_forms,
             Column.PROBLEMS: lambda r: r.open_problems,
+            Column.QUERIES: lambda r: (r.open_queries, r.answered_queries),
             Column.ENROLLED: lambda r: _last(r.enrolment_date),
             Column.UPDATED: lambda r: _last(r.last_update),
         }  # fmt: skip
@@ -425,6 +466,12 @@ class SubjectListView(QWidget):
         vertical.setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.activatedKey.connect(self.subjectActivated)
         root.addWidget(self.table, 1)
+        # the data manager freezes / locks a subject from its row's context menu (issue 6)
+        self.workflow = WorkflowActions(self.context, self)
+        self.workflow.changed.connect(lambda _key: self.refresh())
+        if self.workflow.can_lock:
+            self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            self.table.customContextMenuRequested.connect(self._context_menu)
 
         self.message = QLabel(self)
         self.message.setObjectName("subjectListMessage")
@@ -574,6 +621,29 @@ class SubjectListView(QWidget):
                     self.table.setCurrentIndex(self.proxy.index(0, 0))
                 return True
         return super().eventFilter(watched, event)
+
+    def subject_menu(self) -> QMenu | None:
+        """Freeze / lock steps for the current row (data manager only)."""
+        index = self.table.currentIndex()
+        if not index.isValid() or not self.workflow.can_lock:
+            return None
+        from tnt_desktop.services.workflow import is_database_locked
+
+        row = self.model.row_at(self.proxy.mapToSource(index).row())
+        try:
+            db_locked = is_database_locked(self.context.session)
+        except TntError:
+            db_locked = False
+        return self.workflow.subject_menu(self, row.key, row.data_state, db_locked)
+
+    def _context_menu(self, pos) -> None:
+        index = self.table.indexAt(pos)
+        if index.isValid():
+            self.table.setCurrentIndex(index)
+        menu = self.subject_menu()
+        if menu is not None:
+            menu.exec(self.table.viewport().mapToGlobal(pos))
+            menu.deleteLater()
 
     def current_key(self) -> str | None:
         index = self.table.currentIndex()

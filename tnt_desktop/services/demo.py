@@ -19,6 +19,9 @@ What it does, in order:
    coordinator (most forms) and the investigator (AE, pathology, death, end of study, screen
    failure, withdrawal): `screen_subject`, `save_form`, `enrol`, `screen_fail`, `withdraw`.
    Nothing writes a table directly; every value is validated, derived and audited.
+4. Reviews them as monitors, the data manager and the investigator would have by *today*
+   (services.demo_review): SDV of screening forms, queries in every state, signed eligibility
+   and casebooks, one casebook signature broken by a later correction.
 
 Data quality on purpose: dates follow the schedule with jitter; a few are deliberately out of
 window (RT machine breakdown, a late cycle, surgery, a follow-up or wound visit) so soft checks
@@ -48,9 +51,11 @@ from pathlib import Path
 from tnt_desktop.errors import PasswordRejected
 from tnt_desktop.services import auth
 from tnt_desktop.services.demo_data import Stage, choose_stages, make_plan
+from tnt_desktop.services.demo_review import ReviewCounts, review_demo
 from tnt_desktop.services.demo_subject import DemoContext, SubjectWriter
 from tnt_desktop.services.passwords import check_password
 from tnt_desktop.services.permissions import Role
+from tnt_desktop.services.session import AppSession
 from tnt_desktop.study.parameters import DEFAULT_PARAMETERS
 
 USERNAMES: tuple[str, ...] = tuple(role.value for role in Role)  # admin, coordinator, …
@@ -81,6 +86,7 @@ class DemoReport:
     corrections: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    review: ReviewCounts | None = None  # what monitors and the investigator did (demo_review)
 
     def summary(self) -> str:
         lines = [f"Demo database {self.db_path}: {self.subjects} subjects (seed {self.seed})"]
@@ -90,6 +96,8 @@ class DemoReport:
             f"with a reason, {self.corrections} corrections with a reason for change"
         )
         lines.append(f"  accounts: {', '.join(USERNAMES)}; password: {self.password}")
+        if self.review is not None:
+            lines.append(f"  {self.review.summary()}")
         lines += [f"  note: {NOTES.get(note, note)}" for note in self.notes]
         lines.append(f"  {self.seconds:.1f} s")
         return "\n".join(lines)
@@ -109,8 +117,8 @@ def new_password() -> str:
         return password
 
 
-def _accounts(db_path: Path, password: str, site_id: str):
-    """The five accounts; returns (coordinator, investigator) sessions, still logged in."""
+def _accounts(db_path: Path, password: str, site_id: str) -> dict[str, AppSession]:
+    """The five accounts; returns the sessions of all but the admin, still logged in."""
     auth.initialise(db_path, site_id=site_id, admin_username="admin", admin_password=password,
                     admin_display_name="Demo administrator")  # fmt: skip
     admin = auth.login(db_path, "admin", password)
@@ -124,9 +132,7 @@ def _accounts(db_path: Path, password: str, site_id: str):
             sessions[role] = app
     finally:
         auth.logout(admin)
-    for role in ("monitor", "datamanager"):
-        auth.logout(sessions.pop(role))
-    return sessions["coordinator"], sessions["investigator"]
+    return sessions
 
 
 def generate_demo(
@@ -152,22 +158,26 @@ def generate_demo(
     stages = choose_stages(rng, subjects)
     plans = [make_plan(rng, index, stage, today) for index, stage in enumerate(stages)]
     plans.sort(key=lambda plan: (plan.screening, plan.index))
-    coordinator, investigator = _accounts(db_path, password, DEFAULT_PARAMETERS.site_id)
+    sessions = _accounts(db_path, password, DEFAULT_PARAMETERS.site_id)
+    coordinator, investigator = sessions["coordinator"], sessions["investigator"]
     ctx = DemoContext(coordinator, investigator, today)
     done: list[tuple[str, str]] = []
+    review = None
     try:
         for number, plan in enumerate(plans, 1):
             key = SubjectWriter(ctx, plan).run()
             done.append((key, plan.stage.value))
             if progress is not None:
                 progress(number, len(plans))
+        review = review_demo(sessions["monitor"], sessions["datamanager"], coordinator,
+                             investigator, password, done, today)  # fmt: skip
     finally:
-        auth.logout(coordinator)
-        auth.logout(investigator)
+        for app in sessions.values():
+            auth.logout(app)
     counts = Counter(plan.stage for plan in plans)
     return DemoReport(
         db_path=db_path, password=password, subjects=subjects, seed=seed,
         stages={stage.value: counts.get(stage, 0) for stage in Stage}, subject_stages=done,
         saves=ctx.saves, overrides=ctx.overrides, corrections=ctx.corrections,
-        seconds=time.monotonic() - started, notes=sorted(ctx.notes),
+        seconds=time.monotonic() - started, notes=sorted(ctx.notes), review=review,
     )  # fmt: skip
