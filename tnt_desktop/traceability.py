@@ -411,11 +411,10 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "Retention for 5+ years; archive as ODM 1.3.2 Transactional Archival=\"Yes\", PDF "
         "casebooks and define-style metadata",
         _P,
-        "PDF casebooks of every subject, the transactional ODM (Archival=\"Yes\", with its "
-        "metadata) and the data dictionary are produced; signatures cannot be archived until "
-        "they exist. Retention is the site's duty. The ODM tests (test_odm.py) do not carry "
-        "marks yet.",
-        f"signatures {ISSUE_6}; retention {ORGANISATIONAL}",
+        "PDF casebooks of every subject (with signatures, queries and the audit summary), the "
+        "transactional ODM (Archival=\"Yes\", with its metadata, AuditRecords and Signature "
+        "elements) and the data dictionary are produced. Retention is the site's duty.",
+        ORGANISATIONAL,
     ),
     Requirement(
         "REQ-ARC-02",
@@ -461,11 +460,9 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement(
         "REQ-PI-05",
         "Staff names stay at the site: sponsor exports name user OIDs and roles",
-        _P,
-        "Built in the ODM, PDF and package exports (people appear by role; login names only in "
-        "the site archive). The tests that prove it are in test_odm.py and test_package.py, "
-        "which do not carry marks yet: implemented once they do.",
-        "marks in test_odm.py and test_package.py",
+        _I,
+        "The ODM, PDF, QUERIES.csv and package exports name people by role and user OID; "
+        "login names and printed names only in the site archive.",
     ),
     Requirement(
         "REQ-PI-06",

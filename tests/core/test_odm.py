@@ -208,6 +208,7 @@ def test_sponsor_metadata_leaves_identifiers_out(tmp_path):
 
 
 # ---- export --------------------------------------------------------------------------------
+@pytest.mark.req("REQ-ARC-01", "REQ-ARC-02")
 @pytest.mark.parametrize("profile", [SPONSOR, SITE])
 @pytest.mark.parametrize("transactional", [False, True])
 def test_exports_validate_and_carry_their_hash(schema, exports, profile, transactional):
@@ -232,6 +233,7 @@ def test_exports_validate_and_carry_their_hash(schema, exports, profile, transac
     assert len(logged) == 1 and logged[0].profile == profile.value
 
 
+@pytest.mark.req("REQ-PI-01", "REQ-PI-05")
 def test_sponsor_export_has_no_identifier_and_no_staff_name(exports):
     site = etree.parse(str(exports[(SITE, False)].path))
     identifiers = {d.oid for d in get_study().item_definitions() if d.item.identifier}
@@ -251,6 +253,7 @@ def test_sponsor_export_has_no_identifier_and_no_staff_name(exports):
     assert "coordinator" in site_users  # login names only in the site archive
 
 
+@pytest.mark.req("REQ-PI-06")
 def test_sponsor_export_leaves_out_subjects_without_transfer_consent(exports):
     site = canonical(exports[(SITE, False)].path)
     sponsor = canonical(exports[(SPONSOR, False)].path)
@@ -268,6 +271,7 @@ def test_snapshot_derived_values_and_repeat_keys(exports):
     assert follow_up and all(e.get("StudyEventRepeatKey") for e in follow_up)
 
 
+@pytest.mark.req("REQ-AT-07", "REQ-ARC-01")
 def test_transactional_every_item_data_has_an_audit_record(exports):
     tree = etree.parse(str(exports[(SITE, True)].path))
     items = list(tree.iter(f"{N}ItemData"))
@@ -310,6 +314,7 @@ def test_sponsor_export_needs_the_export_permission(trial, coordinator, tmp_path
 
 
 # ---- import --------------------------------------------------------------------------------
+@pytest.mark.req("REQ-ARC-02", "REQ-DQ-02")
 @pytest.mark.parametrize("transactional", [False, True], ids=["snapshot", "transactional"])
 def test_round_trip_gives_the_same_clinical_data(exports, trial, coordinator, tmp_path,
                                                  schema, transactional):  # fmt: skip

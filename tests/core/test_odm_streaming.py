@@ -74,6 +74,7 @@ def test_the_trail_read_in_batches_is_the_trail_of_both_keys(coordinator, long_h
     assert list(iter_subject_audit(coordinator, [None], SITE)) == []
 
 
+@pytest.mark.req("REQ-AT-07")
 def test_a_long_history_exports_the_same_in_batches_and_in_memory(
         coordinator, long_history, tmp_path, monkeypatch):  # fmt: skip
     _screening, subject_id = long_history

@@ -140,6 +140,7 @@ def only_ciphertext(out: Path, result) -> None:
 
 
 # ---- packages opened by gpg ----------------------------------------------------------------------
+@pytest.mark.req("REQ-SEC-01", "REQ-ARC-02")
 def test_public_key_package_opens_with_gpg_and_every_hash_verifies(dm, gpg, tmp_path):
     out = tmp_path / "out"
     result = run_export(dm, out, package=True, recipient_key=gpg.public, purpose="weekly")
@@ -185,6 +186,7 @@ def test_public_key_package_opens_with_gpg_and_every_hash_verifies(dm, gpg, tmp_
         assert not {column.split("_")[0] for column in header} & removed, path.name
 
 
+@pytest.mark.req("REQ-SEC-01")
 def test_no_plaintext_reaches_the_disk_while_packaging(dm, gpg, tmp_path, monkeypatch):
     """Every file opened for writing during a package-only export is the package (or its
     temporary name) or its .sha256 — the exporters write into memory."""
@@ -428,6 +430,7 @@ def test_keep_plain_writes_the_folder_and_the_package(dm, tmp_path):
 
 
 # ---- log, audit, cancel, permissions ------------------------------------------------------------
+@pytest.mark.req("REQ-PI-07")
 def test_every_export_is_logged_and_audited_with_the_package_hash(dm, gpg, tmp_path):
     before = len(export_log(dm))
     result = run_export(dm, tmp_path, package=True, recipient_key=gpg.public,
@@ -639,6 +642,7 @@ def test_progress_reaches_100(dm, tmp_path):
     assert seen[-1] == 100 and seen == sorted(seen)
 
 
+@pytest.mark.req("REQ-AC-02")
 def test_only_exporting_roles_may_export(trial, tmp_path):
     coordinator = trial.user("coordinator")
     with pytest.raises(PermissionDenied):
