@@ -64,22 +64,30 @@ class FormReview(QObject):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([640, 170])
         root.insertWidget(index, self.splitter, 1)
-        # marks beside every main item
+        # marks beside the main items: every item for the monitor (the SDV tick), the critical
+        # items for everyone (◆); others get theirs when a query concerns them (refresh)
         self.marks: dict[str, ItemMarks] = {}
-        for name, field_ in view.fields.items():
-            marks = ItemMarks(is_critical(form.code, name), self.can_verify, field_.label.parent())
-            marks.badge.clicked.connect(lambda _=False, n=name: self.show_target(("", 0, n)))
-            marks.sdvToggled.connect(lambda on, n=name: self.toggle_sdv(n, on))
-            assert field_.grid is not None
-            field_.grid.addWidget(marks, field_.grid_row - 1, 3, Qt.AlignmentFlag.AlignTop)
-            field_.widgets.append(marks)
-            marks.setVisible(field_.applicable)
-            self.marks[name] = marks
+        for name in view.fields:
+            if self.can_verify or is_critical(form.code, name):
+                self._add_marks(name)
         self.sdv_states: dict[tuple[str, int, str], sdv.SdvItem] = {}
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.focusChanged.connect(self._focus_changed)
         self.refresh()
+
+    def _add_marks(self, name: str) -> ItemMarks:
+        field_ = self.view.fields[name]
+        marks = ItemMarks(is_critical(self.view.form.code, name), self.can_verify,
+                          field_.label.parent())  # fmt: skip
+        marks.badge.clicked.connect(lambda _=False, n=name: self.show_target(("", 0, n)))
+        marks.sdvToggled.connect(lambda on, n=name: self.toggle_sdv(n, on))
+        assert field_.grid is not None
+        field_.grid.addWidget(marks, field_.grid_row - 1, 3, Qt.AlignmentFlag.AlignTop)
+        field_.widgets.append(marks)
+        marks.setVisible(field_.applicable)
+        self.marks[name] = marks
+        return marks
 
     # ---- reading -------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -88,6 +96,9 @@ class FormReview(QObject):
         self._update_targets()
         self.panel.load()
         counts = self.panel.counts_by_target()
+        for group, _row, name in counts:
+            if not group and name in self.view.fields and name not in self.marks:
+                self._add_marks(name)
         for name, marks in self.marks.items():
             marks.badge.set_counts(*counts.get(("", 0, name), (0, 0)))
         try:
@@ -101,7 +112,8 @@ class FormReview(QObject):
             marks.set_sdv(state)
             # derived values and assigned identifiers are verified through their sources
             derived = view.fields[name].item.is_derived
-            marks.tick.setVisible(self.can_verify and (state is not None or not derived))
+            if marks.tick is not None:
+                marks.tick.setVisible(state is not None or not derived)
         self._sdv_line(states)
 
     def _sdv_line(self, states: list[sdv.SdvItem]) -> None:

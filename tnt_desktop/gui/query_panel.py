@@ -115,6 +115,8 @@ class QueryBadge(QToolButton):
         self.open = self.answered = 0
 
     def set_counts(self, open_: int, answered: int) -> None:
+        if not (open_ or answered or self.open or self.answered):
+            return  # nothing waiting, before or now: most items of most forms (no style work)
         self.open, self.answered = open_, answered
         count = open_ or answered
         self.setText(f"? {count}")

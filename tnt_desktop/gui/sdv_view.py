@@ -12,6 +12,7 @@ Form-level verification ("Verify form") is the workflow bar's step, not repeated
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from tnt_desktop.errors import TntError
@@ -25,6 +26,23 @@ CRITICAL_COLOUR = "#7b1fa2"
 STALE_COLOUR = "#9a6700"
 VERIFIED_COLOUR = "#1e7b34"
 CRITICAL_MARK = "◆"
+
+
+def paint(widget: QWidget, colour: str | None, bold: bool = False) -> None:
+    """Text colour and weight through the palette and the font, never a per-widget style
+    sheet: a style sheet makes Qt style the widget through QStyleSheetStyle, and a form has a
+    strip of marks beside every item (issue 4's form-render budget)."""
+    palette = QPalette(widget.palette())
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.ButtonText):
+        if colour is None:
+            palette.setColor(role, widget.style().standardPalette().color(role))
+        else:
+            palette.setColor(role, QColor(colour))
+    widget.setPalette(palette)
+    font = widget.font()
+    if font.bold() != bold:
+        font.setBold(bold)
+        widget.setFont(font)
 
 
 def critical_tip() -> str:
@@ -55,43 +73,46 @@ class ItemMarks(QWidget):
         layout.addWidget(self.badge)
         self.critical = QLabel(CRITICAL_MARK, self)
         self.critical.setObjectName("criticalMark")
-        self.critical.setStyleSheet(f"color: {CRITICAL_COLOUR}; font-weight: bold;")
+        paint(self.critical, CRITICAL_COLOUR, bold=True)
         self.critical.setToolTip(critical_tip())
         self.critical.setVisible(critical)
         layout.addWidget(self.critical)
-        self.tick = QCheckBox(self.tr("SDV"), self)
-        self.tick.setObjectName("sdvTick")
-        self.tick.setVisible(can_verify)
-        self.tick.setEnabled(False)
-        self.tick.clicked.connect(self.sdvToggled)
-        layout.addWidget(self.tick)
+        self.tick: QCheckBox | None = None  # only the monitor's strips have one
+        if can_verify:
+            self.tick = QCheckBox(self.tr("SDV"), self)
+            self.tick.setObjectName("sdvTick")
+            self.tick.setEnabled(False)
+            self.tick.clicked.connect(self.sdvToggled)
+            layout.addWidget(self.tick)
         layout.addStretch(1)
         self.state: SdvItem | None = None
 
     def set_sdv(self, state: SdvItem | None) -> None:
         self.state = state
+        if self.tick is None:
+            return
         self.tick.blockSignals(True)
         self.tick.setChecked(state is not None and state.verified)
         self.tick.blockSignals(False)
         self.tick.setEnabled(state is not None)
         if state is None:
             self.tick.setText(self.tr("SDV"))
-            self.tick.setStyleSheet("")
+            paint(self.tick, None)
             self.tick.setToolTip(self.tr("Nothing stored yet to verify"))
         elif state.stale:
             self.tick.setText(self.tr("SDV: changed"))
-            self.tick.setStyleSheet(f"color: {STALE_COLOUR}; font-weight: bold;")
+            paint(self.tick, STALE_COLOUR, bold=True)
             self.tick.setToolTip(self.tr("Verified by {user} on {when}, but the value "
                                     "changed since: verify it again").format(
                 user=state.username, when=utc_text(state.ts_utc)))  # fmt: skip
         elif state.verified:
             self.tick.setText(self.tr("SDV"))
-            self.tick.setStyleSheet(f"color: {VERIFIED_COLOUR};")
+            paint(self.tick, VERIFIED_COLOUR)
             self.tick.setToolTip(self.tr("Verified against source by {user} on {when}")
                                  .format(user=state.username, when=utc_text(state.ts_utc)))
         else:
             self.tick.setText(self.tr("SDV"))
-            self.tick.setStyleSheet("")
+            paint(self.tick, None)
             self.tick.setToolTip(self.tr("Tick when the value matches the source "
                                                  "document"))  # fmt: skip
 

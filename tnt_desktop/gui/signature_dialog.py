@@ -199,9 +199,8 @@ class SignatureStrip(QFrame):
     def load(self, status: str) -> None:
         self.status = status
         try:
-            views = [v for v in signatures.signatures(self.app, self.subject_key)
-                     if (v.event_oid, v.repeat_key, v.form_code)
-                     == (self.event_oid, self.repeat, self.form.code)]  # fmt: skip
+            views = signatures.form_signatures(self.app, self.subject_key, self.event_oid,
+                                               self.repeat, self.form.code)  # fmt: skip
         except TntError:
             views = []
         self.views = {k[3]: v for k, v in signatures.current_signatures(views).items()}

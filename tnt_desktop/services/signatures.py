@@ -219,7 +219,8 @@ def _subject_signatures(session: Session, subject: Subject, *, valid_only: bool 
 
 
 def _view(subject: Subject, sig: ESignature, event: EventInstance, form_code: str,
-          current_hash: str) -> SignatureView:  # fmt: skip
+          current_hash: str | None) -> SignatureView:  # fmt: skip
+    """`current_hash` None: not computed, because the signature is already marked broken."""
     broken = sig.broken_utc is not None or current_hash != sig.data_hash
     return SignatureView(
         sig.id, subject.key, event.event_oid, event.repeat_key, form_code, sig.point,
@@ -230,12 +231,18 @@ def _view(subject: Subject, sig: ESignature, event: EventInstance, form_code: st
     )  # fmt: skip
 
 
-def subject_signatures_in(session: Session, subject: Subject) -> list[SignatureView]:
-    """Every signature of a subject (superseded ones included), state recomputed, read inside
-    the caller's transaction without a permission check (for the exports)."""
+def subject_signatures_in(session: Session, subject: Subject,
+                          where: tuple[str, int, str] | None = None) -> list[SignatureView]:
+    """Every signature of a subject (superseded ones included) — or only those on the form
+    `where` = (event, repeat, form code) —, state recomputed, read inside the caller's
+    transaction without a permission check (for the exports). A signature already marked
+    broken is not hashed again (hashing a casebook reads every value of the subject)."""
     hasher = _Hasher(session, subject)
-    return [_view(subject, sig, event, form.form_code, hasher(sig, form, event))
-            for sig, form, event in _subject_signatures(session, subject)]  # fmt: skip
+    return [_view(subject, sig, event, form.form_code,
+                  None if sig.broken_utc is not None else hasher(sig, form, event))
+            for sig, form, event in _subject_signatures(session, subject)
+            if where is None
+            or (event.event_oid, event.repeat_key, form.form_code) == where]  # fmt: skip
 
 
 def signatures(app: AppSession, subject_key: str) -> list[SignatureView]:
@@ -243,6 +250,16 @@ def signatures(app: AppSession, subject_key: str) -> list[SignatureView]:
     app.require(Permission.VIEW_DATA)
     with app.transaction(write=False) as session:
         return subject_signatures_in(session, find_subject(session, subject_key))
+
+
+def form_signatures(app: AppSession, subject_key: str, event: str, repeat: int,
+                    form_code: str) -> list[SignatureView]:  # fmt: skip
+    """The signatures of one form instance (what the form view shows): only their data are
+    hashed, so opening a form without signatures costs one query."""
+    app.require(Permission.VIEW_DATA)
+    with app.transaction(write=False) as session:
+        return subject_signatures_in(session, find_subject(session, subject_key),
+                                     (event, repeat, form_code))  # fmt: skip
 
 
 def current_signatures(views: list[SignatureView]) -> dict[tuple[str, int, str, str],
