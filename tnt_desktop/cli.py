@@ -54,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "application (default: the last one used, else the per-user data folder)")
     parser.add_argument("--lang", choices=["zh", "en"], default=None,
                         help="language of the desktop application")
+    # Support / frozen-app smoke test (hidden): log in as NAME (password from TNT_PASSWORD)
+    # without the dialog, show the main window, save it as PNG after the first paint, exit 0.
+    parser.add_argument("--smoke-screenshot", type=Path, default=None, metavar="FILE.png",
+                        help=argparse.SUPPRESS)
+    parser.add_argument("--smoke-user", default="coordinator", metavar="NAME",
+                        help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     study = commands.add_parser("study", help="inspect the study definition")
@@ -70,13 +76,26 @@ def build_parser() -> argparse.ArgumentParser:
     dictionary.set_defaults(handler=_study_dictionary)
     study.set_defaults(handler=lambda args: _print_help(study))
 
-    from tnt_desktop.cli_admin import add_admin_parsers
+    from tnt_desktop.cli_admin import (
+        NEW_PASSWORD_ENV,
+        PASSWORD_ENV,
+        add_admin_parsers,
+        default_db_path,
+    )
     from tnt_desktop.cli_export import add_export_parsers
     from tnt_desktop.cli_workflow import add_workflow_parsers
 
     add_admin_parsers(commands, _Parser)
     add_export_parsers(commands, _Parser)
     add_workflow_parsers(commands, _Parser)
+    passwd = commands.add_parser(
+        "passwd", help=f"change your own password (also the forced change of a new account): "
+        f"current password from a prompt or {PASSWORD_ENV}, new one from a prompt or "
+        f"{NEW_PASSWORD_ENV}")  # fmt: skip
+    passwd.add_argument("--db", type=Path, default=default_db_path(),
+                        help="database file (default: the per-user data folder)")
+    passwd.add_argument("--user", required=True, metavar="NAME", help="your user name")
+    passwd.set_defaults(handler=_passwd)
     return parser
 
 
@@ -135,6 +154,23 @@ def _study_dictionary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _passwd(args: argparse.Namespace) -> int:
+    from tnt_desktop.cli_admin import NEW_PASSWORD_ENV, PASSWORD_ENV, read_password
+    from tnt_desktop.services import auth
+
+    old = read_password(PASSWORD_ENV, Text(f"Current password for {args.user}",
+                                           f"{args.user} 的当前密码"))  # fmt: skip
+    session = auth.login(Path(args.db), args.user, old)  # a forced change is allowed here
+    try:
+        prompt = Text(f"New password for {args.user}", f"{args.user} 的新密码")
+        new = read_password(NEW_PASSWORD_ENV, prompt, confirm=True)
+        auth.change_password(session, old, new)
+    finally:
+        auth.logout(session)
+    _say(Text(f"password of {args.user} changed", f"已修改 {args.user} 的密码"))
+    return 0
+
+
 def _start_gui(args: argparse.Namespace) -> int:
     try:
         from tnt_desktop.gui.app import LaunchOptions, run
@@ -142,7 +178,9 @@ def _start_gui(args: argparse.Namespace) -> int:
         _say(Text(f"the desktop application cannot start ({exc}); the headless commands work",
                   f"桌面程序无法启动（{exc}）；命令行功能可用"), sys.stderr)  # fmt: skip
         return 9
-    return run(LaunchOptions(db=args.db, demo=args.demo, lang=args.lang or ""))
+    return run(LaunchOptions(db=args.db, demo=args.demo, lang=args.lang or "",
+                             smoke_screenshot=args.smoke_screenshot,
+                             smoke_user=args.smoke_user))  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -25,12 +25,12 @@ class Preferences:
 
 
 def config_path() -> Path:
-    override = os.environ.get("TNT_CONFIG_DIR")
-    if override:
-        return Path(override) / "preferences.json"
-    from platformdirs import user_config_path
+    from tnt_desktop.paths import APP_AUTHOR, APP_DIR_NAME, env_folder
 
-    from tnt_desktop.paths import APP_AUTHOR, APP_DIR_NAME
+    override = env_folder("TNT_CONFIG_DIR")
+    if override is not None:
+        return override / "preferences.json"
+    from platformdirs import user_config_path
 
     return user_config_path(APP_DIR_NAME, APP_AUTHOR) / "preferences.json"
 

@@ -139,3 +139,32 @@ def test_read_only_folder(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert code == 4 and "read-only" in err
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.req("REQ-AC-03")
+def test_passwd_lets_a_new_account_replace_its_temporary_password(db):
+    """A new account must change its temporary password before anything else; `passwd` does it
+    without the desktop application (what the frozen-app smoke test relies on)."""
+    added = run("admin", "user", "add", "--db", db, "--user", "boss", "dora", "--role",
+                "coordinator", new_password=TEMP_PW)  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    blocked = run("export", "--db", db, "--user", "dora", "--out", db.parent / "x",
+                  password=TEMP_PW)  # fmt: skip
+    assert blocked.returncode != 0 and "Traceback" not in blocked.stderr
+    weak = run("passwd", "--db", db, "--user", "dora", password=TEMP_PW, new_password="short")
+    assert weak.returncode == 2 and "short" not in weak.stderr
+    wrong = run("passwd", "--db", db, "--user", "dora", password="Not-The-Pass-1",
+                new_password="Garden-Path-92")  # fmt: skip
+    assert wrong.returncode == 6
+    changed = run("passwd", "--db", db, "--user", "dora", password=TEMP_PW,
+                  new_password="Garden-Path-92")  # fmt: skip
+    assert changed.returncode == 0 and "password of dora changed" in changed.stdout
+    old = run("admin", "verify", "--db", db, "--user", "dora", password=TEMP_PW)
+    assert old.returncode == 6
+    from tnt_desktop.services import auth
+
+    session = auth.login(db, "dora", "Garden-Path-92")
+    try:
+        assert not session.must_change_password
+    finally:
+        auth.logout(session)

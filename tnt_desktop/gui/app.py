@@ -8,7 +8,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEventLoop
+from PySide6.QtCore import QCoreApplication, QEventLoop, QSize
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QProgressDialog
 
 from tnt_desktop import APP_NAME, __version__
@@ -29,6 +30,8 @@ class LaunchOptions:
     demo: bool = False
     demo_subjects: int = DEMO_SUBJECTS
     lang: str = ""
+    smoke_screenshot: Path | None = None  # support: log in, save the main window as PNG, exit
+    smoke_user: str = "coordinator"
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -37,7 +40,22 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     QCoreApplication.setApplicationName(APP_NAME)
     QCoreApplication.setApplicationVersion(__version__)
     register_fonts(app)
+    app.setWindowIcon(application_icon())
+    app.setDesktopFileName("tnt-desktop")  # Linux: windows belong to tnt-desktop.desktop
     return app
+
+
+def application_icon() -> QIcon:
+    """The TNT icon (resources/icons, drawn by packaging/make_icons.py): every window's icon.
+    PNG sizes only (no SVG plugin needed); QIcon reads a file only when a size is painted."""
+    from tnt_desktop.paths import resource
+
+    icon = QIcon()
+    for size in (16, 24, 32, 48, 64, 128, 256):
+        path = resource("icons", f"tnt-desktop-{size}.png")
+        if path.exists():
+            icon.addFile(str(path), QSize(size, size))
+    return icon
 
 
 def build_demo(folder: Path, subjects: int, translations: Translations) -> tuple[Path, str]:
@@ -86,6 +104,8 @@ def run(options: LaunchOptions) -> int:
     translations = Translations()
     translations.install(options.lang or prefs.language)
     set_error_language(translations.lang)
+    if options.smoke_screenshot is not None:
+        return smoke_screenshot(app, options, translations)
     import shutil  # here, not at import: start-up time (issue 4)
     import tempfile
 
@@ -112,6 +132,45 @@ def run(options: LaunchOptions) -> int:
     finally:
         if demo_folder is not None:
             shutil.rmtree(demo_folder, ignore_errors=True)
+
+
+def smoke_screenshot(app: QApplication, options: LaunchOptions,
+                     translations: Translations) -> int:  # fmt: skip
+    """Support and the frozen-app smoke test (`--smoke-screenshot FILE.png`): log in as
+    `options.smoke_user` with the password in TNT_PASSWORD (no dialog), show the main window,
+    wait for the dashboard, save the window as PNG after its first paint, print one line of
+    JSON (file, language, application font families, Qt's own translation of "Cancel") and
+    return 0. Exit 1 with a message when the login or the picture fails."""
+    import json
+    import os
+    import time
+
+    from tnt_desktop.gui.main_window import MainWindow
+    from tnt_desktop.services import auth
+
+    out = Path(options.smoke_screenshot or "tnt-smoke.png")
+    try:
+        db = options.db or default_database()
+        session = auth.login(db, options.smoke_user, os.environ.get("TNT_PASSWORD", ""))
+        window = MainWindow(GuiContext(session, translations))
+        window.resize(1280, 820)
+        window.show()
+        deadline = time.monotonic() + 60
+        while window.dashboard.loading and time.monotonic() < deadline:
+            app.processEvents()
+            time.sleep(0.01)
+        app.processEvents()
+        if not window.grab().save(str(out)):
+            raise OSError(f"could not write {out}")
+    except Exception as exc:
+        print(f"smoke screenshot failed: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps({"screenshot": str(out), "lang": translations.lang,
+                      "fonts": app.font().families(),
+                      "qt_cancel": QCoreApplication.translate("QPlatformTheme", "Cancel")},
+                     ensure_ascii=False), flush=True)  # fmt: skip
+    window.close()
+    return 0
 
 
 def default_database() -> Path:
