@@ -151,3 +151,25 @@ def test_subject_list_dashboard_and_casebook_show_the_counts(qtbot, team, subjec
     assert "Queries: 2 open · 1 answered" in casebook.review.progress_label.text()
     dm = form_item(casebook, "SE.SCR", 1, "DM")
     assert dm.text(2).endswith(" · ?2") and "2 open query(ies)" in dm.toolTip(2)
+
+
+@pytest.mark.req("REQ-DQ-04", "REQ-DQ-01")
+def test_a_locked_subject_takes_no_query_step_a_frozen_one_does(qtbot, team, subject,
+                                                                 context_for):  # fmt: skip
+    from tnt_desktop.services import workflow
+
+    qid = queries.raise_query(team["monitor"], subject, "SE.SCR", 1, "DM", "weight?",
+                              item_name="WEIGHT")  # fmt: skip
+    dm = team["datamanager"]
+    workflow.freeze_subject(dm, subject)
+    monitor = open_form(qtbot, context_for(team["monitor"]), subject, "SE.SCR", "DM")
+    monitor.review.panel.select(qid)
+    assert monitor.review.panel.buttons["raise"].isEnabled()  # frozen: queries still possible
+    assert monitor.review.panel.buttons["close"].isEnabled()
+    workflow.lock_subject(dm, subject)
+    locked = open_form(qtbot, context_for(team["monitor"]), subject, "SE.SCR", "DM")
+    locked.review.panel.select(qid)
+    assert not any(b.isEnabled() for b in locked.review.panel.buttons.values())
+    site = open_form(qtbot, context_for(team["coordinator"]), subject, "SE.SCR", "DM")
+    site.review.panel.select(qid)
+    assert not site.review.panel.buttons["answer"].isEnabled()

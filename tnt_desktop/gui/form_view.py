@@ -57,6 +57,8 @@ from tnt_desktop.gui.item_widgets import (
 )
 from tnt_desktop.gui.row_table import RowTable, _same
 from tnt_desktop.gui.workflow_actions import (
+    DATABASE_LOCKED,
+    SUBJECT_LOCKED,
     FormWorkflowBar,
     LockBanner,
     WorkflowActions,
@@ -173,6 +175,7 @@ class FormView(QWidget):
         self._build()
         self._load(self.snapshot)
         self.review = FormReview(self)  # queries, SDV ticks, signatures (gui/form_review.py)
+        self.review.panel.set_closed(self.read_only in (DATABASE_LOCKED, SUBJECT_LOCKED))
         self._retranslate_own()
         self._update_tab_order()
         app = QApplication.instance()
@@ -463,6 +466,8 @@ class FormView(QWidget):
     def _show_lock(self) -> None:
         self.lock_banner.show_kind(self.read_only, self.snapshot.subject_key)
         self.workflow_bar.update_state(self.snapshot.status, self.subject_state, self.db_locked)
+        if hasattr(self, "review"):  # a locked subject or database takes no query step either
+            self.review.panel.set_closed(self.read_only in (DATABASE_LOCKED, SUBJECT_LOCKED))
 
     def _refresh_lock(self) -> None:
         """Read the subject's state and the database lock again; a form that became read-only

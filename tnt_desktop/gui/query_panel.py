@@ -235,6 +235,7 @@ class QueryPanel(QWidget):
         font.setBold(True)
         self.heading.setFont(font)
         top.addWidget(self.heading, 1)
+        self.closed = False  # a locked subject or database: no query step (set_closed)
         self.buttons: dict[str, QPushButton] = {}
         for name, slot, visible in (
             ("raise", self.raise_query, self.can_raise),
@@ -355,14 +356,22 @@ class QueryPanel(QWidget):
         if query is not None and query.item_name is not None:
             self.targetActivated.emit((query.group_name, query.row_key, query.item_name))
 
+    def set_closed(self, closed: bool) -> None:
+        """A locked subject or database: no query step at all (the lock banner says why; a
+        frozen subject still takes queries)."""
+        self.closed = closed
+        self._show_thread()
+
     def _show_thread(self) -> None:
         query = self.current()
         status = query.status if query is not None else None
-        self.buttons["answer"].setEnabled(status == QueryStatus.OPEN.value)
-        self.buttons["close"].setEnabled(status in (QueryStatus.OPEN.value,
-                                                    QueryStatus.ANSWERED.value))  # fmt: skip
-        self.buttons["reopen"].setEnabled(status in (QueryStatus.ANSWERED.value,
-                                                     QueryStatus.CLOSED.value))  # fmt: skip
+        open_ = not self.closed
+        self.buttons["raise"].setEnabled(open_)
+        self.buttons["answer"].setEnabled(open_ and status == QueryStatus.OPEN.value)
+        self.buttons["close"].setEnabled(open_ and status in (QueryStatus.OPEN.value,
+                                                              QueryStatus.ANSWERED.value))
+        self.buttons["reopen"].setEnabled(open_ and status in (QueryStatus.ANSWERED.value,
+                                                               QueryStatus.CLOSED.value))
         if query is None:
             self.thread_view.setHtml(escape(self.tr("Select a query to read its thread.")
                                        if self.queries else self.tr("No queries on this form.")))
