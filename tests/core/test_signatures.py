@@ -71,7 +71,7 @@ def sign_ie(investigator, sid: str, **kw):
 def status_of(app, sid: str, form=IE) -> str:
     with app.transaction(write=False) as session:
         subject = workflow.find_subject(session, sid)
-        return workflow._form_instance(session, subject, *form).status
+        return workflow.find_form_instance(session, subject, *form).status
 
 
 def bilingual(exc: pytest.ExceptionInfo) -> None:

@@ -59,7 +59,7 @@ def status_of(app, subject_id: str, form: tuple = DM) -> str:
     event, repeat, code = form
     with app.transaction(write=False) as session:
         subject = workflow.find_subject(session, subject_id)
-        instance = workflow._form_instance(session, subject, event, repeat, code)
+        instance = workflow.find_form_instance(session, subject, event, repeat, code)
         return instance.status
 
 
@@ -337,7 +337,7 @@ def test_editing_a_signed_form_returns_it_to_complete(trial, team):
     subject_id = complete_dm(coordinator)
     with coordinator.transaction() as session:
         subject = workflow.find_subject(session, subject_id)
-        workflow._form_instance(session, subject, *DM).status = FormStatus.SIGNED.value
+        workflow.find_form_instance(session, subject, *DM).status = FormStatus.SIGNED.value
     with pytest.raises(ReasonRequired):
         save_form(coordinator, change_weight(subject_id))
     result = save_form(coordinator, change_weight(subject_id, reason="SOURCE_CORRECTED"))
@@ -484,7 +484,7 @@ def test_an_odm_import_is_refused_by_every_lock(trial, team, tmp_path, lock):
     assert audit_count(dm) == before
     with coordinator.transaction(write=False) as session:
         subject = workflow.find_subject(session, subject_id)
-        dm_form = workflow._form_instance(session, subject, *DM)
+        dm_form = workflow.find_form_instance(session, subject, *DM)
         assert isinstance(dm_form, FormInstance)
         weight = [v.value for v in dm_form.values if v.item_name == "WEIGHT"]
     assert weight == ["70.0"]

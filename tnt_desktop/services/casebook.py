@@ -13,8 +13,13 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from tnt_desktop.errors import NotFound
-from tnt_desktop.services.clinical_data import MAIN, LoadedSubject, find_subject, load_subject
+from tnt_desktop.services.clinical_data import (
+    MAIN,
+    LoadedSubject,
+    collected_form,
+    find_subject,
+    load_subject,
+)
 from tnt_desktop.services.form_entry import FormStatus, finding_key, row_key_of
 from tnt_desktop.services.permissions import Permission, allowed
 from tnt_desktop.services.session import AppSession
@@ -211,14 +216,7 @@ def form_values(app: AppSession, subject_key: str, event: str, repeat: int, form
     app.require(Permission.VIEW_DATA)
     today = today or date.today()
     study = app.study
-    try:
-        definition = study.form(form_code)
-        event_def = study.event(event)
-    except KeyError as exc:
-        raise NotFound(Text(f"unknown form or event: {exc}", f"未知的表单或访视：{exc}")) from None
-    if not event_def.has_form_at(form_code, repeat) or (repeat != 1 and not event_def.repeating):
-        raise NotFound(Text(f"{form_code} is not collected at {event} #{repeat}",
-                            f"{event} 第 {repeat} 次不收集 {form_code}"))  # fmt: skip
+    definition, _event = collected_form(study, event, repeat, form_code)
     identifiers = {item.name for _g, item in definition.items() if item.identifier}
     hide = identifiers if not allowed(app.role, Permission.VIEW_IDENTIFIERS) else set()
     with app.transaction(write=False) as session:

@@ -15,11 +15,27 @@ from sqlalchemy.orm import Session, contains_eager
 from tnt_desktop.errors import NotFound
 from tnt_desktop.storage.models import EventInstance, FormInstance, ItemValue, Subject
 from tnt_desktop.study.definition import Study
-from tnt_desktop.study.model import Item, Text
+from tnt_desktop.study.model import Event, Form, Item, Text
 from tnt_desktop.study.subject import FormRecord, SubjectData
 from tnt_desktop.study.values import ValueError_, parse_value
 
 MAIN = ""  # group_name of non-repeating items in item_value
+
+
+def collected_form(study: Study, event: str, repeat: int, form_code: str) -> tuple[Form, Event]:
+    """The form and event definitions of a form instance the study collects (form `form_code`
+    at event `event`, repeat `repeat`); NotFound, in both languages, otherwise. The one check
+    behind saving, reading and querying a form instance."""
+    try:
+        form = study.form(form_code)
+        definition = study.event(event)
+    except KeyError as exc:
+        raise NotFound(Text(f"unknown form or event: {exc}", f"未知的表单或访视：{exc}")) from None
+    if not definition.has_form_at(form.code, repeat) or (repeat != 1 and not
+                                                         definition.repeating):  # fmt: skip
+        raise NotFound(Text(f"{form.code} is not collected at {event} #{repeat}",
+                            f"{event} 第 {repeat} 次不收集 {form.code}"))  # fmt: skip
+    return form, definition
 
 
 @dataclass

@@ -22,11 +22,12 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tnt_desktop.errors import ConflictError, NotFound, TntError
+from tnt_desktop.errors import ConflictError, TntError
 from tnt_desktop.services.clinical_data import (
     MAIN,
     LoadedForm,
     StoredValue,
+    collected_form,
     find_subject,
     load_subject,
 )
@@ -314,18 +315,7 @@ def save_form_in(
 ) -> SaveResult:
     """`save_form` inside a transaction the caller owns (enrolment, screen failure, import),
     so that a multi-step use case commits or fails as one. The caller checked permissions."""
-    study = app.study
-    try:
-        form = study.form(entry.form)
-        event = study.event(entry.event)
-    except KeyError as exc:
-        raise NotFound(Text(f"unknown form or event: {exc}", f"未知的表单或访视：{exc}")) from None
-    if not event.has_form_at(form.code, entry.repeat) or (entry.repeat != 1 and not
-                                                          event.repeating):  # fmt: skip
-        raise NotFound(
-            Text(f"{form.code} is not collected at {event.oid} #{entry.repeat}",
-                 f"{event.oid} 第 {entry.repeat} 次不收集 {form.code}")
-        )  # fmt: skip
+    form, _event = collected_form(app.study, entry.event, entry.repeat, entry.form)
     if entry.reason is not None:
         try:
             reason = ChangeReason(entry.reason)

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from tnt_desktop.errors import NotFound, TntError
-from tnt_desktop.services.clinical_data import find_subject
+from tnt_desktop.services.clinical_data import collected_form, find_subject
 from tnt_desktop.services.export_read import ExportProfile, removed_items
 from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.session import SYSTEM_USER, AppSession
@@ -184,17 +184,10 @@ def _text(text: str | None, what: Text, *, required: bool) -> str:
 # ---- the target of a query ----------------------------------------------------------------------
 def _check_target(app: AppSession, event: str, repeat: int, form_code: str, item_name: str | None,
                   group_name: str, row_key: int) -> None:  # fmt: skip
-    study = app.study
     try:
-        form = study.form(form_code)
-        definition = study.event(event)
-    except KeyError:
-        raise QueryTarget(Text(f"unknown form or event: {event} {form_code}",
-                               f"未知的表单或访视：{event} {form_code}")) from None  # fmt: skip
-    if not definition.has_form_at(form.code, repeat) or (repeat != 1 and not
-                                                         definition.repeating):  # fmt: skip
-        raise QueryTarget(Text(f"{form.code} is not collected at {event} #{repeat}",
-                               f"{event} 第 {repeat} 次不收集 {form.code}"))  # fmt: skip
+        form, _event = collected_form(app.study, event, repeat, form_code)
+    except NotFound as exc:
+        raise QueryTarget(exc.message) from None
     if group_name:
         group = next((g for g in form.groups if g.name == group_name and g.repeating), None)
         if group is None or row_key < 1:

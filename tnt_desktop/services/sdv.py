@@ -18,13 +18,14 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tnt_desktop.errors import TntError
 from tnt_desktop.services.clinical_data import find_subject
 from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.session import AppSession
+from tnt_desktop.services.workflow import check_writable, find_form_instance
 from tnt_desktop.storage.audit import utc_now_text
 from tnt_desktop.storage.models import EventInstance, FormInstance, ItemValue, SdvMark, Subject
 from tnt_desktop.study.model import Text
@@ -67,11 +68,7 @@ def _where(subject_key: str, event: str, repeat: int, form_code: str) -> str:
 
 def _instance(session: Session, subject: Subject, event: str, repeat: int,
               form_code: str) -> FormInstance:  # fmt: skip
-    instance = session.scalar(
-        select(FormInstance).join(EventInstance, FormInstance.event_pk == EventInstance.id)
-        .where(EventInstance.subject_pk == subject.id, EventInstance.event_oid == event,
-               EventInstance.repeat_key == repeat, FormInstance.form_code == form_code)
-    )  # fmt: skip
+    instance = find_form_instance(session, subject, event, repeat, form_code)
     if instance is None:
         what = _where(subject.key, event, repeat, form_code)
         raise SdvError(Text(f"{what} has no data to verify", f"{what} 没有可核查的数据"))
@@ -155,8 +152,6 @@ def mark_sdv(app: AppSession, subject_key: str, event: str, repeat: int, form_co
              items: Iterable[tuple[str, int, str]]) -> int:  # fmt: skip
     """Mark items (group_name, row_key, item_name) of one form instance as verified against
     source (monitor). Only items with a stored value or missing reason; each mark audited."""
-    from tnt_desktop.services.workflow import check_writable
-
     app.require(Permission.VERIFY)
     items = list(items)
     with app.transaction() as session:
@@ -169,8 +164,6 @@ def mark_sdv(app: AppSession, subject_key: str, event: str, repeat: int, form_co
 def unmark_sdv(app: AppSession, subject_key: str, event: str, repeat: int, form_code: str,
                items: Iterable[tuple[str, int, str]], reason: str) -> int:  # fmt: skip
     """Remove SDV marks (monitor, with a reason); each removal audited. Returns the count."""
-    from tnt_desktop.services.workflow import check_writable
-
     app.require(Permission.VERIFY)
     text = (reason or "").strip()
     if not text:
@@ -215,11 +208,7 @@ def form_sdv(app: AppSession, subject_key: str, event: str, repeat: int,
     app.require(Permission.VIEW_DATA)
     with app.transaction(write=False) as session:
         subject = find_subject(session, subject_key)
-        instance = session.scalar(
-            select(FormInstance).join(EventInstance, FormInstance.event_pk == EventInstance.id)
-            .where(EventInstance.subject_pk == subject.id, EventInstance.event_oid == event,
-                   EventInstance.repeat_key == repeat, FormInstance.form_code == form_code)
-        )  # fmt: skip
+        instance = find_form_instance(session, subject, event, repeat, form_code)
         if instance is None:
             return []
         return _items(_values(session, [instance.id]), _marks(session, [instance.id]),
@@ -227,29 +216,36 @@ def form_sdv(app: AppSession, subject_key: str, event: str, repeat: int,
 
 
 def progress_in(session: Session, subject_pk: int | None = None) -> SdvProgress:
-    """SDV progress read inside a transaction (no permission check: for the exports)."""
-    query = select(FormInstance.id, FormInstance.form_code).join(
-        EventInstance, FormInstance.event_pk == EventInstance.id)
-    if subject_pk is not None:
-        query = query.where(EventInstance.subject_pk == subject_pk)
-    codes = dict(session.execute(query).all())
+    """SDV progress read inside a transaction (no permission check: for the exports). The
+    stored values are counted in SQL, per form and item; only the marked ones are read, to
+    compare each mark's hash with the value as it is now (a study of 5,000 subjects holds
+    millions of values and, typically, far fewer marks)."""
+    table = ItemValue.__table__
+    entered = (table.c.derived.is_(False)
+               & (table.c.value.is_not(None) | table.c.missing_reason.is_not(None)))
+
+    def scoped(query):
+        query = query.join(FormInstance, FormInstance.id == table.c.form_pk).where(entered)
+        if subject_pk is None:
+            return query
+        return query.join(EventInstance, FormInstance.event_pk == EventInstance.id).where(
+            EventInstance.subject_pk == subject_pk)  # fmt: skip
+
     critical_total = critical_verified = total = verified = 0
-    pks = list(codes)
-    for start in range(0, len(pks), 500):  # bounded IN lists
-        chunk = pks[start:start + 500]
-        marks = _marks(session, chunk)
-        for item in _items_multi(_values(session, chunk), marks, codes):
-            total += 1
-            verified += item.verified
-            if item.critical:
-                critical_total += 1
-                critical_verified += item.verified
+    for code, name, count in session.execute(scoped(
+            select(FormInstance.form_code, table.c.item_name, func.count()).select_from(table))
+            .group_by(FormInstance.form_code, table.c.item_name)):  # fmt: skip
+        total += count
+        critical_total += count if is_critical(code, name) else 0
+    marked = select(FormInstance.form_code, table.c.item_name, table.c.value,
+                    table.c.missing_reason, SdvMark.value_hash).select_from(table).join(
+        SdvMark, (SdvMark.form_pk == table.c.form_pk) & (SdvMark.group_name == table.c.group_name)
+        & (SdvMark.row_key == table.c.row_key) & (SdvMark.item_name == table.c.item_name))
+    for code, name, value, missing, digest in session.execute(scoped(marked)):
+        if digest == value_hash(value, missing):  # a stale mark does not count
+            verified += 1
+            critical_verified += is_critical(code, name)
     return SdvProgress(critical_total, critical_verified, total, verified)
-
-
-def _items_multi(values: list, marks: dict, codes: dict[int, str]) -> Iterable[SdvItem]:
-    for row in values:
-        yield from _items([row], marks, codes[row[0]])
 
 
 def sdv_progress(app: AppSession, subject_key: str | None = None) -> SdvProgress:

@@ -185,8 +185,8 @@ def _where(subject_key: str, event: str, repeat: int, form_code: str) -> str:
     return f"{subject_key} {event} #{repeat} {form_code}"
 
 
-def _form_instance(session: Session, subject: Subject, event: str, repeat: int,
-                   form_code: str) -> FormInstance | None:  # fmt: skip
+def find_form_instance(session: Session, subject: Subject, event: str, repeat: int,
+                       form_code: str) -> FormInstance | None:  # fmt: skip
     return session.scalar(
         select(FormInstance).join(EventInstance, FormInstance.event_pk == EventInstance.id)
         .where(EventInstance.subject_pk == subject.id, EventInstance.event_oid == event,
@@ -211,7 +211,7 @@ def _form_transition(app: AppSession, permission: Permission, subject_key: str, 
         what = _where(subject.key, event, repeat, form_code)
         text = _reason(reason, what) if need_reason else ((reason or "").strip() or None)
         check_writable(session, subject, data_entry=False)
-        instance = _form_instance(session, subject, event, repeat, form_code)
+        instance = find_form_instance(session, subject, event, repeat, form_code)
         current = instance.status if instance is not None else FormStatus.NOT_STARTED.value
         if instance is None or current not in allowed:
             raise IllegalTransition(what, _label(current), wanted or _label(target.value))
