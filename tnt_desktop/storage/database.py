@@ -45,6 +45,7 @@ from tnt_desktop.storage.models import Setting
 SQLITE_MAGIC = b"SQLite format 3\x00"
 DATABASE_ID_KEY = "database.id"
 SITE_KEY = "site.id"
+WORKSTATION_KEY = "site.workstation"  # 1..99: this workstation's number within the site
 
 
 def new_key() -> bytes:
@@ -90,6 +91,7 @@ class Database:
         with self.transaction(write=False) as session:
             self.database_id = _setting(session, DATABASE_ID_KEY)
             self.site_id = _setting(session, SITE_KEY)
+            self.workstation = int(_setting(session, WORKSTATION_KEY) or 1)
         if not self.database_id:
             raise DatabaseDamaged(self.path)
 
@@ -158,7 +160,8 @@ def _open_engine(path: Path, key: bytes, *, new: bool = False) -> Engine:
     return _make_engine(path, key)
 
 
-def create_database(path: Path, key: bytes, *, database_id: str, site_id: str) -> Database:
+def create_database(path: Path, key: bytes, *, database_id: str, site_id: str,
+                    workstation: int = 1) -> Database:
     """Create a new encrypted, owner-only database with the current schema."""
     path = Path(path)
     if path.exists():
@@ -173,6 +176,7 @@ def create_database(path: Path, key: bytes, *, database_id: str, site_id: str) -
         with Session(engine) as session, session.begin():
             session.add(Setting(key=DATABASE_ID_KEY, value=database_id))
             session.add(Setting(key=SITE_KEY, value=site_id))
+            session.add(Setting(key=WORKSTATION_KEY, value=str(workstation)))
         return Database(path, engine)
     except OSError as exc:
         path.unlink(missing_ok=True)
