@@ -79,7 +79,13 @@ CHANGE_REASON_LABELS: dict[ChangeReason, Text] = {
 
 @dataclass
 class RowEntry:
+    """One row of a repeating group. Row keys are per item group (DOX rows 1–3 and IFO rows
+    1–4 of one CT form), stable and never reused; ODM's ItemGroupRepeatKey is this key."""
+
     key: int | None = None  # the stored row key of an existing row; None for a new row
+    # with a key that is not a stored row: create the row under that key (the ODM import keeps
+    # the file's row keys) instead of refusing; a key a removed row had is still refused
+    create: bool = False
     values: dict[str, str] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
 
@@ -213,16 +219,17 @@ def _parse_into(
 def _new_record(
     form: Form, entry: FormEntry, old: LoadedForm | None, errors: list[Finding]
 ) -> tuple[FormRecord, dict[str, list[int]]]:
+    used: dict[str, set[int]] = {}  # group → every row key it ever had (removed rows too)
     if old is not None:
         record = copy.deepcopy(old.record)
         row_keys = {g: list(keys) for g, keys in old.row_keys.items()}
-        used = {key for (_g, key, _n) in old.stored}
+        for group_name, key, _name in old.stored:
+            used.setdefault(group_name, set()).add(key)
     else:
         record = FormRecord(entry.event, entry.form, entry.repeat)
-        row_keys, used = {}, set()
+        row_keys = {}
     _parse_into(form, None, entry.values, entry.missing, record.values, record.missing, errors,
                 None)  # fmt: skip
-    next_key = max(used | {0}) + 1
     for group_name, rows in entry.rows.items():
         group = next((g for g in form.groups if g.name == group_name and g.repeating), None)
         if group is None:
@@ -234,12 +241,22 @@ def _new_record(
         old_keys = row_keys.get(group_name, [])
         old_missing = record.row_missing.get(group_name, {})
         new_rows, new_keys, new_missing = [], [], {}
+        ever = used.get(group_name, set())
+        named = {row.key for row in rows if row.key is not None}
+        next_key = max(ever | named | {0}) + 1  # keys count per group, never reused
         for index, row in enumerate(rows):
+            if row.key is not None and row.key in new_keys:
+                errors.append(_hard("DUPLICATE-ROW", f"{form.code}.{group_name}",
+                                    f"row {row.key} of {group_name} is given twice",
+                                    f"{group_name} 的第 {row.key} 行重复出现"))  # fmt: skip
+                continue
             if row.key is not None and row.key in old_keys:
                 position = old_keys.index(row.key)
                 values = dict(old_rows[position])
                 missing = dict(old_missing.get(position, {}))
                 key = row.key
+            elif row.key is not None and row.create and row.key > 0 and row.key not in ever:
+                values, missing, key = {}, {}, row.key
             elif row.key is not None:
                 errors.append(_hard("UNKNOWN-ROW", f"{form.code}.{group_name}",
                                     f"row {row.key} of {group_name} does not exist",
