@@ -1,4 +1,5 @@
-"""The TNT Desktop extension of CDISC ODM 1.3.2: queries (issue 6) inside SubjectData.
+"""The TNT Desktop extension of CDISC ODM 1.3.2: queries (issue 6) and the site's confirmations
+of soft findings (issue 13) inside SubjectData.
 
 ODM 1.3.2 leaves empty element groups (`SubjectDataElementExtension`, …) in its foundation
 schema for vendor extensions. The export puts one `tnt:Query` per query, with its steps as
@@ -14,10 +15,22 @@ schema for vendor extensions. The export puts one `tnt:Query` per query, with it
 
 UserOIDs are those of AdminData (login names only in the site archive, REQ-PI-05).
 
+The site's confirmations of soft edit-check findings (services.confirmations) follow, one
+`tnt:Confirmation` each, its text the site's reason:
+
+    <tnt:Confirmation StudyEventOID="SE.C1" FormOID="F.CT" CheckID="S-CT-07"
+                      FindingKey="S-CT-07|SE.C1#1|CT.IFOADM.EXDOSE|2" ItemOID="IT.CT.EXDOSE"
+                      ItemGroupRepeatKey="2" UserOID="USR.001" Role="coordinator"
+                      DateTimeStamp="2025-02-03T10:11:12Z">dose as prescribed</tnt:Confirmation>
+
+An import applies these confirmations, and only these: a soft finding of imported data that the
+file does not confirm becomes an open query (exports.odm_import).
+
 `EXTENSION_XSD` is the schema of the extension elements alone. `extended_schema(official)`
 compiles the official ODM 1.3.2 schema (CDISC's files, not part of this project) with the
-foundation's SubjectDataElementExtension group redefined to admit `tnt:Query`, so that a file
-with queries validates strictly; the import validates with it and ignores the elements.
+foundation's SubjectDataElementExtension group redefined to admit `tnt:Query` and
+`tnt:Confirmation`, so that a file with them validates strictly; the import validates with it,
+reads the confirmations and ignores the queries.
 """
 
 from __future__ import annotations
@@ -60,6 +73,24 @@ EXTENSION_XSD = f"""<?xml version="1.0" encoding="UTF-8"?>
       <xs:simpleContent>
         <xs:extension base="xs:string">
           <xs:attribute name="Kind" type="tnt:Kind" use="required"/>
+          <xs:attribute name="UserOID" type="tnt:Name" use="required"/>
+          <xs:attribute name="Role" type="tnt:Name" use="required"/>
+          <xs:attribute name="DateTimeStamp" type="xs:dateTime" use="required"/>
+        </xs:extension>
+      </xs:simpleContent>
+    </xs:complexType>
+  </xs:element>
+  <xs:element name="Confirmation">
+    <xs:complexType>
+      <xs:simpleContent>
+        <xs:extension base="tnt:Name">
+          <xs:attribute name="StudyEventOID" type="tnt:Name" use="required"/>
+          <xs:attribute name="StudyEventRepeatKey" type="xs:positiveInteger"/>
+          <xs:attribute name="FormOID" type="tnt:Name" use="required"/>
+          <xs:attribute name="FindingKey" type="tnt:Name" use="required"/>
+          <xs:attribute name="CheckID" type="tnt:Name" use="required"/>
+          <xs:attribute name="ItemOID" type="tnt:Name"/>
+          <xs:attribute name="ItemGroupRepeatKey" type="xs:positiveInteger"/>
           <xs:attribute name="UserOID" type="tnt:Name" use="required"/>
           <xs:attribute name="Role" type="tnt:Name" use="required"/>
           <xs:attribute name="DateTimeStamp" type="xs:dateTime" use="required"/>
@@ -116,7 +147,10 @@ def _wrapper(official: Path, extension: Path) -> bytes:
     <xs:group name="SubjectDataElementExtension">
       <xs:sequence>
         <xs:group ref="SubjectDataElementExtension"/>
-        <xs:element ref="tnt:Query"/>
+        <xs:choice>
+          <xs:element ref="tnt:Query"/>
+          <xs:element ref="tnt:Confirmation"/>
+        </xs:choice>
       </xs:sequence>
     </xs:group>
   </xs:redefine>

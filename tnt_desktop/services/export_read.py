@@ -135,15 +135,18 @@ class AuditView:
     new_value: str | None
     reason_code: str | None
     reason_text: str | None
+    # the row-key map of a ROW_KEYS_RENUMBERED entry (migration 0006), else None
+    renumbered: str | None = None
 
 
+RENUMBERED = "ROW_KEYS_RENUMBERED"
 AUDIT_BATCH = 1000  # audit rows fetched from the database at a time
 
 _AUDIT_COLUMNS = (
     AuditEntry.id, AuditEntry.ts_utc, AuditEntry.username, AuditEntry.role, AuditEntry.action,
     AuditEntry.event_oid, AuditEntry.repeat_key, AuditEntry.form_code, AuditEntry.group_name,
     AuditEntry.row_key, AuditEntry.item_name, AuditEntry.old_value, AuditEntry.new_value,
-    AuditEntry.reason_code, AuditEntry.reason_text,
+    AuditEntry.reason_code, AuditEntry.reason_text, AuditEntry.detail,
 )  # fmt: skip
 
 
@@ -164,7 +167,7 @@ def iter_subject_audit(
              .order_by(AuditEntry.id).execution_options(yield_per=AUDIT_BATCH))  # fmt: skip
     with app.transaction(write=False) as session:
         for (id_, ts, username, role, action, event_oid, repeat_key, form_code, group_name,
-             row_key, item_name, old_value, new_value, reason_code, reason_text
+             row_key, item_name, old_value, new_value, reason_code, reason_text, detail
              ) in session.execute(query):  # fmt: skip
             hidden = item_name in removed
             # REQ-PI-05: sponsor exports name roles, not people; names stay in the site archive
@@ -173,6 +176,7 @@ def iter_subject_audit(
                 repeat_key, form_code, group_name, row_key, item_name,
                 None if hidden else old_value, None if hidden else new_value,
                 reason_code, None if hidden else reason_text,
+                detail if action == RENUMBERED else None,
             )  # fmt: skip
 
 

@@ -110,6 +110,9 @@ class FormEntry:
     reason_text: str = ""
     overrides: dict[str, str] = field(default_factory=dict)  # finding key → reason
     expected_version: int | None = None
+    # soft findings nobody confirmed become open queries raised by this user (the ODM import:
+    # it never confirms a finding on the site's behalf) instead of refusing the save
+    findings_as_queries: bool = False
 
 
 @dataclass
@@ -390,7 +393,7 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
     }.items())  # fmt: skip
     unresolved = [(k, f) for k, f in soft_here if k not in existing and not (
         entry.overrides.get(k, "").strip())]  # fmt: skip
-    if unresolved:
+    if unresolved and not entry.findings_as_queries:
         raise OverrideRequired(unresolved)
 
     old_cells = _cells(form, old.record, old.row_keys) if old is not None else {}
@@ -454,6 +457,15 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
                                  form.code, q_item, finding.check_id,
                                  queries.auto_query_text(finding, reason_text),
                                  group_name=q_group, row_key=q_row)  # fmt: skip
+    if entry.findings_as_queries and unresolved:
+        from tnt_desktop.services import queries
+
+        for _key, finding in unresolved:
+            q_item, q_group, q_row = queries.finding_target(
+                form, finding, row_key_of(finding, row_keys, form))  # fmt: skip
+            queries.raise_finding_query(app, session, loaded.subject, entry.event, entry.repeat,
+                                        form.code, q_item, finding, group_name=q_group,
+                                        row_key=q_row)  # fmt: skip
     status = _status(entry, old, findings, form, new_record, derived)
     if reopens and not changes:
         status = old_status  # saved without a change: still verified / signed

@@ -267,6 +267,25 @@ def raise_auto_query(app: AppSession, session: Session, subject: Subject, event:
                       row_key, clean, ORIGIN_AUTO, check_id, True)  # fmt: skip
 
 
+def raise_finding_query(app: AppSession, session: Session, subject: Subject, event: str,
+                        repeat: int, form_code: str, item_name: str | None, finding: Finding, *,
+                        group_name: str = "", row_key: int = 0) -> int | None:  # fmt: skip
+    """An open query, raised by this user (origin AUTO), for a soft finding nobody confirmed
+    (data saved by the ODM import), inside the caller's transaction. A finding that already has
+    its query (whatever its status) gets no second one; returns the new id or None."""
+    existing = session.scalar(select(DataQuery.id).where(
+        DataQuery.subject_pk == subject.id, DataQuery.event_oid == event,
+        DataQuery.repeat_key == repeat, DataQuery.form_code == form_code,
+        DataQuery.group_name == (group_name or ""), DataQuery.row_key == (row_key or 0),
+        DataQuery.item_name.is_(None) if item_name is None else DataQuery.item_name == item_name,
+        DataQuery.check_id == finding.check_id).limit(1))  # fmt: skip
+    if existing is not None:
+        return None
+    text = f"{finding.message.en} / {finding.message.zh}"[:MAX_TEXT]
+    return _new_query(app, session, subject, event, repeat, form_code, item_name, group_name,
+                      row_key, text, ORIGIN_AUTO, finding.check_id, False)  # fmt: skip
+
+
 def finding_target(form: Form, finding: Finding, row_key: int | None
                    ) -> tuple[str | None, str, int]:  # fmt: skip
     """(item name, group name, row key) of the first item a finding names: where its automatic
