@@ -2,7 +2,8 @@
 
     tnt-desktop export --db PATH --user NAME --out DIR [--formats csv,pdf,odm] [--package]
                        [--recipient KEYFILE] [--passphrase-env VAR] [--keep-plain]
-    tnt-desktop import --db PATH --user NAME FILE.xml [--reason TEXT]
+    tnt-desktop import --db PATH --user NAME FILE.xml [--reason TEXT]   # reason: needed to change
+                                                                       # saved data
     tnt-desktop package open FILE (--key SECRETKEYFILE | --passphrase-env VAR) --out DIR
 
 The user's password comes from a prompt or TNT_PASSWORD (cli_admin.read_password); a package
@@ -204,7 +205,10 @@ def add_export_parsers(commands, parser_class) -> None:
     importer.add_argument("--user", required=True, metavar="NAME", help=user_help)
     importer.add_argument("file", type=Path, metavar="FILE.xml")
     importer.add_argument("--reason", default=None, metavar="TEXT",
-                          help="reason for change recorded where the file has no AuditRecord")
+                          help="your reason for the changes the file makes to saved data: a "
+                          "code (TRANSCRIPTION_ERROR, SOURCE_CORRECTED, QUERY_RESPONSE, "
+                          "LATE_DATA), 'CODE: text' or free text; required when the file "
+                          "changes saved data")  # fmt: skip
     importer.add_argument("--verbose", action="store_true",
                           help="list every changed form and every warning")
     importer.set_defaults(handler=import_command)

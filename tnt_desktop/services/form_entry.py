@@ -440,8 +440,8 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
     derived_changed = _write_derived(app, session, loaded, derived, instance, entry, row_keys,
                                      stored)  # fmt: skip
     for key, finding in soft_here:
-        if key in existing:
-            continue
+        if key in existing or not entry.overrides.get(key, "").strip():
+            continue  # confirmed before, or (findings_as_queries) left open as a query below
         reason_text = entry.overrides[key].strip()
         session.add(CheckOverride(form_pk=instance.id, finding_key=key, reason=reason_text,
                                   username=app.username, ts_utc=utc_now_text()))  # fmt: skip
