@@ -154,8 +154,10 @@ def same_value(item, a: str | None, b: str | None) -> bool:
 class EntrySession:
     """One conversation about one form instance (see the module docstring)."""
 
-    def __init__(self, app: AppSession, entry: FormEntry, *, today: date | None = None,
-                 write: Writer | None = None, loaded: FormSnapshot | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, app: AppSession, entry: FormEntry, *, today: date | None = None,
+        write: Writer | None = None, loaded: FormSnapshot | None = None,
+    ) -> None:  # fmt: skip
         self.app = app
         self.today = today
         self.loaded = loaded
@@ -164,8 +166,10 @@ class EntrySession:
         self.step = EntryStep(EntryState.OPEN)
 
     @classmethod
-    def open(cls, app: AppSession, subject: str, event: str, repeat: int, form: str, *,
-             today: date | None = None, snapshot: FormSnapshot | None = None) -> EntrySession:  # fmt: skip
+    def open(
+        cls, app: AppSession, subject: str, event: str, repeat: int, form: str, *,
+        today: date | None = None, snapshot: FormSnapshot | None = None,
+    ) -> EntrySession:  # fmt: skip
         """A session on the stored form instance (read now, or the snapshot the caller read):
         saves expect its version, so a save by someone else since is a CONFLICT."""
         if snapshot is None:
