@@ -28,8 +28,9 @@ Public names (stable; other modules build on them):
   `step` (the last `EntryStep`), `state`.
 - `change(values=None, missing=None, rows=None, *, complete=False) -> FormEntry`: what the form
   should become; only what differs from `loaded` goes into the entry. A new change starts a new
-  conversation (answers given for the previous one are dropped).
-- `has_changes`, `preview() -> Preview` (`form_entry.preview_form` on the entry).
+  conversation (answers given for the previous one are dropped). `diff(…)`: the same entry,
+  computed without touching the session (for "are there unsaved changes?" and previews).
+- `has_changes`, `preview(entry=None) -> Preview` (`form_entry.preview_form`).
 - `submit() -> EntryStep`: one save attempt through `write` (default `form_entry.save_form`;
   a flow that saves a form as part of a larger step — screen failure, withdrawal, an import in
   a SAVEPOINT — passes its own `write(entry)`, which must raise the `form_entry` exceptions).
@@ -187,9 +188,18 @@ class EntrySession:
                missing: Mapping[str, str | None] | None = None,
                rows: Mapping[str, list[RowEntry]] | None = None, *,
                complete: bool = False) -> FormEntry:  # fmt: skip
-        """The diff against what was loaded: `values` item → text and `missing` item → reason
-        (or ""/None) as the form should stand; those equal to the stored ones are left out.
-        `rows` (group → RowEntry list) pass as they are. Starts a new conversation."""
+        """Set what the form should become (`diff`) and start a new conversation about it."""
+        self.entry = self.diff(values, missing, rows, complete=complete)
+        self.step = EntryStep(EntryState.OPEN)
+        return self.entry
+
+    def diff(self, values: Mapping[str, str] | None = None,
+             missing: Mapping[str, str | None] | None = None,
+             rows: Mapping[str, list[RowEntry]] | None = None, *,
+             complete: bool = False) -> FormEntry:  # fmt: skip
+        """The entry that would make the form stand as given — `values` item → text, `missing`
+        item → reason (or ""/None) —, keeping only what differs from what was loaded; `rows`
+        (group → RowEntry list) pass as they are. Changes nothing in the session."""
         old = self.entry
         snapshot = self.loaded
         form = self.app.study.form(old.form)
@@ -203,21 +213,19 @@ class EntrySession:
             stored = snapshot.missing.get(name) if snapshot is not None else None
             if snapshot is None or (reason or None) != (stored or None):
                 new_missing[name] = reason or ""
-        self.entry = replace(old, values=new_values, missing=new_missing,
-                             rows={g: list(r) for g, r in (rows or {}).items()},
-                             complete=complete, reason=None, reason_text="",
-                             overrides={})  # fmt: skip
-        self.step = EntryStep(EntryState.OPEN)
-        return self.entry
+        return replace(old, values=new_values, missing=new_missing,
+                       rows={g: list(r) for g, r in (rows or {}).items()},
+                       complete=complete, reason=None, reason_text="", overrides={})  # fmt: skip
 
     @property
     def has_changes(self) -> bool:
         entry = self.entry
         return bool(entry.values or entry.missing or entry.rows)
 
-    def preview(self) -> Preview:
-        """What a save would do now (derived values, findings), writing nothing."""
-        return preview_form(self.app, self.entry, today=self.today)
+    def preview(self, entry: FormEntry | None = None) -> Preview:
+        """What a save of the entry (or of `entry`, a `diff`) would do: derived values and
+        findings, writing nothing."""
+        return preview_form(self.app, entry or self.entry, today=self.today)
 
     # ---- the conversation ------------------------------------------------------------------
     def submit(self) -> EntryStep:

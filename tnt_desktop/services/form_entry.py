@@ -304,17 +304,10 @@ def row_key_of(finding: Finding, row_keys: dict[str, list[int]], form: Form) -> 
 
 
 def save_form(app: AppSession, entry: FormEntry, *, today: date | None = None) -> SaveResult:
-    """Validate and save one form instance in one transaction (see the module docstring)."""
+    """Validate and save one form instance in one transaction (see the module docstring).
+    Called inside an open transaction (enrolment, screen failure, an import), it joins it, so
+    that the larger use case commits or fails as one (`AppSession.transaction`)."""
     app.require(Permission.ENTER_DATA)
-    with app.transaction() as session:
-        return save_form_in(app, session, entry, today=today)
-
-
-def save_form_in(
-    app: AppSession, session: Session, entry: FormEntry, *, today: date | None = None
-) -> SaveResult:
-    """`save_form` inside a transaction the caller owns (enrolment, screen failure, import),
-    so that a multi-step use case commits or fails as one. The caller checked permissions."""
     form, _event = collected_form(app.study, entry.event, entry.repeat, entry.form)
     if entry.reason is not None:
         try:
@@ -324,7 +317,11 @@ def save_form_in(
                                 f"未知的修改原因 {entry.reason!r}")) from None  # fmt: skip
         if reason is ChangeReason.OTHER and not entry.reason_text.strip():
             raise TntError(Text("reason 'Other' needs an explanation", "选择“其他”时需填写说明"))
-    return _save(app, session, form, entry, today or date.today())
+    with app.transaction() as session:
+        try:
+            return _save(app, session, form, entry, today or date.today())
+        finally:
+            session.info.pop(_TOUCHED, None)  # a refused save leaves no values to write
 
 
 def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today: date):
