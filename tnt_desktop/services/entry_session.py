@@ -43,6 +43,9 @@ Public names (stable; other modules build on them):
   finding)` with `.message`; `Refusal`: INVALID (hard findings), CONFLICT (saved by someone else
   since loaded: reload), LOCKED (database, subject or form locked or frozen), PERMISSION,
   UNANSWERED, ERROR (any other typed error; `error` holds it).
+- Sessions of the subject flows, whose `write` is the whole step: `screen_failure(app, number,
+  reason, specify)`, `withdrawal(app, subject_id, scope, date, last_known_alive)`,
+  `enrolment(app, number)` (asks nothing: SAVED with the study ID as result, or REFUSED).
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ from enum import StrEnum
 from typing import Any
 
 from tnt_desktop.errors import ConflictError, PermissionDenied, TntError
+from tnt_desktop.services import subjects
 from tnt_desktop.services.casebook import FormSnapshot, form_values
 from tnt_desktop.services.form_entry import (
     ChangeReason,
@@ -314,3 +318,39 @@ def _refused(refusal: Refusal, exc: TntError,
              findings: tuple[PendingFinding, ...] = ()) -> EntryStep:  # fmt: skip
     return EntryStep(EntryState.REFUSED, findings=findings, refusal=refusal,
                      messages=(exc.message,), error=exc)  # fmt: skip
+
+
+# ---- the subject flows that save a form as part of a larger step ----------------------------
+def screen_failure(app: AppSession, screening_number: str, reason: str, specify: str = "", *,
+                   today: date | None = None) -> EntrySession:  # fmt: skip
+    """The conversation of `subjects.screen_fail` (SFREAS, SFREASSP on F01 and the status):
+    its F01 save may need a reason for change and confirmations like any other."""
+    entry = FormEntry(screening_number, "SE.SCR", "IE",
+                      values={"SFREAS": reason, "SFREASSP": specify})  # fmt: skip
+
+    def write(entry: FormEntry) -> None:
+        subjects.screen_fail(app, screening_number, reason, specify, change_reason=entry.reason,
+                             reason_text=entry.reason_text,
+                             overrides=dict(entry.overrides))  # fmt: skip
+
+    return EntrySession(app, entry, today=today, write=write)
+
+
+def withdrawal(app: AppSession, subject_id: str, scope: str, withdrawal_date: date,
+               last_known_alive: date | None = None) -> EntrySession:  # fmt: skip
+    """The conversation of `subjects.withdraw` (EOS fields and the status; its reason for
+    change is always late data, so only confirmations can be asked)."""
+    entry = FormEntry(subject_id, "SE.EOS", "EOS", reason="LATE_DATA")
+
+    def write(entry: FormEntry) -> None:
+        subjects.withdraw(app, subject_id, scope, withdrawal_date, last_known_alive,
+                          overrides=dict(entry.overrides))  # fmt: skip
+
+    return EntrySession(app, entry, write=write)
+
+
+def enrolment(app: AppSession, screening_number: str) -> EntrySession:
+    """The conversation of `subjects.enrol`: it asks nothing, it saves (the result is the new
+    study ID) or is refused (not eligible, locked, …)."""
+    return EntrySession(app, FormEntry(screening_number, "SE.SCR", "DM"),
+                        write=lambda _entry: subjects.enrol(app, screening_number))
