@@ -12,10 +12,11 @@ Order of work:
    a traceback.
 2. **One transaction for the whole file**, subject by subject (SubjectData are streamed, read by
    `odm_import_read`; memory holds one), written by `odm_import_write.SubjectImporter` through
-   the services: `form_entry.save_form_in`, `subjects.screen_subject` / `enrol` / `screen_fail` /
-   `withdraw`. These run inside the file's transaction (an AppSession view whose
-   `transaction()` yields the file's session), each call in a SAVEPOINT: a refused call leaves
-   nothing behind, and a call that wrote no audit entry changed nothing and is undone.
+   the entry session (`services.entry_session`, one conversation per form, answered up front)
+   and the services (`form_entry.save_form`, `subjects.screen_subject` / `enrol` /
+   `screen_fail` / `withdraw`). They join the file's transaction (`AppSession.transaction` is
+   re-entrant), each call in a SAVEPOINT: a refused call leaves nothing behind, and a call that
+   wrote no audit entry changed nothing and is undone.
 3. **All-or-nothing**: any refusal anywhere rolls the whole file back; the report then lists
    every refusal (the import carries on after the first one to find them all) and nothing is
    created or changed.
@@ -61,17 +62,13 @@ query raised by the importing user (once: a finding that has its query gets no s
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from lxml import etree
-from sqlalchemy.orm import Session
 
 from tnt_desktop.errors import TntError
 from tnt_desktop.exports.odm_import_read import iter_subjects, parse_options, parse_subject
@@ -236,19 +233,6 @@ def _sha256(file: Path) -> str:
 
 
 # ---- pass 3: into the database ----------------------------------------------------------------
-def joined_session(app: AppSession, session: Session) -> AppSession:
-    """A view of `app` whose `transaction()` is the caller's open transaction, so that subject
-    services (which open their own) run inside the import's one transaction."""
-    view = copy.copy(app)
-
-    @contextmanager
-    def transaction(*, write: bool = True) -> Iterator[Session]:
-        yield session
-
-    view.transaction = transaction  # type: ignore[method-assign]
-    return view
-
-
 class _RollBack(Exception):
     """Raised inside the transaction to undo the whole file."""
 
@@ -279,8 +263,7 @@ def import_odm(app: AppSession, file: Path, *, reason: str | None = None) -> Imp
     index = OdmIndex(study, ExportProfile.SITE_ARCHIVE)
     try:
         with app.transaction() as session:
-            importer = SubjectImporter(joined_session(app, session), session, report, reason,
-                                       file.name)  # fmt: skip
+            importer = SubjectImporter(app, session, report, reason, file.name)
             start = audit.pending_mark(session)
             for element in iter_subjects(file):
                 importer.subject(parse_subject(element, index))

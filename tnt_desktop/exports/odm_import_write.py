@@ -7,9 +7,13 @@ not found here is created under that key (the sequences move past it): an import
 renumbers. A key seen twice in one file, or two keys of the file that name one subject here,
 are refused with the line of the SubjectData.
 
-Then values, through the one write path (`save_form_in`), each call in a SAVEPOINT: a refused
-call leaves nothing behind, and a call that wrote no audit entry changed nothing and is undone
-too (a form saved without a change keeps its version), so the same file imported twice changes
+Then values, through the one write path: each form is one conversation of the entry session
+(`services.entry_session`), answered up front — the importing user's reason, the file's own
+confirmations — and submitted once; it ends SAVED or is refused (a question the import cannot
+answer, NEEDS_REASON, is a refusal that says to give `--reason`). The services join the file's
+transaction (`AppSession.transaction` is re-entrant), each call in a SAVEPOINT: a refused call
+leaves nothing behind, and a call that wrote no audit entry changed nothing and is undone too (a
+form saved without a change keeps its version), so the same file imported twice changes
 nothing. Row keys are the file's ItemGroupRepeatKeys (row keys count per item group); a key a
 removed row had here is refused rather than brought back. Soft findings become open queries
 raised by the importing user, except those the file carries as the site's own confirmations
@@ -32,14 +36,20 @@ from tnt_desktop.exports.odm_import_report import FormChange, ImportMessage, Imp
 from tnt_desktop.exports.odm_metadata import ASSIGNED
 from tnt_desktop.services import subjects
 from tnt_desktop.services.clinical_data import LoadedSubject, find_subject, load_subject
+from tnt_desktop.services.entry_session import (
+    EntrySession,
+    EntryState,
+    EntryStep,
+    GiveReason,
+    Refusal,
+)
 from tnt_desktop.services.form_entry import (
     ChangeReason,
     FormEntry,
-    ReasonRequired,
     RowEntry,
     SaveResult,
     ValidationFailed,
-    save_form_in,
+    save_form,
 )
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.services.workflow import COMPLETE_OR_BEYOND
@@ -65,6 +75,29 @@ def _reason_code(text: str) -> tuple[str, str]:
     if code.strip() in ChangeReason.__members__:
         return code.strip(), rest.strip()
     return ChangeReason.OTHER.value, text.strip()
+
+
+class ReasonNeeded(TntError):
+    """The file changes saved data and the importing user gave no reason."""
+
+    def __init__(self, message: Text) -> None:
+        super().__init__(Text(
+            f"{message.en}: the file changes saved data; give the import a reason "
+            "(tnt-desktop import --reason TEXT)",
+            f"{message.zh}：该文件会修改已保存的数据，请提供导入原因"
+            "（tnt-desktop import --reason 原因）"))  # fmt: skip
+
+
+def _step_error(step: EntryStep) -> TntError:
+    """The typed error for an entry step that did not end SAVED."""
+    if step.state is EntryState.NEEDS_REASON:
+        return ReasonNeeded(step.messages[0])
+    if step.state is EntryState.REFUSED and step.refusal is Refusal.INVALID:
+        return step.error  # ValidationFailed: save_forms retries it after the other forms
+    if step.error is not None:
+        return step.error
+    return TntError(step.messages[0] if step.messages else Text(
+        "not saved", "未保存"))  # fmt: skip
 
 
 def _finding_where(form: ParsedForm, finding: Finding) -> str:
@@ -125,13 +158,30 @@ class SubjectImporter:
             text += f" (the file's reason: {'; '.join(texts)})"
         return code, text[:2000]
 
-    def save(self, entry: FormEntry, parsed: ParsedSubject) -> SaveResult:
-        """save_form_in with the file's confirmations for this form; every soft finding they do
-        not confirm becomes an open query raised by the importing user."""
-        entry.overrides.update(parsed.confirmations.get((entry.event, entry.repeat, entry.form),
-                                                        {}))  # fmt: skip
+    def converse(self, entry: FormEntry, parsed: ParsedSubject,
+                 write: Callable[[FormEntry], object] | None = None) -> EntryStep:  # fmt: skip
+        """One entry-session conversation about `entry`, answered before it is asked: the
+        file's confirmations for this form (every soft finding they do not confirm becomes an
+        open query raised by the importing user) and the importing user's reason, if any. One
+        submit; the step is SAVED, or a question the import cannot answer, or REFUSED."""
+        confirmed = parsed.confirmations.get((entry.event, entry.repeat, entry.form), {})
+        entry.overrides.update(confirmed)
         entry.findings_as_queries = True
-        return self.attempt(lambda: save_form_in(self.app, self.session, entry))
+        reason, text = entry.reason, entry.reason_text
+        entry.reason, entry.reason_text = None, ""
+        session = EntrySession(self.app, entry, write=lambda e: self.attempt(
+            lambda: (write or (lambda x: save_form(self.app, x)))(e)))  # fmt: skip
+        if reason is not None:
+            session.answer(GiveReason(reason, text))
+        return session.submit()
+
+    def save(self, entry: FormEntry, parsed: ParsedSubject) -> SaveResult:
+        """`converse`, and any end but SAVED raised as the typed error (ReasonNeeded for a
+        change to saved data without the importing user's reason)."""
+        step = self.converse(entry, parsed)
+        if step.state is EntryState.SAVED:
+            return step.result
+        raise _step_error(step)
 
     # -- who ----------------------------------------------------------------------------------
     def _lookup(self, key: str | None) -> Subject | None:
@@ -310,13 +360,6 @@ class SubjectImporter:
                     last_error[id(form)] = exc
                     still.append(form)
                     continue
-                except ReasonRequired as exc:
-                    self.refuse(file_key, form.where, Text(
-                        f"{exc.message.en}: the file changes saved data; give the import a "
-                        "reason (tnt-desktop import --reason TEXT)",
-                        f"{exc.message.zh}：该文件会修改已保存的数据，请提供导入原因"
-                        "（tnt-desktop import --reason 原因）"))  # fmt: skip
-                    continue
                 except _Conflict as conflict:
                     self.refuse(file_key, form.where, conflict.message)
                     continue
@@ -349,25 +392,35 @@ class SubjectImporter:
             if parsed.status == status.SCREEN_FAILED and subject.status == status.SCREENING:
                 reason = parsed.value("IE", "SFREAS") or ""
                 specify = parsed.value("IE", "SFREASSP") or ""
-                confirmed = parsed.confirmations.get(("SE.SCR", 1, "IE"), {})
-                self.attempt(lambda: subjects.screen_fail(
-                    self.app, screening, reason, specify, overrides=confirmed,
-                    findings_as_queries=True))  # fmt: skip
+                self.status_step(parsed, FormEntry(screening, "SE.SCR", "IE"),
+                                 lambda e: subjects.screen_fail(
+                                     self.app, screening, reason, specify,
+                                     overrides=dict(e.overrides),
+                                     findings_as_queries=True))  # fmt: skip
             elif parsed.status == status.WITHDRAWN and subject.status == status.ENROLLED:
                 scope = parsed.value("EOS", "WDSCOPE") or ""
                 when = date.fromisoformat(parsed.value("EOS", "EOSDAT") or "")
                 alive = parsed.value("EOS", "LASTCONT")
-                confirmed = parsed.confirmations.get(("SE.EOS", 1, "EOS"), {})
-                self.attempt(lambda: subjects.withdraw(
-                    self.app, subject.subject_id or screening, scope, when,
-                    date.fromisoformat(alive) if alive else None, overrides=confirmed,
-                    findings_as_queries=True))  # fmt: skip
+                key = subject.subject_id or screening
+                self.status_step(parsed, FormEntry(key, "SE.EOS", "EOS"),
+                                 lambda e: subjects.withdraw(
+                                     self.app, key, scope, when,
+                                     date.fromisoformat(alive) if alive else None,
+                                     overrides=dict(e.overrides),
+                                     findings_as_queries=True))  # fmt: skip
         except ValueError:
             self.refuse(file_key, "SE.EOS/EOS", Text(
                 "withdrawn in the file but EOSDAT is not a date",
                 "文件中为已退出，但 EOSDAT 不是日期"))  # fmt: skip
         except TntError as exc:
             self.refuse(file_key, parsed.where, exc.message)
+
+    def status_step(self, parsed: ParsedSubject, entry: FormEntry,
+                    write: Callable[[FormEntry], object]) -> None:  # fmt: skip
+        """Screen failure or withdrawal: the service's own conversation, answered likewise."""
+        step = self.converse(entry, parsed, write)
+        if step.state is not EntryState.SAVED:
+            raise _step_error(step)
 
     def after(self, parsed: ParsedSubject, screening: str, forms: list[ParsedForm],
               new: bool) -> None:  # fmt: skip
