@@ -42,6 +42,7 @@ from tnt_desktop.services.entry_session import (
     EntryStep,
     GiveReason,
     Refusal,
+    same_value,
 )
 from tnt_desktop.services.form_entry import (
     ChangeReason,
@@ -350,7 +351,12 @@ class SubjectImporter:
         """Save forms, retrying those refused only because another form was not in yet;
         returns False when some form stays refused."""
         file_key = parsed.key
-        pending, last_error = list(forms), {}
+        pending, last_error = [], {}
+        for form in forms:
+            if self.already_here(form, loaded):
+                self.report.unchanged += 1
+            else:
+                pending.append(form)
         for _ in range(MAX_PASSES):
             still = []
             for form in pending:
@@ -375,6 +381,41 @@ class SubjectImporter:
             for finding in last_error[id(form)].findings:
                 self.refuse(file_key, _finding_where(form, finding), finding.message)
         return not pending
+
+    def already_here(self, form: ParsedForm, loaded: LoadedSubject | None) -> bool:
+        """Does the form instance hold exactly what the file gives, value for value (as values of
+        their items: 70 is 70.0) and row for row under the same keys? Then there is nothing to
+        save — the cheap path of a re-import."""
+        stored = loaded.form(form.event, form.repeat, form.form) if loaded else None
+        if stored is None:
+            return False
+        definition = self.study.form(form.form)
+        record = stored.record
+
+        def same(group: str | None, given: dict[str, str], why: dict[str, str],
+                 values: dict, missing: dict) -> bool:  # fmt: skip
+            for name, text in given.items():
+                item = definition.item(name, group)
+                current = values.get(name)
+                if item is None or name in why:
+                    return False
+                if not same_value(item, text, None if current is None else value_text(
+                        item, current)) or (not text and missing.get(name)):  # fmt: skip
+                    return False
+            return all(missing.get(name) == reason for name, reason in why.items())
+
+        if not same(None, form.values, form.missing, record.values, record.missing):
+            return False
+        for group, rows in form.rows.items():
+            keys = stored.row_keys.get(group, [])
+            for key, row in rows.items():
+                if key not in keys:
+                    return False
+                at = keys.index(key)
+                if not same(group, row.values, row.missing, record.rows[group][at],
+                            record.row_missing.get(group, {}).get(at, {})):  # fmt: skip
+                    return False
+        return True
 
     def record(self, screening: str, form: ParsedForm, result: SaveResult) -> None:
         if result.changed or result.derived_changed:
