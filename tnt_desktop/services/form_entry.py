@@ -504,7 +504,7 @@ def _evaluate(app: AppSession, form: Form, entry: FormEntry, loaded, old, record
         r for r in derived.records
         if (r.event, r.repeat, r.form) == (entry.event, entry.repeat, entry.form)
     )  # fmt: skip
-    findings = validate_form(form, new_record, derived, complete=entry.complete)
+    findings = validate_form(form, new_record, derived, complete=entry.complete, study=app.study)
     findings += run_checks(derived, app.params, forms=[form.code], today=today)
     return derived, new_record, [f for f in findings if _about_this_instance(f, entry)]
 
