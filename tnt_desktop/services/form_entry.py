@@ -366,11 +366,15 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
                 select(CheckOverride).where(CheckOverride.form_pk == old.instance.id)
             )
         }
+    from tnt_desktop.services.query_timing import soft_findings_are_final
+
+    final = soft_findings_are_final(form.code, new_record, app.params,
+                                    completing=entry.complete or old_status in COMPLETE_OR_BEYOND)
     soft_here = list({
         finding_key(f, row_key_of(f, row_keys, form)): f
         for f in findings
         if f.severity is Severity.SOFT and _points_only_at(f, form.code)
-    }.items())  # fmt: skip
+    }.items()) if final else []  # in progress: shown, confirmed when complete (issue 16)
     unresolved = [(k, f) for k, f in soft_here if k not in existing and not (
         entry.overrides.get(k, "").strip())]  # fmt: skip
     if unresolved:
@@ -455,6 +459,9 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
     from tnt_desktop.services.signatures import check_signatures
 
     check_signatures(app, session, loaded.subject)  # signed data changed: signature broken
+    from tnt_desktop.services.deviation_candidates import after_save
+
+    after_save(app, session, loaded.subject, today)  # DV candidates, kept queries (clar. 20)
     status = instance.status
     remaining = [f for f in findings if f.severity is not Severity.HARD or f in cross_hard]
     return SaveResult(status, instance.version, len(changes), derived_changed, remaining)
