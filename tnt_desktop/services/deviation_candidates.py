@@ -176,6 +176,7 @@ def _sync_log(app: AppSession, session: Session, loaded: LoadedSubject,
             recorded.setdefault((row["DVCHKID"], row.get("DVCHKREF") or ""), (key, row))
     entries: list[RowEntry] = []
     notes: list[str] = []
+    events: list[tuple[str, tuple[str, str], str | None]] = []  # (action, key, reason)
     changed = False
     for key, row in zip(keys, rows, strict=True):
         mine = next((k for k, (rk, _r) in recorded.items() if rk == key), None)
@@ -185,10 +186,12 @@ def _sync_log(app: AppSession, session: Session, loaded: LoadedSubject,
             if mine in implied and withdrawn:
                 values["DVWDRSN"] = ""
                 notes.append(f"{_label(mine)} detected again")
+                events.append(("DEVIATION_CANDIDATE_REVIVED", mine, None))
             elif mine not in implied and not withdrawn:
                 values["DVWDRSN"] = (f"No longer detected: the data saved by {app.username} on "
                                      f"{today.isoformat()} no longer trigger {mine[0]}")
                 notes.append(f"{_label(mine)} withdrawn, no longer triggered by the data")
+                events.append(("DEVIATION_CANDIDATE_WITHDRAWN", mine, values["DVWDRSN"]))
         changed = changed or bool(values)
         entries.append(RowEntry(key=key, values=values))
     for key, candidate in implied.items():
@@ -200,6 +203,7 @@ def _sync_log(app: AppSession, session: Session, loaded: LoadedSubject,
                   "DVCHKID": candidate.check_id, "DVCHKREF": candidate.where}  # fmt: skip
         entries.append(RowEntry(values=values))
         notes.append(f"{_label(key)} detected")
+        events.append(("DEVIATION_CANDIDATE_ADDED", key, None))
         changed = True
     if not changed:
         return
@@ -207,14 +211,21 @@ def _sync_log(app: AppSession, session: Session, loaded: LoadedSubject,
                       reason="OTHER",
                       reason_text=("System-detected protocol deviation candidates (after a save "
                                    f"by {app.username}): " + "; ".join(notes))[:1000])  # fmt: skip
-    _write(app, session, entry, today)
+    if not _write(app, session, entry, today):
+        return
+    for action, key, reason in events:  # who caused it (the user), that the system did it
+        app.audit(session, action, subject_key=loaded.subject.key, event_oid=DV_EVENT,
+                  repeat_key=1, form_code=DV_FORM, new_value=_label(key), reason_text=reason,
+                  detail=f"system-detected protocol deviation candidate {_label(key)} "
+                         f"({implied[key].category if key in implied else 'no longer triggered'}"
+                         f"), after a save by {app.username}")  # fmt: skip
 
 
 def _label(key: tuple[str, str]) -> str:
     return f"{key[0]} {key[1]}".strip()
 
 
-def _write(app: AppSession, session: Session, entry, today: date) -> None:
+def _write(app: AppSession, session: Session, entry, today: date) -> bool:
     """Through the one write path, inside the save's transaction. A refusal (the log locked
     under us, a check on the log itself) must not undo the site's own save: it is logged and
     the candidates follow at the next save."""
@@ -225,6 +236,8 @@ def _write(app: AppSession, session: Session, entry, today: date) -> None:
         save_form_in(app, session, entry, today=today)
     except TntError as exc:  # nothing of the log was written: the checks come before writes
         log.warning("deviation candidates of %s not written: %s", entry.subject, exc.message.en)
+        return False
+    return True
 
 
 # ---- kept queries -------------------------------------------------------------------------------

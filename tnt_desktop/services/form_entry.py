@@ -374,6 +374,7 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
         finding_key(f, row_key_of(f, row_keys, form)): f
         for f in findings
         if f.severity is Severity.SOFT and _points_only_at(f, form.code)
+        and f.dv_category is None  # a deviation candidate goes to the DV log (clar. 20)
     }.items()) if final else []  # in progress: shown, confirmed when complete (issue 16)
     unresolved = [(k, f) for k, f in soft_here if k not in existing and not (
         entry.overrides.get(k, "").strip())]  # fmt: skip
