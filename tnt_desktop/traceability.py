@@ -518,9 +518,11 @@ def spec_ids(text: str) -> list[str]:
     return sorted({f"REQ-{m.group(1)}-{m.group(2)}" for m in _SPEC_ID.finditer(text)})
 
 
-def default_spec_path(root: Path = ROOT) -> Path:
-    """Where CRF_SPEC.md lies in the working layout (beside the repository, in shared/)."""
-    return root.parent / "shared" / SPEC_NAME
+def spec_differences(text: str) -> tuple[list[str], list[str]]:
+    """(ids the spec names that the table lacks, ids of the table the spec does not name): the
+    spec is the developers' document, not part of the repository; `--spec FILE` compares."""
+    named = set(spec_ids(text))
+    return sorted(named - set(BY_ID)), sorted(set(BY_ID) - named)
 
 
 # ---- reading the marks --------------------------------------------------------------------------
@@ -811,6 +813,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 if the file differs from what would be "
                              "written")  # fmt: skip
+    parser.add_argument("--spec", type=Path, default=None,
+                        help=f"a copy of {SPEC_NAME}: warn about requirements it names that the "
+                             "table lacks, or the other way round")  # fmt: skip
     args = parser.parse_args(argv)
     root = args.root.resolve()
     out = args.out if args.out is not None else root / DEFAULT_OUT
@@ -820,6 +825,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     tests = collect_tests(root / TESTS_DIR, root)
     problems = [*table_problems(), *(f"unknown id {i!r} in {', '.join(where)}"
                                      for i, where in unknown_ids(tests).items())]  # fmt: skip
+    if args.spec is not None:
+        lacking, extra = spec_differences(args.spec.read_text(encoding="utf-8"))
+        problems += [f"{i} is in {args.spec.name} but not in the table" for i in lacking]
+        problems += [f"{i} is in the table but not in {args.spec.name}" for i in extra]
     for problem in problems:
         print(f"warning: {problem}", file=sys.stderr)
     text = render(tests)
