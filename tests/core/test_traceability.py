@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tnt_desktop import traceability
-from tnt_desktop.traceability import (
+from tools import traceability
+from tools.traceability import (
     BY_ID,
     REQUIREMENTS,
     Status,
@@ -43,7 +43,7 @@ def test_the_table_is_consistent():
 def test_every_implemented_requirement_has_a_marked_test(repository_tests):
     assert untested_claims(repository_tests) == [], (
         "claimed implemented without a test: mark the tests that prove them with "
-        '@pytest.mark.req("REQ-…") or lower the status in tnt_desktop/traceability.py')
+        '@pytest.mark.req("REQ-…") or lower the status in tools/traceability.py')
 
 
 def test_every_marked_id_is_in_the_table(repository_tests):

@@ -1,7 +1,7 @@
 """The requirement traceability matrix: CRF_SPEC.md requirement → tests → status.
 
-    .venv/bin/python -m tnt_desktop.traceability                 # writes docs/traceability.md
-    .venv/bin/python -m tnt_desktop.traceability --check         # exit 1 if the file is stale
+    .venv/bin/python -m tools.traceability                 # writes docs/traceability.md
+    .venv/bin/python -m tools.traceability --check         # exit 1 if the file is stale
 
 The requirements are the ids of CRF_SPEC.md §9.2 (REQ-AT … REQ-ARC) and §10 (REQ-PI), held in
 `REQUIREMENTS` below rather than parsed from the spec, which lives outside the repository (the
@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = Path("docs") / "traceability.md"
 TESTS_DIR = "tests"
 SPEC_NAME = "CRF_SPEC.md"
-COMMAND = ".venv/bin/python -m tnt_desktop.traceability"
+COMMAND = ".venv/bin/python -m tools.traceability"
 
 ID_PATTERN = re.compile(r"REQ-[A-Z]+-\d{2}")
 _SPEC_ID = re.compile(r"REQ[-\u2010\u2011]([A-Z]+)[-\u2010\u2011](\d{2})")
@@ -727,7 +727,7 @@ def render(tests: Sequence[TestRef], requirements: Sequence[Requirement] = REQUI
     out: list[str] = [
         "# Requirement traceability matrix",
         "",
-        "<!-- Generated; do not edit. Change the table in tnt_desktop/traceability.py or the",
+        "<!-- Generated; do not edit. Change the table in tools/traceability.py or the",
         f"     @pytest.mark.req marks in tests/, then run: {COMMAND} -->",
         "",
         "Each software requirement of CRF_SPEC.md §9.2 (REQ-AT … REQ-ARC) and §10 (REQ-PI), the "
@@ -803,7 +803,7 @@ def generate(root: Path = ROOT) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tnt_desktop.traceability",
+        prog="python -m tools.traceability",
         description="Write the requirement traceability matrix (CRF_SPEC.md §9.2, §10 → tests).",
     )
     parser.add_argument("--root", type=Path, default=ROOT,
