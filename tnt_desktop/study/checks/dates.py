@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
-from functools import cache
 from typing import Any
 
 from tnt_desktop.study.checks._common import (
@@ -19,25 +18,18 @@ from tnt_desktop.study.checks._common import (
     val,
 )
 from tnt_desktop.study.checks.timing import screening_dates
-from tnt_desktop.study.forms import load_forms
-from tnt_desktop.study.model import Finding, Form, T
+from tnt_desktop.study.forms import forms_by_code
+from tnt_desktop.study.model import Finding, T
 from tnt_desktop.study.subject import FormRecord, PartialDate, SubjectData
 
 DateValue = date | PartialDate
-
-
-@cache
-def _forms_by_code() -> dict[str, Form]:
-    """The study's forms, read from their declarations (study.forms), not from the assembled
-    study: the study definition lists the checks, so a check must not ask it back."""
-    return {form.code: form for form in load_forms()[0]}
 
 
 def _dates(subject: SubjectData) -> Iterator[tuple[FormRecord, str, str, int | None, DateValue]]:
     """(record, item ref, item name, row index, value) of every entered date in the subject's
     data. Derived dates are left out: they repeat entered ones (RTSTDAT) or are plans (CYPLDAT,
     a planned date may lie after a death or in the future)."""
-    forms = _forms_by_code()
+    forms = forms_by_code()
 
     def entered(code: str, name: str, group: str | None = None) -> bool:
         form = forms.get(code)
