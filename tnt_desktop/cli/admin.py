@@ -99,6 +99,34 @@ def user_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def icf_version_add(args: argparse.Namespace) -> int:
+    from tnt_desktop.services import auth, consent_versions
+
+    app = login(args)
+    try:
+        version = consent_versions.add_version(app, args.label, args.version_date,
+                                               args.approval_date)  # fmt: skip
+    finally:
+        auth.logout(app)
+    say(Text(f"recorded consent version {version.decode.en}",
+             f"已记录知情同意书版本 {version.decode.zh}"))  # fmt: skip
+    return 0
+
+
+def icf_version_list(args: argparse.Namespace) -> int:
+    from tnt_desktop.cli import ui_language
+    from tnt_desktop.services import auth, consent_versions
+
+    app = login(args)
+    try:
+        versions = consent_versions.list_versions(app)
+    finally:
+        auth.logout(app)
+    for version in versions:
+        print(f"{version.label:<16} {version.decode.get(ui_language())}")
+    return 0
+
+
 def admin_verify(args: argparse.Namespace) -> int:
     from tnt_desktop.services import auth, integrity
 
@@ -192,6 +220,19 @@ def add_admin_parsers(commands, parser_class) -> None:
     deactivate.set_defaults(handler=user_deactivate)
     listing = with_db(users.add_parser("list", help="list accounts"))
     listing.set_defaults(handler=user_list)
+
+    icf = sub.add_parser("icf-version", help="informed consent form versions approved by the "
+                         "ethics committee: add, list")  # fmt: skip
+    icfs = icf.add_subparsers(dest="icf_command", metavar="ACTION")
+    icf.set_defaults(handler=lambda a: (icf.print_help(), 0)[1])
+    icf_add = with_db(icfs.add_parser("add", help="record an approved version (audited)"))
+    icf_add.add_argument("label", metavar="LABEL", help="the version's code, e.g. V1.1")
+    icf_add.add_argument("--version-date", required=True, metavar="YYYY-MM-DD")
+    icf_add.add_argument("--approval-date", required=True, metavar="YYYY-MM-DD",
+                         help="ethics committee approval date")
+    icf_add.set_defaults(handler=icf_version_add)
+    icf_list = with_db(icfs.add_parser("list", help="list the approved versions"))
+    icf_list.set_defaults(handler=icf_version_list)
 
     verify = with_db(sub.add_parser("verify", help="check database integrity and the audit "
                                     "chain (exit 8 on a problem)"))  # fmt: skip

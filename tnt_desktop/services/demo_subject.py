@@ -1188,6 +1188,32 @@ class SubjectWriter:
                 source="MONITOR",
             )
         if self.dvs:
-            self.save(
-                LOG, "DV", rows={"DV": [RowEntry(values=d) for d in self.dvs]}, investigator=True
-            )
+            self.save_deviations()
+
+    def save_deviations(self) -> None:
+        """The site's deviation log: the candidates the system detected (clarification 20)
+        are completed with the description and action the demo planned for them (matched by
+        category, earliest first); a planned automatic deviation the system did not detect,
+        and the monitor's and site's own, are new rows recorded by the site."""
+        from tnt_desktop.services.deviation_candidates import AUTO_SOURCES
+
+        system = [(key, row) for key, row in self.stored_rows(LOG, "DV", "DV")
+                  if row.get("DVCHKID") and not row.get("DVWDRSN")]  # fmt: skip
+        system.sort(key=lambda kr: str(kr[1].get("DVSTDAT")))
+        entries = {key: RowEntry(key=key) for key, _row in self.stored_rows(LOG, "DV", "DV")}
+        new: list[RowEntry] = []
+        for planned in self.dvs:
+            match = next((key for key, row in system if planned["DVSRC"] in AUTO_SOURCES
+                          and row.get("DVCAT") == planned["DVCAT"]
+                          and not entries[key].values), None)  # fmt: skip
+            if match is None:
+                site = {**planned, "DVSRC": "MONITOR" if planned["DVSRC"] == "MONITOR"
+                        else "SITE"}  # fmt: skip
+                site.pop("DVCONF", None)
+                new.append(RowEntry(values=site))
+                continue
+            entries[match].values = {k: v for k, v in planned.items()
+                                     if k not in ("DVSRC", "DVSTDAT", "DVIDDAT", "DVCAT")}
+        complete = all(entries[key].values for key, _row in system)
+        self.save(LOG, "DV", rows={"DV": [*entries.values(), *new]}, investigator=True,
+                  complete=complete)  # fmt: skip
