@@ -50,6 +50,7 @@ from tnt_desktop.exports.dictionary import QUERIES_FILE, QUERY_COLUMNS, QUERY_US
 from tnt_desktop.exports.odm_metadata import (
     ASSIGNED,
     DEFAULT_INTEGER_LENGTH,
+    DEFAULT_TEXT_LENGTH,
     FORM_STATUS_CL,
     FORM_STATUS_LABELS,
     SUBJECT_STATUS_CL,
@@ -58,6 +59,7 @@ from tnt_desktop.exports.odm_metadata import (
     odm_length,
 )
 from tnt_desktop.services.export_read import ExportProfile
+from tnt_desktop.services.queries import MAX_TEXT
 from tnt_desktop.study.definition import Study
 from tnt_desktop.study.model import MISSING_REASONS, DataType, Item, ItemGroup
 from tnt_desktop.study.subject_items import SUBJECT_FORM_CODE
@@ -75,6 +77,7 @@ COMMENT_HAS_REASON = "COM.REASON_IN_MISSING_COLUMN"  # on the value column of an
 COMMENT_MULTI = "COM.MULTI_SELECT"  # on a multi-select value column
 METHOD_DECODE = {Kind.LABEL_EN: "MT.DECODE_EN", Kind.LABEL_ZH: "MT.DECODE_ZH"}
 QUERY_KEYS = ("QUERYID", "STEP")
+QUERY_TEXT_COLUMN = "STEPTEXT"  # the text of a query step: up to services.queries.MAX_TEXT
 
 # Key columns of the CSV layout: label and planned Length (SITEID is a short site number such as
 # 01; SUBJID_OR_SCRNUM a study ID TNT-01-NNN or a screening number SCR-NNNN).
@@ -284,7 +287,9 @@ def queries_dataset(profile: ExportProfile) -> DatasetMeta:
     columns = []
     for name, kind, en, zh in specs:
         data_type, dsj_type, target = _types(kind)
-        length = {"text": 200, "integer": DEFAULT_INTEGER_LENGTH}.get(kind)
+        length = {"text": DEFAULT_TEXT_LENGTH, "integer": DEFAULT_INTEGER_LENGTH}.get(kind)
+        if name == QUERY_TEXT_COLUMN:
+            length = MAX_TEXT
         if name in QUERY_KEYS:
             sequence = QUERY_KEYS.index(name) + 1
         else:
