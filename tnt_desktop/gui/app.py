@@ -179,7 +179,7 @@ def smoke_screenshot(app: QApplication, options: LaunchOptions,
 
 
 def default_database() -> Path:
-    from tnt_desktop.cli_admin import default_db_path
+    from tnt_desktop.paths import default_db_path
 
     return default_db_path()
 

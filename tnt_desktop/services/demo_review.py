@@ -27,10 +27,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from tnt_desktop.errors import TntError
 from tnt_desktop.services import queries, signatures, workflow
 from tnt_desktop.services.casebook import open_casebook
-from tnt_desktop.services.form_entry import FormEntry, OverrideRequired, save_form
+from tnt_desktop.services.entry_session import Confirm, EntrySession, EntryState
+from tnt_desktop.services.form_entry import FormEntry
 from tnt_desktop.services.session import AppSession
 
 SDV_FORMS = ("IE", "DM", "TUBL", "LB")
@@ -48,6 +48,7 @@ PATH_QUERY = "请上传病理报告扫描件的编号以便核查。/ Please giv
     "reference for verification."
 LASTCONT_QUERY = "原始记录中的最后联系日期晚一天，请核对。/ The source shows the last " \
     "contact one day later; please check."
+CHECKED = "已核对原始记录 / checked against the source"
 
 
 @dataclass
@@ -145,15 +146,10 @@ def _break_by_correction(monitor: AppSession, coordinator: AppSession, key: str,
     entry = FormEntry(key, "SE.EOS", "EOS", values={"LASTCONT": corrected}, complete=True,
                       reason="QUERY_RESPONSE", reason_text=f"Query #{qid}: 已按原始记录更正",
                       expected_version=snapshot.version)  # fmt: skip
-    try:
-        try:
-            save_form(coordinator, entry, today=today)
-        except OverrideRequired as exc:
-            for finding_key, _finding in exc.findings:
-                entry.overrides[finding_key] = "已核对原始记录 / checked against the source"
-            entry.expected_version = None
-            save_form(coordinator, entry, today=today)
-    except TntError:
+    step = EntrySession(coordinator, entry, today=today).run(
+        lambda asked: Confirm({f.key: CHECKED for f in asked.findings})
+        if asked.state is EntryState.NEEDS_OVERRIDES else None)  # fmt: skip
+    if step.state is not EntryState.SAVED:
         queries.answer_query(coordinator, qid, "原始记录无误，未修改。/ Source checked: unchanged.")
         return False
     queries.answer_query(coordinator, qid, f"已更正为 {corrected}。/ Corrected to {corrected}.")

@@ -102,11 +102,10 @@ def _show(value: str | None, missing: str | None) -> str | None:
     return f"[{missing}]" if missing else value
 
 
-def mark_in(app: AppSession, session: Session, subject: Subject, instance: FormInstance,
-            event: str, repeat: int, items: Iterable[tuple[str, int, str]] | None, *,
-            audit_each: bool = True) -> int:  # fmt: skip
-    """Mark items of one form instance verified inside the caller's transaction (the caller
-    checked the permission and the locks). `items` None: every stored item of the form.
+def _mark(app: AppSession, session: Session, subject: Subject, instance: FormInstance,
+          event: str, repeat: int, items: Iterable[tuple[str, int, str]] | None, *,
+          audit_each: bool = True) -> int:  # fmt: skip
+    """Mark items of one form instance verified. `items` None: every stored item of the form.
     Returns how many marks were set or renewed (a current mark is left as it is)."""
     stored = {(g, r, n): (v, m) for _pk, g, r, n, v, m in _values(session, [instance.id])}
     wanted = list(stored) if items is None else [(g or "", int(r or 0), n) for g, r, n in items]
@@ -149,16 +148,20 @@ def mark_in(app: AppSession, session: Session, subject: Subject, instance: FormI
 
 
 def mark_sdv(app: AppSession, subject_key: str, event: str, repeat: int, form_code: str,
-             items: Iterable[tuple[str, int, str]]) -> int:  # fmt: skip
+             items: Iterable[tuple[str, int, str]] | None, *,
+             audit_each: bool = True) -> int:  # fmt: skip
     """Mark items (group_name, row_key, item_name) of one form instance as verified against
-    source (monitor). Only items with a stored value or missing reason; each mark audited."""
+    source (monitor). Only items with a stored value or missing reason; each mark audited —
+    or, with `audit_each` False, one entry for the form. `items` None marks every stored item
+    (form-level SDV: `workflow.verify_form` calls it inside its own transaction)."""
     app.require(Permission.VERIFY)
-    items = list(items)
+    items = None if items is None else list(items)
     with app.transaction() as session:
         subject = find_subject(session, subject_key)
         check_writable(session, subject, data_entry=False)  # allowed on a frozen subject
         instance = _instance(session, subject, event, repeat, form_code)
-        return mark_in(app, session, subject, instance, event, repeat, items)
+        return _mark(app, session, subject, instance, event, repeat, items,
+                     audit_each=audit_each)  # fmt: skip
 
 
 def unmark_sdv(app: AppSession, subject_key: str, event: str, repeat: int, form_code: str,
@@ -215,11 +218,11 @@ def form_sdv(app: AppSession, subject_key: str, event: str, repeat: int,
                       form_code)  # fmt: skip
 
 
-def progress_in(session: Session, subject_pk: int | None = None) -> SdvProgress:
-    """SDV progress read inside a transaction (no permission check: for the exports). The
-    stored values are counted in SQL, per form and item; only the marked ones are read, to
-    compare each mark's hash with the value as it is now (a study of 5,000 subjects holds
-    millions of values and, typically, far fewer marks)."""
+def _progress(session: Session, subject_pk: int | None = None) -> SdvProgress:
+    """SDV progress of one subject (its pk) or of the study. The stored values are counted in
+    SQL, per form and item; only the marked ones are read, to compare each mark's hash with the
+    value as it is now (a study of 5,000 subjects holds millions of values and, typically, far
+    fewer marks)."""
     table = ItemValue.__table__
     entered = (table.c.derived.is_(False)
                & (table.c.value.is_not(None) | table.c.missing_reason.is_not(None)))
@@ -254,4 +257,4 @@ def sdv_progress(app: AppSession, subject_key: str | None = None) -> SdvProgress
     app.require(Permission.VIEW_DATA)
     with app.transaction(write=False) as session:
         pk = find_subject(session, subject_key).id if subject_key is not None else None
-        return progress_in(session, pk)
+        return _progress(session, pk)

@@ -229,9 +229,9 @@ def _form_transition(app: AppSession, permission: Permission, subject_key: str, 
                   form_code=form_code, old_value=current, new_value=new,
                   reason_text=text)  # fmt: skip
         if target is FormStatus.VERIFIED:  # form-level SDV marks every stored item verified
-            from tnt_desktop.services.sdv import mark_in
+            from tnt_desktop.services.sdv import mark_sdv
 
-            mark_in(app, session, subject, instance, event, repeat, None, audit_each=False)
+            mark_sdv(app, subject.key, event, repeat, form_code, None, audit_each=False)
         return new
 
 

@@ -22,11 +22,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
-from tnt_desktop.cli_admin import PASSWORD_ENV, default_db_path, login, say
-from tnt_desktop.errors import TntError, UsageError
+from tnt_desktop.cli.common import PASSWORD_ENV, default_db_path, login, say
+from tnt_desktop.errors import UsageError
 from tnt_desktop.study.model import Text
 
 IMPORT_REFUSED_EXIT = 10  # the file was read but refused as a whole (all or nothing)
@@ -45,7 +44,7 @@ def _passphrase(var: str | None, what: Text) -> str | None:
 def _progress_printer():
     if not sys.stderr.isatty():
         return None
-    from tnt_desktop.cli import ui_language
+    from tnt_desktop.cli.common import ui_language
 
     def show(percent: int, message: Text) -> None:
         print(f"\r{percent:3d}% {message.get(ui_language())[:70]:<70}", end="", file=sys.stderr,
@@ -225,29 +224,3 @@ def add_export_parsers(commands, parser_class) -> None:
     opener.add_argument("--out", required=True, type=Path, metavar="DIR",
                         help="folder to extract the verified files into")
     opener.set_defaults(handler=package_open_command)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """The three commands on their own (the same error handling as cli.main)."""
-    from tnt_desktop.cli import _Parser
-    from tnt_desktop.cli_admin import run_guarded
-
-    parser = _Parser(prog="tnt-desktop")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    add_export_parsers(commands, _Parser)
-    args = parser.parse_args(argv)
-    handler = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help()
-        return 0
-    try:
-        return run_guarded(handler, args)
-    except TntError as exc:
-        say(exc.message, sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        return 130
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
