@@ -388,3 +388,47 @@ def test_package_and_manifest_carry_define_and_dataset_json(manager, exported, t
         mine = json.loads(opened.files[path])
         theirs = json.loads((exported / path).read_text(encoding="utf-8"))
         assert mine["rows"] == theirs["rows"] and mine["columns"] == theirs["columns"], path
+
+
+def test_the_command_line_exports_define_and_dataset_json(demo_db, tmp_path):
+    """`tnt-desktop export --formats define,dsjson` in a real process: the files, listed in the
+    manifest and SHA256SUMS; the help names the two formats."""
+    from .test_cli_export import export, run
+
+    result = export(demo_db, tmp_path, "--formats", "define,dsjson", password=PASSWORD)
+    assert result.returncode == 0, result.stderr
+    (folder,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["formats"] == ["define", "dsjson"]
+    listed = {entry["path"] for entry in manifest["files"]}
+    assert "define.xml" in listed and "dsjson/DM.json" in listed
+    sums = (folder / "SHA256SUMS").read_text(encoding="utf-8")
+    assert "  define.xml\n" in sums and "  dsjson/LB_LB.json\n" in sums
+    assert define_schema().validate(etree.parse(str(folder / "define.xml")))
+    help_text = run("export", "--help", password=None).stdout
+    assert "define" in help_text and "dsjson" in help_text
+
+
+def test_a_text_longer_than_planned_raises_its_length_in_both_files(manager, monkeypatch):
+    """Free text has no maximum in the study definition; a longer value is described by its own
+    length, in Dataset-JSON and define.xml alike (here: query steps planned at 100 characters,
+    while the demo's automatic queries are longer)."""
+    from tnt_desktop.exports import cdisc_metadata
+    from tnt_desktop.exports.cdisc_export import cdisc_files
+
+    monkeypatch.setattr(cdisc_metadata, "MAX_TEXT", 100)
+    writer = DatasetJsonWriter(manager)
+    for subject in export_subjects(manager, ExportProfile.SPONSOR_CODED):
+        writer.subject(subject)
+    files = cdisc_files(manager, ExportProfile.SPONSOR_CODED, {"define", "dsjson"}, writer)
+    queries = json.loads(files["dsjson/QUERIES.json"])
+    index = [c["name"] for c in queries["columns"]].index("STEPTEXT")
+    longest = max(len(row[index]) for row in queries["rows"] if row[index])
+    assert longest > 100
+    assert writer.lengths()["IT.QUERIES.STEPTEXT"] == longest
+    assert queries["columns"][index]["length"] == longest
+    tree = etree.fromstring(files["define.xml"])
+    item = tree.find(".//odm:ItemDef[@OID='IT.QUERIES.STEPTEXT']", NS)
+    assert item.get("Length") == str(longest)
+    untouched = next(c for c in queries["columns"] if c["name"] == "STATUS")
+    assert untouched["length"] == 200

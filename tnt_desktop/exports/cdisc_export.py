@@ -40,13 +40,14 @@ def cdisc_files(app: AppSession, profile: ExportProfile, formats: Iterable[str],
     at the CSV files (`csv/<dataset>.csv`); it names the blank annotated CRF when `with_pdf`."""
     files: dict[str, bytes] = {}
     hrefs: dict[str, str] = {}
-    rows = None
+    rows = lengths = None
     if writer is not None:
         for name, data in writer.finish(created).items():
             files[f"{DSJ_FOLDER}/{name}"] = data
             hrefs[name.rsplit(".", 1)[0]] = f"{DSJ_FOLDER}/{name}"
-        rows = writer.counts()
+        rows, lengths = writer.counts(), writer.lengths()
     if "define" in set(formats):
         files[DEFINE_FILE] = define_xml(app.study, profile, hrefs=hrefs, rows=rows,
+                                        lengths=lengths,
                                         annotated_crf=ANNOTATED_CRF if with_pdf else None)
     return files

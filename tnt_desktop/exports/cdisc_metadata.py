@@ -23,13 +23,17 @@ Decisions:
   datetime → datetime/datetime. Y/N items stay text with the codelist CL.NY (CDISC flags).
 - Length and SignificantDigits of a value column are those of the ODM export
   (`odm_metadata.odm_length`); a label column's length is its longest decode, a missing-reason
-  column's the longest reason; key columns have the lengths of `KEY_COLUMNS` below.
+  column's the longest reason; key columns have the lengths of `KEY_COLUMNS` below. Free text has
+  no maximum in the study definition (planned 200, query steps 4000): when an export holds a
+  longer value, the column's Length is raised to it in both files (`with_lengths`).
 - keySequence: the identifying key columns in CSV order (SITEID, SUBJID_OR_SCRNUM, EVENT,
   REPEAT[, ROWKEY]; QUERIES: QUERYID, STEP). The form and subject status columns are not keys.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tnt_desktop.exports.csv_export import BOOLEAN_LABELS
@@ -310,6 +314,17 @@ def datasets(study: Study, profile: ExportProfile = ExportProfile.SPONSOR_CODED,
     result = [layout_dataset(study, layout) for layout in layouts(study, profile, labels)]
     result.append(queries_dataset(profile))
     return result
+
+
+def with_lengths(sets: list[DatasetMeta], lengths: Mapping[str, int]) -> list[DatasetMeta]:
+    """The datasets with the Length of some columns raised (column OID → length): a free text
+    longer than its planned length is described by the length it has, in define.xml and in
+    Dataset-JSON alike."""
+    if not lengths:
+        return sets
+    return [dataclasses.replace(ds, columns=tuple(
+        dataclasses.replace(c, length=max(c.length or 0, lengths[c.oid]))
+        if c.oid in lengths else c for c in ds.columns)) for ds in sets]  # fmt: skip
 
 
 def decoded(study: Study, item: Item, codes: tuple[str, ...] | str, lang: str) -> str:

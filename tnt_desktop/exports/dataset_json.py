@@ -35,7 +35,13 @@ from typing import Any
 
 from tnt_desktop import __version__
 from tnt_desktop.exports import csv_export
-from tnt_desktop.exports.cdisc_metadata import ColumnMeta, DatasetMeta, datasets, decoded
+from tnt_desktop.exports.cdisc_metadata import (
+    ColumnMeta,
+    DatasetMeta,
+    datasets,
+    decoded,
+    with_lengths,
+)
 from tnt_desktop.exports.csv_layout import Kind, Layout
 from tnt_desktop.exports.odm_metadata import SOURCE_SYSTEM
 from tnt_desktop.services.export_read import ExportProfile, ExportSubject
@@ -82,6 +88,7 @@ class _Rows:
     def __init__(self, study: Study, dataset: DatasetMeta) -> None:
         self.dataset = dataset
         self.lines: list[str] = []
+        self.longest = [0] * len(dataset.columns)  # characters of the longest text value
         self.cells: list[Callable[[Any, dict[str, Any], dict[str, str]], Any]] = []
         self.keys = sum(1 for c in dataset.columns if c.kind is Kind.KEY)
         for column in dataset.columns[self.keys:] if dataset.layout is not None else ():
@@ -112,6 +119,9 @@ class _Rows:
         self.add(row)
 
     def add(self, row: list[Any]) -> None:
+        for index, value in enumerate(row):
+            if isinstance(value, str) and len(value) > self.longest[index]:
+                self.longest[index] = len(value)
         self.lines.append(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
 
 
@@ -123,7 +133,8 @@ class DatasetJsonWriter:
                  labels: bool = True) -> None:  # fmt: skip
         self.app, self.profile, self.study = app, profile, app.study
         self.metadata_ref, self.ndjson_rows = metadata_ref, ndjson_rows
-        self.datasets = datasets(self.study, profile, labels)
+        self.planned = datasets(self.study, profile, labels)
+        self.datasets = self.planned  # with the lengths the data raise, once finished
         plan_list = [ds.layout for ds in self.datasets if ds.layout is not None]
         self.guard = csv_export._Guard(self.study, profile, plan_list)
         self.plan = {(lo.form.code, lo.group.name if lo.group else None): lo for lo in plan_list}
@@ -150,6 +161,16 @@ class DatasetJsonWriter:
         rows = len(self.rows[dataset.name].lines)
         return f"{dataset.name}.{'ndjson' if rows > self.ndjson_rows else 'json'}"
 
+    def lengths(self) -> dict[str, int]:
+        """Column OID → the longest value, for the columns whose planned Length it exceeds
+        (complete after `finish`; define.xml takes the same numbers)."""
+        raised: dict[str, int] = {}
+        for ds in self.planned:
+            for column, longest in zip(ds.columns, self.rows[ds.name].longest, strict=True):
+                if column.length is not None and longest > column.length:
+                    raised[column.oid] = max(raised.get(column.oid, 0), longest)
+        return raised
+
     def counts(self) -> dict[str, int]:
         return {name: len(rows.lines) for name, rows in self.rows.items()}
 
@@ -160,6 +181,7 @@ class DatasetJsonWriter:
         for cells in csv_export.query_rows(self.app, self.profile, self.sites):
             sink.add([_typed(c, v) for c, v in zip(queries.columns, cells, strict=True)])
         created = created or datetime.now(UTC)
+        self.datasets = with_lengths(self.datasets, self.lengths())
         files: dict[str, bytes] = {}
         for dataset in self.datasets:
             files[self.file_name(dataset)] = self._file(dataset, created)

@@ -40,6 +40,7 @@ from tnt_desktop.exports.cdisc_metadata import (
     ColumnMeta,
     DatasetMeta,
     datasets,
+    with_lengths,
 )
 from tnt_desktop.exports.csv_layout import Kind
 from tnt_desktop.exports.odm_metadata import (
@@ -149,13 +150,15 @@ class ValueLevel:
 def build_define(study: Study, profile: ExportProfile = ExportProfile.SPONSOR_CODED, *,
                  hrefs: Mapping[str, str] | None = None, rows: Mapping[str, int] | None = None,
                  annotated_crf: str | None = None, created: datetime | None = None,
-                 labels: bool = True) -> etree._Element:  # fmt: skip
+                 labels: bool = True, lengths: Mapping[str, int] | None = None,
+                 ) -> etree._Element:  # fmt: skip
     """The define.xml root. `hrefs`: dataset name → data file path relative to define.xml
     (default `csv/<name>.csv`); `rows`: dataset name → record count (0 → def:HasNoData);
-    `annotated_crf`: path of the blank annotated CRF, when the export has one."""
+    `annotated_crf`: path of the blank annotated CRF, when the export has one; `lengths`: column
+    OID → a Length raised by the data (`DatasetJsonWriter.lengths`)."""
     created = created or datetime.now(UTC)
     params = study.parameters
-    sets = datasets(study, profile, labels)
+    sets = with_lengths(datasets(study, profile, labels), lengths or {})
     root = etree.Element(odm("ODM"), {
         "FileType": "Snapshot",
         "FileOID": f"{params.study_name}.DEFINE.{created:%Y%m%dT%H%M%SZ}",
