@@ -1,7 +1,7 @@
 """`tnt-desktop export`, `tnt-desktop import` and `tnt-desktop package open` (issue 5, item 6).
 
-    tnt-desktop export --db PATH --user NAME --out DIR [--formats csv,pdf,odm] [--package]
-                       [--recipient KEYFILE] [--passphrase-env VAR] [--keep-plain]
+    tnt-desktop export --db PATH --user NAME --out DIR [--formats csv,pdf,odm,define,dsjson]
+                       [--package] [--recipient KEYFILE] [--passphrase-env VAR] [--keep-plain]
     tnt-desktop import --db PATH --user NAME FILE.xml [--reason TEXT]
     tnt-desktop package open FILE (--key SECRETKEYFILE | --passphrase-env VAR) --out DIR
 
@@ -174,8 +174,9 @@ def add_export_parsers(commands, parser_class) -> None:
     export.add_argument("--out", required=True, type=Path, metavar="DIR",
                         help="folder that receives the export folder or package")
     export.add_argument("--formats", default="csv,odm,pdf", metavar="LIST",
-                        help="comma-separated: csv, odm, odm_transactional, pdf "
-                        "(default csv,odm,pdf)")  # fmt: skip
+                        help="comma-separated: csv, odm, odm_transactional, pdf, define "
+                        "(Define-XML 2.1), dsjson (Dataset-JSON 1.1) (default csv,odm,pdf)"
+                        )  # fmt: skip
     export.add_argument("--package", action="store_true",
                         help="write one OpenPGP-encrypted package instead of a plain folder "
                         "(to the sponsor key of the study settings unless --recipient)")
