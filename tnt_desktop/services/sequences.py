@@ -121,3 +121,31 @@ def next_in_block(session: Session, name: str, workstation: int) -> int:
                             f"本工作站的{label.zh}已用完（编号段 {first}–{last}）；"
                             "请管理员分配新的编号段"))  # fmt: skip
     return number
+
+
+def set_workstation(app, workstation: int, screening_block: str | None = None,
+                    id_block: str | None = None) -> dict[str, str]:  # fmt: skip
+    """Renumber this database as workstation W of its site (administrator, audited): for a
+    workstation set up from another one's backup. It takes W's number blocks and numbers from
+    the start of them; what was numbered before keeps its numbers (and its shared history,
+    which the sponsor's store recognises as the same subjects)."""
+    from tnt_desktop.services.permissions import Permission
+    from tnt_desktop.services.settings import write_setting
+    from tnt_desktop.storage.database import WORKSTATION_KEY
+
+    app.require(Permission.CHANGE_SETTINGS)
+    workstation = check_workstation(workstation)
+    blocks = initial_blocks(workstation, screening_block, id_block)
+    with app.transaction() as session:
+        write_setting(app, session, WORKSTATION_KEY, str(workstation))
+        for key, value in blocks.items():
+            write_setting(app, session, key, value)
+        for name in (SCREENING, STUDY_ID):
+            counter = session.get(Counter, name)
+            if counter is not None and counter.value:
+                app.audit(session, "SETTING_CHANGED", item_name=f"counter.{name}",
+                          old_value=str(counter.value), new_value="0",
+                          detail=f"numbering restarts in block {blocks[block_setting(name)]}")
+                counter.value = 0
+    app.db.workstation = workstation
+    return blocks
