@@ -83,11 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
         default_db_path,
     )
     from tnt_desktop.cli_export import add_export_parsers
+    from tnt_desktop.cli_sponsor import add_sponsor_parsers
     from tnt_desktop.cli_workflow import add_workflow_parsers
 
     add_admin_parsers(commands, _Parser)
     add_export_parsers(commands, _Parser)
     add_workflow_parsers(commands, _Parser)
+    add_sponsor_parsers(commands, _Parser)
     passwd = commands.add_parser(
         "passwd", help=f"change your own password (also the forced change of a new account): "
         f"current password from a prompt or {PASSWORD_ENV}, new one from a prompt or "

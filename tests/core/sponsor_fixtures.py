@@ -28,8 +28,7 @@ from tnt_desktop.exports.package import PACKAGE_SUFFIX, PackageWriter, publish
 from tnt_desktop.services import auth, subjects
 from tnt_desktop.services.form_entry import FormEntry, save_form
 from tnt_desktop.services.session import AppSession
-from tnt_desktop.sponsor.payload import build_payload, payload_bytes
-from tnt_desktop.sponsor.payload import PAYLOAD_NAME
+from tnt_desktop.sponsor.payload import PAYLOAD_NAME, build_payload, payload_bytes
 from tnt_desktop.storage.bulk import read_setting_value
 
 ENV = "TNT_TEST_PG"

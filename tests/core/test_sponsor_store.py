@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
-from tests.core.sponsor_fixtures import (  # noqa: F401 - fixtures
-    make_workstation,
-    pg_server,
-    pg_url,
-    sponsor_key,
-)
+from tests.core.sponsor_fixtures import make_workstation
 from tnt_desktop.sponsor import review
 from tnt_desktop.sponsor.importer import import_package
 from tnt_desktop.sponsor.store import init_store, open_store

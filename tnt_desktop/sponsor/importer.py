@@ -127,11 +127,13 @@ def read_package(path: Path, decryptor, site_cert=None) -> Incoming:
     except OriginMissing:
         raise PackageRefused(path.name, "it does not say which workstation and sequence it "
                              "comes from (no origin in its manifest: made by an older release?)",
-                             "未注明来源工作站与序号（清单中没有 origin：可能由旧版本生成）") from None
+                             "未注明来源工作站与序号（清单中没有 origin：可能由旧版本生成）"
+                             ) from None  # fmt: skip
     raw = opened.files.get(PAYLOAD_NAME)
     if raw is None:
         raise PackageRefused(path.name, "it holds no data for the sponsor's store "
-                             f"({PAYLOAD_NAME})", f"其中没有申办方数据库所需的数据（{PAYLOAD_NAME}）")
+                             f"({PAYLOAD_NAME})",
+                             f"其中没有申办方数据库所需的数据（{PAYLOAD_NAME}）")  # fmt: skip
     payload = json.loads(raw)
     if payload.get("format") != PAYLOAD_FORMAT or (str(payload.get("site")), int(
             payload.get("workstation", -1))) != (origin.site, origin.workstation):  # fmt: skip
@@ -187,8 +189,8 @@ def _apply_incoming(session: Session, inc: Incoming) -> ImportResult:
                                  "其数据已包含在后续数据包中")  # fmt: skip
         raise PackageRefused(name, f"the store already holds a different package as sequence "
                              f"{inc.sequence} of site {inc.site} workstation {inc.workstation}",
-                             f"数据库中已有另一个数据包占用中心 {inc.site} 工作站 {inc.workstation} "
-                             f"第 {inc.sequence} 号")  # fmt: skip
+                             f"数据库中已有另一个数据包占用中心 {inc.site} "
+                             f"工作站 {inc.workstation} 第 {inc.sequence} 号")  # fmt: skip
     station = session.get(StoreWorkstation, (inc.site, inc.workstation))
     if station is None:
         station = StoreWorkstation(site=inc.site, workstation=inc.workstation,
@@ -298,7 +300,7 @@ def apply_payload(session: Session, station: StoreWorkstation, package: StorePac
     histories: dict[tuple, list] = {}
     created: dict[str, str] = {}
     changed: dict[str, str] = {}
-    for entry_id, _prev, entry_hash, shown, c in audit:
+    for _id, _prev, entry_hash, shown, c in audit:
         if not shown:
             continue
         number = keys.get(c.get("subject_key"))

@@ -91,9 +91,9 @@ def package_origin(manifest: dict) -> Origin:
         raise OriginMissing("the manifest's origin is incomplete") from None
 
 
-# ---- writing (at the workstation) -----------------------------------------------------------------
-def build_payload(app: AppSession,
-                  profile: ExportProfile = ExportProfile.SPONSOR_CODED) -> dict[str, Any]:  # fmt: skip
+# ---- writing (at the workstation) --------------------------------------------------------------
+def build_payload(app: AppSession, profile: ExportProfile = ExportProfile.SPONSOR_CODED
+                  ) -> dict[str, Any]:  # fmt: skip
     app.require(Permission.EXPORT if profile is ExportProfile.SPONSOR_CODED
                 else Permission.VIEW_DATA)  # fmt: skip
     removed = removed_items(app.study, profile)
@@ -112,7 +112,8 @@ def build_payload(app: AppSession,
             entry = forms.setdefault(subject_pk, {}).get(form.id)
             if entry is None:
                 entry = forms[subject_pk][form.id] = {
-                    "event_oid": event_oid, "repeat_key": repeat_key, "form_code": form.form_code, "status": form.status,
+                    "event_oid": event_oid, "repeat_key": repeat_key,
+                    "form_code": form.form_code, "status": form.status,
                     "metadata_version": form.metadata_version, "version": form.version,
                     "created_utc": _iso(form.created_utc), "updated_utc": _iso(form.updated_utc),
                     "has_errors": form.has_errors, "has_warnings": form.has_warnings,
