@@ -146,6 +146,29 @@ class Workstation:
             app.db.close()
 
 
+def clone_workstation(source: Workstation, folder: Path, number: int) -> Workstation:
+    """A workstation set up from another one's database (copied, then renumbered by its
+    administrator): the two share their history up to the copy."""
+    import shutil
+
+    source.close()
+    path = folder / f"ws{number}.db"
+    for suffix in ("", ".keys", "-wal", "-shm"):
+        src = Path(f"{source.path}{suffix}")
+        if src.exists():
+            shutil.copy2(src, Path(f"{path}{suffix}"))
+    reopened = open_workstation(source.path, source.number)
+    source.coordinator, source.manager, source.admin = (
+        reopened.coordinator, reopened.manager, reopened.admin)  # fmt: skip
+    clone = open_workstation(path, number)
+    from tnt_desktop.services.sequences import set_workstation
+
+    set_workstation(clone.admin, number)
+    for app in (clone.coordinator, clone.manager):
+        app.db.workstation = number
+    return clone
+
+
 def make_workstation(folder: Path, number: int, **init) -> Workstation:
     path = folder / f"ws{number}.db"
     if not path.exists():
@@ -169,15 +192,21 @@ def open_workstation(path: Path, number: int) -> Workstation:
 
 
 def make_package(app: AppSession, out: Path, cert, *, sequence: int,
-                 previous_sha256: str | None) -> tuple[Path, str]:  # fmt: skip
-    """A package as `export --package` makes it, with the manifest's origin block."""
+                 previous_sha256: str | None, payload: dict | None = None
+                 ) -> tuple[Path, str]:  # fmt: skip
+    """A package as `export --package` makes it, with the manifest's origin block (the payload
+    given, e.g. a forged one, else the workstation's own)."""
     out.mkdir(parents=True, exist_ok=True)
     name = f"TNT-STS-ws{app.db.workstation}-{sequence:04d}-{uuid.uuid4().hex[:6]}"
     writer = PackageWriter(name)
     try:
-        writer.write(PAYLOAD_NAME, payload_bytes(build_payload(app)))
-        with app.transaction(write=False) as session:
-            head = read_setting_value(session, "audit.head") or "0:"
+        if payload is None:
+            payload = build_payload(app)
+            with app.transaction(write=False) as session:
+                head = read_setting_value(session, "audit.head") or "0:"
+        else:
+            head = f"{payload['audit'][-1][0]}:{payload['audit'][-1][2]}"
+        writer.write(PAYLOAD_NAME, payload_bytes(payload))
         head_id, head_hash = head.split(":", 1)
         writer.finish({"format": "tnt-desktop-export-manifest/1", "export": name,
                        "site": app.db.site_id, "origin": {

@@ -24,7 +24,7 @@ from tnt_desktop.study.model import Text
 
 def reader_session(store: StoreDatabase) -> AppSession:
     name = f"sponsor:{who()}"[:64]
-    return AppSession(store, b"", name, Role.DATAMANAGER.value, name)  # type: ignore[arg-type]
+    return AppSession(store, b"", name, Role.DATA_MANAGER.value, name)  # type: ignore[arg-type]
 
 
 def export_store(store: StoreDatabase, out: Path, *, formats: Iterable[str],
