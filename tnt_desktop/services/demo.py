@@ -117,10 +117,12 @@ def new_password() -> str:
         return password
 
 
-def _accounts(db_path: Path, password: str, site_id: str) -> dict[str, AppSession]:
+def _accounts(db_path: Path, password: str, site_id: str,
+              workstation: int = 1) -> dict[str, AppSession]:  # fmt: skip
     """The five accounts; returns the sessions of all but the admin, still logged in."""
     auth.initialise(db_path, site_id=site_id, admin_username="admin", admin_password=password,
-                    admin_display_name="Demo administrator")  # fmt: skip
+                    admin_display_name="Demo administrator",
+                    workstation=workstation)  # fmt: skip
     admin = auth.login(db_path, "admin", password)
     sessions = {}
     try:
@@ -138,12 +140,14 @@ def _accounts(db_path: Path, password: str, site_id: str) -> dict[str, AppSessio
 def generate_demo(
     db_path, subjects: int, seed: int = 1, password: str | None = None,
     today: date | None = None, progress: Callable[[int, int], None] | None = None,
+    site_id: str | None = None, workstation: int = 1,
 ) -> DemoReport:  # fmt: skip
     """Create a new demo database at `db_path` with `subjects` synthetic subjects.
 
     The password is checked for every account (PasswordRejected if unacceptable); an existing
     database at `db_path` raises DatabaseExists. `progress(done, total)` is called after each
-    subject. See the module docstring for what is generated and how."""
+    subject. `site_id` and `workstation` name the database's site and workstation (its number
+    blocks, services.sequences). See the module docstring for what is generated and how."""
     started = time.monotonic()
     db_path = Path(db_path)
     if subjects < 0:
@@ -158,7 +162,7 @@ def generate_demo(
     stages = choose_stages(rng, subjects)
     plans = [make_plan(rng, index, stage, today) for index, stage in enumerate(stages)]
     plans.sort(key=lambda plan: (plan.screening, plan.index))
-    sessions = _accounts(db_path, password, DEFAULT_PARAMETERS.site_id)
+    sessions = _accounts(db_path, password, site_id or DEFAULT_PARAMETERS.site_id, workstation)
     coordinator, investigator = sessions["coordinator"], sessions["investigator"]
     ctx = DemoContext(coordinator, investigator, today)
     done: list[tuple[str, str]] = []
