@@ -163,7 +163,7 @@ def admin_restore(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
-    from tnt_desktop.services.demo import generate_demo
+    from tnt_desktop.demo import generate_demo
 
     if args.subjects < 1:
         raise UsageError(Text("--subjects must be at least 1", "--subjects 至少为 1"))

@@ -1,4 +1,4 @@
-"""Writing one demo subject through the services (services.demo).
+"""Writing one demo subject through the services (tnt_desktop.demo).
 
 `SubjectWriter(ctx, plan).run()` screens the subject and enters its forms in schedule order up
 to `ctx.today`, with `screen_subject`, `save_form`, `enrol`, `screen_fail` and `withdraw` only:
@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from tnt_desktop.services import subjects
-from tnt_desktop.services.clinical_data import find_subject, load_subject
-from tnt_desktop.services.demo_data import (
+from tnt_desktop.demo.data import (
     AE_TERMS,
     CHEMO_AES,
     DEFAULT_OVERRIDE,
@@ -30,6 +28,8 @@ from tnt_desktop.services.demo_data import (
     d2,
     iso,
 )
+from tnt_desktop.services import subjects
+from tnt_desktop.services.clinical_data import find_subject, load_subject
 from tnt_desktop.services.entry_session import Confirm, EntrySession, EntryState, EntryStep
 from tnt_desktop.services.form_entry import (
     FormEntry,
