@@ -230,10 +230,10 @@ def _write(app: AppSession, session: Session, entry, today: date) -> bool:
     under us, a check on the log itself) must not undo the site's own save: it is logged and
     the candidates follow at the next save."""
     from tnt_desktop.errors import TntError
-    from tnt_desktop.services.form_entry import save_form_in
+    from tnt_desktop.services.form_entry import save_form
 
-    try:
-        save_form_in(app, session, entry, today=today)
+    try:  # joins the save's open transaction; a refusal undoes only its own writes
+        save_form(app, entry, today=today)
     except TntError as exc:  # nothing of the log was written: the checks come before writes
         log.warning("deviation candidates of %s not written: %s", entry.subject, exc.message.en)
         return False
