@@ -10,7 +10,7 @@ subject as now stored and brings two things up to date:
   check ID (DVCHKID) and the visit that triggered it (DVCHKREF). The site completes it
   (description, severity, action; DVCONF = Y) or dismisses it (DVCONF = N with DVCONFRSN), through
   the ordinary form. When the data no longer trigger it, DVWDRSN records why it was withdrawn;
-  when they trigger it again, DVWDRSN is cleared. The rows are written by `form_entry.save_form_in`
+  when they trigger it again, DVWDRSN is cleared. The rows are written by `form_entry.save_form`
   — the one write path — as the user whose save caused them, with a reason for change that says
   the system did it, so the audit trail names both.
 * **Cross-form queries.** A TIM-xx or X-xx finding that is a query (soft or cross-form, not a
