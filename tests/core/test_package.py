@@ -26,6 +26,7 @@ import pytest
 from sqlalchemy import select
 
 from tnt_desktop import __version__
+from tnt_desktop.demo import generate_demo
 from tnt_desktop.errors import OutputError, PermissionDenied, UsageError
 from tnt_desktop.exports import odm_export
 from tnt_desktop.exports import package as package_module
@@ -43,7 +44,6 @@ from tnt_desktop.exports.package import (
 )
 from tnt_desktop.exports.run_export import ExportCancelled, run_export
 from tnt_desktop.services import auth
-from tnt_desktop.services.demo import generate_demo
 from tnt_desktop.services.export_read import ExportProfile, export_log, removed_items
 from tnt_desktop.services.export_settings import (
     DEFAULT_EVERY_DAYS,

@@ -155,6 +155,9 @@ def login(db_path: Path, username: str, password: str, *, before_migration=None)
                 must_change_password=user.must_change_password,
                 idle_minutes=int(idle.value) if idle else 15,
             )  # fmt: skip
+            from tnt_desktop.services.consent_versions import apply_configured
+
+            apply_configured(app, session)  # ICVER offers the configured consent versions
             failures = slots.slots[username].failures
             if failures:
                 app.audit(session, "LOGIN_FAILED", detail=f"{failures} failed attempt(s)")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from tnt_desktop.errors import TntError
 from tnt_desktop.services.clinical_data import MAIN, find_subject, load_subject
-from tnt_desktop.services.form_entry import FormEntry, save_form_in
+from tnt_desktop.services.form_entry import FormEntry, save_form
 from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.sequences import SCREENING, STUDY_ID, next_in_block
 from tnt_desktop.services.session import AppSession
@@ -179,7 +179,7 @@ def screen_fail(app: AppSession, screening_number: str, reason: str, specify: st
                      f"{subject.key} 不在筛选期（状态 {subject.status}）")
             )  # fmt: skip
         values = {"SFREAS": reason, "SFREASSP": specify}
-        save_form_in(app, session, FormEntry(
+        save_form(app, FormEntry(
             screening_number, "SE.SCR", "IE", values=values, reason=change_reason,
             reason_text=reason_text, overrides=dict(overrides or {})))  # fmt: skip
         subject.status = SubjectStatus.SCREEN_FAILED.value
@@ -206,9 +206,8 @@ def withdraw(app: AppSession, subject_id: str, scope: str, withdrawal_date: date
                   "EOSDAT": withdrawal_date.isoformat()}  # fmt: skip
         if last_known_alive is not None:
             values["LASTCONT"] = last_known_alive.isoformat()
-        save_form_in(app, session, FormEntry(subject_id, "SE.EOS", "EOS", values=values,
-                                             reason="LATE_DATA",
-                                             overrides=dict(overrides or {})))  # fmt: skip
+        save_form(app, FormEntry(subject_id, "SE.EOS", "EOS", values=values,
+                                 reason="LATE_DATA", overrides=dict(overrides or {})))  # fmt: skip
         subject.status = SubjectStatus.WITHDRAWN.value
         subject.status_reason = scope
         app.audit(session, "SUBJECT_WITHDRAWN", subject_key=subject.key, new_value=scope)

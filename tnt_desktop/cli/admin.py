@@ -1,63 +1,26 @@
-"""Handlers of `tnt-desktop admin …` and `tnt-desktop demo` (parsers live in cli.py).
+"""`tnt-desktop admin …` and `tnt-desktop demo`: their parsers and handlers.
 
-Passwords come from a prompt (no echo) or, for scripts, from TNT_PASSWORD (the user's own
-password) and TNT_NEW_PASSWORD (a new account's temporary password). They are never printed,
-logged or put in an exception — except the demo password, which `demo` prints on purpose.
+Passwords follow cli.common; they are never printed, logged or put in an exception — except the
+demo password, which `demo` prints on purpose.
 """
 
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import sys
 from pathlib import Path
 
-from tnt_desktop.errors import TntError, UsageError
+from tnt_desktop.cli.common import (
+    NEW_PASSWORD_ENV,
+    PASSWORD_ENV,
+    default_db_path,
+    login,
+    read_password,
+    say,
+)
+from tnt_desktop.errors import UsageError
 from tnt_desktop.study.model import Text
-
-PASSWORD_ENV = "TNT_PASSWORD"
-NEW_PASSWORD_ENV = "TNT_NEW_PASSWORD"
-
-
-def default_db_path() -> Path:
-    from tnt_desktop.paths import user_data_dir
-
-    return user_data_dir() / "tnt-sts.db"
-
-
-def say(text: Text, stream=None) -> None:
-    from tnt_desktop.cli import ui_language
-
-    print(text.get(ui_language()), file=stream or sys.stdout)
-
-
-def read_password(env: str, prompt: Text, *, confirm: bool = False) -> str:
-    value = os.environ.get(env)
-    if value:
-        return value
-    if not sys.stdin.isatty():
-        raise UsageError(
-            Text(f"no password: set {env} or run the command in a terminal",
-                 f"未提供密码：请设置 {env} 或在终端中运行该命令")
-        )  # fmt: skip
-    from tnt_desktop.cli import ui_language
-
-    first = getpass.getpass(prompt.get(ui_language()) + ": ")
-    if confirm:
-        again = getpass.getpass(
-            Text("Repeat the password", "再次输入密码").get(ui_language()) + ": "
-        )
-        if again != first:
-            raise UsageError(Text("the passwords do not match", "两次输入的密码不一致"))
-    return first
-
-
-def login(args: argparse.Namespace):
-    from tnt_desktop.services import auth
-
-    password = read_password(PASSWORD_ENV, Text(f"Password for {args.user}", f"{args.user} 的密码"))
-    return auth.login(Path(args.db), args.user, password)
 
 
 def admin_init(args: argparse.Namespace) -> int:
@@ -138,6 +101,34 @@ def user_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def icf_version_add(args: argparse.Namespace) -> int:
+    from tnt_desktop.services import auth, consent_versions
+
+    app = login(args)
+    try:
+        version = consent_versions.add_version(app, args.label, args.version_date,
+                                               args.approval_date)  # fmt: skip
+    finally:
+        auth.logout(app)
+    say(Text(f"recorded consent version {version.decode.en}",
+             f"已记录知情同意书版本 {version.decode.zh}"))  # fmt: skip
+    return 0
+
+
+def icf_version_list(args: argparse.Namespace) -> int:
+    from tnt_desktop.cli.common import ui_language
+    from tnt_desktop.services import auth, consent_versions
+
+    app = login(args)
+    try:
+        versions = consent_versions.list_versions(app)
+    finally:
+        auth.logout(app)
+    for version in versions:
+        print(f"{version.label:<16} {version.decode.get(ui_language())}")
+    return 0
+
+
 def admin_verify(args: argparse.Namespace) -> int:
     from tnt_desktop.services import auth, integrity
 
@@ -172,7 +163,7 @@ def admin_restore(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
-    from tnt_desktop.services.demo import generate_demo
+    from tnt_desktop.demo import generate_demo
 
     if args.subjects < 1:
         raise UsageError(Text("--subjects must be at least 1", "--subjects 至少为 1"))
@@ -245,6 +236,19 @@ def add_admin_parsers(commands, parser_class) -> None:
     listing = with_db(users.add_parser("list", help="list accounts"))
     listing.set_defaults(handler=user_list)
 
+    icf = sub.add_parser("icf-version", help="informed consent form versions approved by the "
+                         "ethics committee: add, list")  # fmt: skip
+    icfs = icf.add_subparsers(dest="icf_command", metavar="ACTION")
+    icf.set_defaults(handler=lambda a: (icf.print_help(), 0)[1])
+    icf_add = with_db(icfs.add_parser("add", help="record an approved version (audited)"))
+    icf_add.add_argument("label", metavar="LABEL", help="the version's code, e.g. V1.1")
+    icf_add.add_argument("--version-date", required=True, metavar="YYYY-MM-DD")
+    icf_add.add_argument("--approval-date", required=True, metavar="YYYY-MM-DD",
+                         help="ethics committee approval date")
+    icf_add.set_defaults(handler=icf_version_add)
+    icf_list = with_db(icfs.add_parser("list", help="list the approved versions"))
+    icf_list.set_defaults(handler=icf_version_list)
+
     verify = with_db(sub.add_parser("verify", help="check database integrity and the audit "
                                     "chain (exit 8 on a problem)"))  # fmt: skip
     verify.set_defaults(handler=admin_verify)
@@ -266,22 +270,3 @@ def add_admin_parsers(commands, parser_class) -> None:
     demo_parser.add_argument("--site", default=None, help="site number (default: the study's)")
     add_workstation_arguments(demo_parser)
     demo_parser.set_defaults(handler=demo)
-
-
-def run_guarded(handler, args) -> int:
-    """Map OS errors the user can cause to clear messages; TntError passes through."""
-    try:
-        return int(handler(args))
-    except TntError:
-        raise
-    except PermissionError as exc:
-        raise TntError(Text(f"permission denied: {exc.filename}",
-                            f"无权限：{exc.filename}")) from None  # fmt: skip
-    except OSError as exc:
-        from tnt_desktop.storage.database import os_error_to_tnt
-
-        mapped = os_error_to_tnt(exc, exc.filename or "")
-        if isinstance(mapped, TntError):
-            raise mapped from None
-        raise TntError(Text(f"cannot complete: {exc.strerror or exc}",
-                            f"无法完成：{exc.strerror or exc}")) from None  # fmt: skip

@@ -22,7 +22,7 @@ import os
 from datetime import date
 from pathlib import Path
 
-from tnt_desktop.cli_admin import say
+from tnt_desktop.cli.common import say
 from tnt_desktop.errors import TntError, UsageError
 from tnt_desktop.study.model import Text
 
@@ -56,7 +56,7 @@ def sponsor_import(args: argparse.Namespace) -> int:
                 result = import_package(store, path, decryptor, site_cert)
                 say(result.line())
             except TntError as exc:  # one bad package does not stop the others
-                from tnt_desktop.cli import _say
+                from tnt_desktop.cli.common import say as _say
 
                 _say(exc.message)
                 if isinstance(exc, UsageError):
@@ -140,7 +140,7 @@ def sponsor_verify(args: argparse.Namespace) -> int:
 
 
 def sponsor_export(args: argparse.Namespace) -> int:
-    from tnt_desktop.cli import ui_language
+    from tnt_desktop.cli.common import ui_language
     from tnt_desktop.sponsor.reader import export_store
 
     cutoff = None

@@ -10,7 +10,7 @@ What it does, in order:
    (the one given, else one generated with `secrets`). The accounts are made with `add_user`
    (a temporary password), then each user logs in once and `change_password`s to the shared
    password — the ordinary first-login path — so none of them is asked to change it again.
-2. Plans N subjects (services.demo_data) with `random.Random(seed)`: every stage at least once
+2. Plans N subjects (demo.data) with `random.Random(seed)`: every stage at least once
    when N ≥ 9 (screening, screen failed, on RT, on chemotherapy cycle 1–3, awaiting surgery,
    follow-up, completed, withdrawn, died), the rest by weight. Each subject's dates are placed so
    that *today* falls in its stage: enrolments spread over the ~29 months before today (a
@@ -20,7 +20,7 @@ What it does, in order:
    failure, withdrawal): `screen_subject`, `save_form`, `enrol`, `screen_fail`, `withdraw`.
    Nothing writes a table directly; every value is validated, derived and audited.
 4. Reviews them as monitors, the data manager and the investigator would have by *today*
-   (services.demo_review): SDV of screening forms, queries in every state, signed eligibility
+   (demo.review): SDV of screening forms, queries in every state, signed eligibility
    and casebooks, one casebook signature broken by a later correction.
 
 Data quality on purpose: dates follow the schedule with jitter; a few are deliberately out of
@@ -48,11 +48,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from tnt_desktop.demo.data import Stage, choose_stages, make_plan
+from tnt_desktop.demo.review import ReviewCounts, review_demo
+from tnt_desktop.demo.subject import DemoContext, SubjectWriter
 from tnt_desktop.errors import PasswordRejected
 from tnt_desktop.services import auth
-from tnt_desktop.services.demo_data import Stage, choose_stages, make_plan
-from tnt_desktop.services.demo_review import ReviewCounts, review_demo
-from tnt_desktop.services.demo_subject import DemoContext, SubjectWriter
 from tnt_desktop.services.passwords import check_password
 from tnt_desktop.services.permissions import Role
 from tnt_desktop.services.session import AppSession
