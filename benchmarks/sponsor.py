@@ -4,7 +4,7 @@
                                            [--pg URL] [--keep DIR]
 
 1. One demo workstation database of `--demo` subjects is generated through the services
-   (services.demo), and its sponsor payload read (sponsor.payload.build_payload).
+   (tnt_desktop.demo), and its sponsor payload read (sponsor.payload.build_payload).
 2. For each of `--workstations` workstations, a payload of `--subjects` subjects is made from
    it: the demo subjects repeated, renumbered into the workstation's blocks, their audit
    entries copied and re-chained, then sealed into an OpenPGP package with its origin
@@ -49,8 +49,8 @@ ID_BLOCK = 450
 
 # ---- building the packages ---------------------------------------------------------------------
 def base_payload(folder: Path, subjects: int) -> dict:
+    from tnt_desktop.demo.generator import generate_demo
     from tnt_desktop.services import auth
-    from tnt_desktop.services.demo import generate_demo
     from tnt_desktop.sponsor.payload import build_payload
 
     db = folder / "demo.db"
