@@ -267,6 +267,16 @@ def csv_rows(folder: Path) -> dict[str, list[tuple[str, ...]]]:
     return rows
 
 
+def cell_differences(rows: list[tuple], expected: list[tuple]) -> list:
+    """The cells that differ, by subject and column (for a readable failure)."""
+    ours = {subject_of(r) + dict(r).get("EVENT", ""): dict(r) for r in rows}
+    theirs = {subject_of(r) + dict(r).get("EVENT", ""): dict(r) for r in expected}
+    return [(key, column, ours.get(key, {}).get(column), theirs.get(key, {}).get(column))
+            for key in sorted(set(ours) | set(theirs))
+            for column in sorted(set(ours.get(key, {})) | set(theirs.get(key, {})))
+            if ours.get(key, {}).get(column) != theirs.get(key, {}).get(column)][:20]
+
+
 def subject_of(row: tuple) -> str:
     return dict(row)["SUBJID_OR_SCRNUM"]
 
@@ -293,7 +303,7 @@ def test_the_consolidated_csv_and_odm_count_every_subject_once_and_match_the_wor
     for name, rows in consolidated.items():
         expected = [row for n, station in per_station.items() for row in station[name]
                     if home.get(subject_of(row)) == n]  # fmt: skip
-        assert sorted(rows) == sorted(expected), name
+        assert sorted(rows) == sorted(expected), (name, cell_differences(rows, expected))
     keys = [subject_of(row) for row in consolidated["SUBJECT_LEVEL.csv"]]
     assert sorted(keys) == sorted(home)
     odm = etree.parse(str(next((result.folder / "odm").glob("*snapshot.xml"))))

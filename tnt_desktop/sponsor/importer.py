@@ -47,6 +47,7 @@ from tnt_desktop.sponsor.models import (
 from tnt_desktop.sponsor.payload import PAYLOAD_FORMAT, PAYLOAD_NAME, OriginMissing, package_origin
 from tnt_desktop.sponsor.store import StoreDatabase, utc_now, who
 from tnt_desktop.storage.audit import GENESIS
+from tnt_desktop.storage.models import ConsentVersion
 from tnt_desktop.study.model import Text
 
 
@@ -371,6 +372,9 @@ def _keep_records(session: Session, site: str, ws: int, seq: int, payload: dict)
                          "body": body, "package_sequence": seq})  # fmt: skip
     if rows:
         session.execute(pg_insert(StoreRecord).on_conflict_do_nothing(), rows)
+    versions = payload.get("consent_versions") or []
+    if versions:  # configuration the exports read; versions are only ever added at a site
+        session.execute(pg_insert(ConsentVersion).on_conflict_do_nothing(), versions)
 
 
 def skip_sequence(store: StoreDatabase, site: str, workstation: int, sequence: int,
