@@ -63,7 +63,6 @@ query raised by the importing user (once: a finding that has its query gets no s
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -75,6 +74,7 @@ from tnt_desktop.exports.odm_import_read import iter_subjects, parse_options, pa
 from tnt_desktop.exports.odm_import_report import FormChange, ImportMessage, ImportReport
 from tnt_desktop.exports.odm_import_write import SubjectImporter
 from tnt_desktop.exports.odm_metadata import OdmIndex, q
+from tnt_desktop.exports.odm_schema import SCHEMA_ENV
 from tnt_desktop.services.export_read import ExportProfile
 from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.session import AppSession
@@ -84,8 +84,6 @@ from tnt_desktop.study.model import Text
 __all__ = ["FormChange", "ImportMessage", "ImportReport", "OdmFileError", "check_file",
            "import_odm", "load_schema", "parse_subject", "schema_path"]  # fmt: skip
 
-SCHEMA_ENV = "TNT_ODM_SCHEMA"
-SCHEMA_FILE = "ODM1-3-2.xsd"
 
 
 class OdmFileError(TntError):
@@ -95,22 +93,10 @@ class OdmFileError(TntError):
 
 # ---- the schema ----------------------------------------------------------------------------
 def schema_path() -> Path | None:
-    """The ODM 1.3.2 schema: $TNT_ODM_SCHEMA (the .xsd or its folder), else `odm1-3-2/` in the
-    application resources, else the `shared/odm1-3-2/` folder beside the checkout. The schema is
-    CDISC's and is not part of this project; a build bundles it as a resource."""
-    from tnt_desktop.paths import resource
+    """The official ODM 1.3.2 schema (from the odmlib package; see exports.odm_schema)."""
+    from tnt_desktop.exports.odm_schema import odm_schema_path
 
-    candidates = []
-    env = os.environ.get(SCHEMA_ENV)
-    if env:
-        candidates.append(Path(env))
-    candidates += [resource("odm1-3-2"), Path(__file__).resolve().parents[3] / "shared" /
-                   "odm1-3-2"]  # fmt: skip
-    for candidate in candidates:
-        path = candidate / SCHEMA_FILE if candidate.is_dir() else candidate
-        if path.is_file():
-            return path
-    return None
+    return odm_schema_path()
 
 
 @lru_cache(maxsize=4)

@@ -20,6 +20,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
+from tnt_desktop.study.forms import forms_by_code
 from tnt_desktop.study.model import Derivation, DerivedValue, Finding, Item, Severity, Text
 from tnt_desktop.study.subject import FormRecord, SubjectData
 
@@ -30,10 +31,9 @@ Reason = tuple[Severity, Text] | None
 
 @cache
 def _item(form: str, group: str | None, name: str) -> Item | None:
-    from tnt_desktop.study.definition import get_study
-
+    declared = forms_by_code().get(form)
     try:
-        return get_study().form(form).item(name, group)
+        return declared.item(name, group) if declared is not None else None
     except KeyError:
         return None
 
