@@ -14,12 +14,17 @@ import importlib.util
 import json
 
 import pytest
+from lxml import etree
 from sqlalchemy import select
 
 from tests.core.conftest import Trial, audit_entries, enrol_one
 from tests.core.replay import replay_mismatches
+from tnt_desktop.exports.odm_export import export_odm
+from tnt_desktop.exports.odm_import import import_odm
+from tnt_desktop.exports.odm_metadata import ODM_NS
 from tnt_desktop.services import queries, sdv, signatures
 from tnt_desktop.services.clinical_data import find_subject, load_subject
+from tnt_desktop.services.export_read import ExportProfile
 from tnt_desktop.services.form_entry import FormEntry, OverrideRequired, RowEntry, save_form
 from tnt_desktop.storage import schema
 from tnt_desktop.storage.audit import verify_chain
@@ -104,6 +109,19 @@ def test_an_old_database_is_renumbered_per_group_in_place(old_database):
     assert replay_mismatches(app) == []  # the trail, renumbering applied, gives every value
     [signature] = signatures.signatures(app, subject)
     assert signature.state == "VALID"  # same data, new keys: still the data that was signed
+    # the exports key the rows as the database now does, the history (written with the old
+    # keys) included: each imports back into this database as a no-op
+    for transactional in (False, True):
+        path = export_odm(app, trial.path.parent / f"after-{transactional}.xml",
+                          profile=ExportProfile.SITE_ARCHIVE, transactional=transactional).path
+        tree = etree.parse(str(path))
+        keys = [g.get("ItemGroupRepeatKey") for g in tree.iter(f"{{{ODM_NS}}}ItemGroupData")
+                if g.get("ItemGroupOID", "").endswith("IFOADM")]  # fmt: skip
+        assert set(keys) == {"1", "2", "3", "4"}, (transactional, keys)
+        entries = len(audit_entries(app))
+        report = import_odm(app, path)
+        assert report.imported and not report.changed, report.summary()
+        assert len(audit_entries(app)) == entries
     # and the form now saves as it did: another IFO row is row 5 of IFO, not row 8 of the form
     rows = [RowEntry(key=k) for k in (1, 2, 3, 4)] + [RowEntry(values=dict(IFO[0]))]
     save(app, FormEntry(subject, "SE.C1", "CT", rows={"IFOADM": rows}, reason="LATE_DATA"))

@@ -17,7 +17,7 @@ renumbering gets the hash of the same data under the new keys (its `hash_method`
 the signed values are), one that was already broken stays broken.
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0007 (written on 0005)
 Create Date: 2026-12-07
 """
 
@@ -30,7 +30,7 @@ from alembic import op
 from sqlalchemy.orm import Session
 
 revision = "0006"
-down_revision = "0005"
+down_revision = "0007"  # written on 0005; re-chained after main's 0007 (consent versions)
 branch_labels = None
 depends_on = None
 
