@@ -156,7 +156,7 @@ def test_a_soft_range_needs_an_override_that_is_audited_and_not_asked_again(
     # is derived from the unconfirmed height meanwhile, and BSA and BMI say so (issue 13)
     assert sorted((f.check_id, f.items) for f in in_progress.findings) == [
         ("DERIVE-RANGE", ("DM.BMI",)), ("DERIVE-RANGE", ("DM.BSA",)),
-        ("SOFT-RANGE", ("DM.HEIGHT",))]
+        ("DERIVE-RANGE", ("DM.BSAMETH",)), ("SOFT-RANGE", ("DM.HEIGHT",))]
     assert audit_entries(coordinator, action="CHECK_OVERRIDDEN") == []
     change = FormEntry(enrolled, "SE.SCR", "DM", complete=True)
     before = audit_count(coordinator)
