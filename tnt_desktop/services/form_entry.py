@@ -46,7 +46,7 @@ from tnt_desktop.storage import bulk
 from tnt_desktop.storage.audit import utc_now_text
 from tnt_desktop.storage.models import CheckOverride, EventInstance, FormInstance
 from tnt_desktop.study.checks import run_checks
-from tnt_desktop.study.derivations import Where, derive_all
+from tnt_desktop.study.derivations import DERIVE_RANGE, Where, derive_all
 from tnt_desktop.study.model import (
     MISSING_REASONS,
     Finding,
@@ -56,7 +56,7 @@ from tnt_desktop.study.model import (
     Text,
 )
 from tnt_desktop.study.subject import FormRecord, SubjectData
-from tnt_desktop.study.validation import SOFT_RANGE, validate_form
+from tnt_desktop.study.validation import validate_form
 from tnt_desktop.study.values import ValueError_, format_value, parse_value
 
 
@@ -366,7 +366,11 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
     if errors:
         raise ValidationFailed(errors)
     _assign_row_numbers(session, loaded.subject.id, form, record)
-    derived, new_record, findings = _evaluate(app, form, entry, loaded, old, record, today)
+    from tnt_desktop.services.soft_inputs import unconfirmed_soft
+
+    unconfirmed = unconfirmed_soft(session, loaded, entry, record, row_keys, old)
+    derived, new_record, findings = _evaluate(app, form, entry, loaded, old, record, today,
+                                              unconfirmed)  # fmt: skip
     blocking = [f for f in findings if f.severity is Severity.HARD and (
         _points_only_at(f, form.code) or f.check_id == "REQUIRED")]  # fmt: skip
     if blocking:
@@ -392,6 +396,7 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
         for f in findings
         if f.severity is Severity.SOFT and _points_only_at(f, form.code)
         and f.dv_category is None  # a deviation candidate goes to the DV log (clar. 20)
+        and f.check_id != DERIVE_RANGE  # "not derived, because…" explains, asks nothing
     }.items()) if final else []  # in progress: shown, confirmed when complete (issue 16)
     unresolved = [(k, f) for k, f in soft_here if k not in existing and not (
         entry.overrides.get(k, "").strip())]  # fmt: skip
@@ -527,8 +532,8 @@ def _evaluate(app: AppSession, form: Form, entry: FormEntry, loaded, old, record
               today: date, unconfirmed: list[Where] | None = None,
               ) -> tuple[SubjectData, FormRecord, list[Finding]]:  # fmt: skip
     """The whole subject as it would be after this save — every derived value recomputed, none
-    from an input that fails its range check (a save confirms its soft values or is refused;
-    a preview names those `unconfirmed`) — and the findings about this form instance
+    from an input that fails its range check (hard, or soft and `unconfirmed`:
+    services/soft_inputs.py) — and the findings about this form instance
     (item-level, derived values not computed and why, the checks this form triggers)."""
     proposed = SubjectData(loaded.data.subject_id, [
         r for r in copy.deepcopy(loaded.data.records)
@@ -568,31 +573,12 @@ def preview_form(app: AppSession, entry: FormEntry, *, today: date | None = None
         old = loaded.form(entry.event, entry.repeat, entry.form)
         errors: list[Finding] = []
         record, row_keys = _new_record(form, entry, old, errors)
-        unconfirmed = _unconfirmed_soft(session, form, entry, old, record, row_keys, loaded)
+        from tnt_desktop.services.soft_inputs import unconfirmed_soft
+
+        unconfirmed = unconfirmed_soft(session, loaded, entry, record, row_keys, old)
         _, new_record, findings = _evaluate(app, form, entry, loaded, old, record,
                                             today or date.today(), unconfirmed)  # fmt: skip
     return Preview(new_record, errors + findings, row_keys)
-
-
-def _unconfirmed_soft(session: Session, form: Form, entry: FormEntry, old: LoadedForm | None,
-                      record: FormRecord, row_keys: dict[str, list[int]],
-                      loaded) -> list[Where]:  # fmt: skip
-    """The values of the previewed form outside their soft range whose finding is neither
-    confirmed already nor in `entry.overrides`: no value is derived from them yet."""
-    confirmed = {key for key, text in entry.overrides.items() if text.strip()}
-    if old is not None:
-        confirmed.update(session.scalars(select(CheckOverride.finding_key).where(
-            CheckOverride.form_pk == old.instance.id)))  # fmt: skip
-    found: list[Where] = []
-    for finding in validate_form(form, record, loaded.data):
-        if finding.check_id != SOFT_RANGE or not finding.items:
-            continue
-        if finding_key(finding, row_key_of(finding, row_keys, form)) in confirmed:
-            continue
-        parts = finding.items[0].split(".")
-        group = parts[1] if len(parts) == 3 else None
-        found.append((record.event, record.repeat, form.code, group, finding.row, parts[-1]))
-    return found
 
 
 def _typed_overrides(form: Form, entry: FormEntry, old: LoadedForm | None) -> frozenset[str]:
