@@ -1,7 +1,9 @@
 """The casebook of one subject: a header (study ID / screening number, status, stage), the
 screening → eligibility → enrolment panel, and a tree of the events in schedule order, each with
 its planned window (computed from the actual dates by `services.casebook`) and its forms with
-their status as text, colour and icon. Enter (or a double-click) on a form opens it.
+their status as text, colour and icon. A click on a form (or Enter) opens it. The tree's
+columns keep their widths (measured once from the font, never from the rows) and long names are
+elided in the middle, so "Wound check day 14" and "… day 30" stay distinct.
 
 Eligibility comes from `services.subjects.screening_verdict`: the study's own derivation (D-05)
 on the stored data, read the way `subjects.enrol` reads it, so the verdict shown is the one
@@ -222,12 +224,15 @@ class CasebookView(QWidget):
         self.tree.setAlternatingRowColors(False)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setIconSize(QSize(12, 12))
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header = self.tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        self._size_columns()
         self.tree.itemActivated.connect(self._activated)
+        self.tree.itemClicked.connect(self._clicked)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._tree_menu)
         root.addWidget(self.tree, 1)
@@ -237,7 +242,18 @@ class CasebookView(QWidget):
         self.message.hide()
         root.addWidget(self.message)
         self.tree.setIndentation(14)
-        self.setMinimumWidth(480)  # the three columns without eliding most visit names
+        self.setMinimumWidth(340)  # names elide in the middle; the splitter gives more
+
+    def _size_columns(self) -> None:
+        """Stable widths: the widest window and status texts the tree can show, from the font
+        (a save must not make the columns jump)."""
+        metrics = self.tree.fontMetrics()
+        window = metrics.horizontalAdvance("2024-07-12 – 08-09") + 14
+        status = max(metrics.horizontalAdvance(t) for t in (
+            "Complete, warnings", "Done 2024-08-05", "已完成，有警告 · ?1",
+            "已完成 2024-08-05")) + 30  # fmt: skip
+        self.tree.setColumnWidth(1, window)
+        self.tree.setColumnWidth(2, status)
 
     @staticmethod
     def _colour(label: QLabel, colour: QColor) -> None:
@@ -506,6 +522,11 @@ class CasebookView(QWidget):
             if item.isExpanded():
                 keys.add(tuple(item.data(0, EVENT_ROLE)))
         return keys
+
+    def _clicked(self, item: QTreeWidgetItem, column: int) -> None:
+        """One click on a form opens it (the placeholder asks to choose one)."""
+        if item.data(0, FORM_ROLE):
+            self._activated(item, column)
 
     def _activated(self, item: QTreeWidgetItem, _column: int) -> None:
         code = item.data(0, FORM_ROLE)

@@ -11,7 +11,7 @@ A save that needs more asks for it and retries: a reason for change (saved value
 override reason per soft warning. Hard errors stop the save, show under their fields and put the
 caret on the first. A version conflict reloads the form. The GUI calls services only.
 
-Keyboard: Return moves to the next field (Tab also reaches the "?" buttons), Shift+F10 records a
+Keyboard: Return or Tab moves to the next field (never to the "?" buttons), Shift+F10 records a
 reason for missing, F1 shows help, F4 opens a date's calendar; after the last field Return
 reaches Save. A role without ENTER_DATA sees every value read-only and no save buttons.
 """
@@ -85,7 +85,7 @@ from tnt_desktop.study.values import ValueError_, format_value, parse_value
 
 log = get_logger("gui.form")
 PREVIEW_DELAY_MS = 300
-LABEL_WIDTH = 300
+LABEL_WIDTH = 260  # px; with CHOICE_WIDTH editors a form fits a 1280 px screen (issue 16)
 _NAMED_CHECK = re.compile(r"[A-Z]+-\d+[A-Z]?")
 
 
@@ -217,6 +217,8 @@ class FormView(QWidget):
         self.scroll_area.setObjectName("formScroll")
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        # never sideways: labels stay in view; long texts wrap, wide tables scroll themselves
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.content = QWidget()
         self.content.setObjectName("formContent")
         body = QVBoxLayout(self.content)
@@ -292,7 +294,7 @@ class FormView(QWidget):
                 help_button.setObjectName(f"help_{item.name}")
                 help_button.setText("?")
                 help_button.setAutoRaise(True)
-                help_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+                help_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab skips it; F1 helps
             editor = make_editor(item, self.study, self.context.lang, parent=box)
             if not self.can_enter:
                 editor.set_editable(False)
@@ -950,7 +952,8 @@ class FormView(QWidget):
         super().setFocus(reason)
 
     def _update_tab_order(self) -> None:
-        """Tab follows the form: label's "?" then the field, section by section, then Save."""
+        """Tab follows the form: field by field, section by section, then Save (the "?" buttons
+        are for the mouse; F1 shows the same help)."""
         chain: list[QWidget] = []
         for group in self.form.groups:
             if group.repeating:
@@ -959,8 +962,6 @@ class FormView(QWidget):
             for field_ in self.fields.values():
                 if field_.group is not group:
                     continue
-                if field_.help_button is not None:
-                    chain.append(field_.help_button)
                 chain.extend(field_.editor.focus_widgets())
         if self.can_enter:
             chain += [self.save_button, self.complete_button]

@@ -62,8 +62,16 @@ class MainWindow(QMainWindow):
         self.casebook_page = QSplitter(Qt.Orientation.Horizontal, self)
         self.casebook_page.addWidget(self.casebook)
         self.casebook_page.addWidget(self.form_host)
-        self.casebook_page.setStretchFactor(1, 3)
-        self.casebook_page.setSizes([340, 940])
+        self.casebook_page.setObjectName("casebookSplitter")
+        self.casebook_page.setChildrenCollapsible(False)
+        self.casebook_page.setStretchFactor(0, 0)
+        self.casebook_page.setStretchFactor(1, 1)
+        self._casebook_sized = False
+        self._splitter_timer = QTimer(self)
+        self._splitter_timer.setSingleShot(True)
+        self._splitter_timer.setInterval(600)
+        self._splitter_timer.timeout.connect(self._remember_casebook_width)
+        self.casebook_page.splitterMoved.connect(lambda *_: self._splitter_timer.start())
 
         self.pages = QStackedWidget(self)
         for page in (self.dashboard, self.subject_list, self.casebook_page):
@@ -330,6 +338,38 @@ class MainWindow(QMainWindow):
         self.update_database_lock()  # another user may have locked it meanwhile
         self.casebook.open_subject(key)
         self.pages.setCurrentWidget(self.casebook_page)
+        self._size_casebook()
+
+    def casebook_width_for(self, total: int) -> int:
+        """The casebook's share beside a form: remembered, else about 30 % of the window
+        (460 px at 1280, 600 px at 1920)."""
+        from tnt_desktop.config import load_preferences
+
+        remembered = load_preferences().casebook_width
+        width = remembered if remembered > 0 else int(total * 0.34)
+        return max(460 if not remembered else 340, min(width, total - 560, 900 if remembered else 600))
+
+    def _size_casebook(self) -> None:
+        if self._casebook_sized:
+            return
+        total = self.casebook_page.width()
+        if total < 900:  # not laid out yet: use the window's width
+            total = self.width()
+        width = self.casebook_width_for(total)
+        self.casebook_page.setSizes([width, max(total - width, 560)])
+        self._casebook_sized = True
+
+    def _remember_casebook_width(self) -> None:
+        from tnt_desktop.config import load_preferences, save_preferences
+
+        width = self.casebook_page.sizes()[0]
+        prefs = load_preferences()
+        if width > 0 and prefs.casebook_width != width:
+            prefs.casebook_width = width
+            try:
+                save_preferences(prefs)
+            except OSError:
+                pass  # a read-only profile: the width is not remembered, nothing else breaks
 
     def open_form(self, event: str, repeat: int, form_code: str) -> None:
         if not self.confirm_leave_form():
