@@ -974,8 +974,27 @@ class FormView(QWidget):
                           self.context.text(field_.item.help), anchor)  # fmt: skip
 
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
-        if new is not None and self.content.isAncestorOf(new):
-            self.scroll_area.ensureWidgetVisible(new, 20, 40)
+        """Keep the focused field and its label in view (a wrapped label may be taller than
+        its field; the label comes last so it is never the one scrolled away)."""
+        if new is None or not self.content.isAncestorOf(new):
+            return
+        self.scroll_area.ensureWidgetVisible(new, 20, 40)
+        label = self._label_of(new)
+        if label is not None:
+            self.scroll_area.ensureWidgetVisible(label, 0, 6)
+
+    def _label_of(self, widget: QWidget) -> QLabel | None:
+        for field_ in self.fields.values():
+            if field_.editor.isAncestorOf(widget):
+                return field_.label
+        for table in self.tables.values():
+            for row in table.rows:
+                if row.page is None or not row.page.isAncestorOf(widget):
+                    continue
+                for name, editor in row.editors.items():
+                    if editor.isAncestorOf(widget):
+                        return row.page.labels[name]
+        return None
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and watched in (self.save_button,

@@ -347,7 +347,9 @@ class MainWindow(QMainWindow):
 
         remembered = load_preferences().casebook_width
         width = remembered if remembered > 0 else int(total * 0.34)
-        return max(460 if not remembered else 340, min(width, total - 560, 900 if remembered else 600))
+        if remembered:
+            return max(340, min(width, total - 560, 900))
+        return max(460, min(width, total - 560, 600))
 
     def _size_casebook(self) -> None:
         if self._casebook_sized:
@@ -414,6 +416,8 @@ class MainWindow(QMainWindow):
                                      5000)  # fmt: skip
         self.subject_list.refresh()
         self.open_subject(number)
+        if self.casebook.select_form("SE.SCR", 1, "IE"):  # the first thing to fill in: F01
+            self.open_form("SE.SCR", 1, "IE")
 
     def backup_now(self) -> None:
         def done(path) -> None:
