@@ -50,7 +50,13 @@ class MainWindow(QMainWindow):
         from tnt_desktop.gui.dashboard_view import DashboardView
         from tnt_desktop.gui.subject_list_view import SubjectListView
 
-        self.dashboard = DashboardView(context, self)
+        self.clinical = allowed(self.session.role, Permission.VIEW_DATA)
+        if self.clinical:
+            self.dashboard = DashboardView(context, self)
+        else:  # the administrator's home: accounts, backups, settings, verification
+            from tnt_desktop.gui.admin_view import AdminView
+
+            self.dashboard = AdminView(context, self)
         self.subject_list = SubjectListView(context, self)
         self.casebook = CasebookView(context, self)
         self.form_host = QStackedWidget(self)
@@ -114,6 +120,8 @@ class MainWindow(QMainWindow):
         self.act_screen.setEnabled(can_enter)
         self.act_save = self._action(QKeySequence.StandardKey.Save, self.save_form, "actSave")
         self.act_save.setEnabled(can_enter)
+        for action in (self.act_subjects, self.act_screen, self.act_save):
+            action.setVisible(self.clinical)  # no clinical screens for the administrator
         self.act_backup = self._action(None, self.backup_now, "actBackup")
         self.act_backup.setEnabled(allowed(self.session.role, Permission.BACKUP))
         self.act_export = self._action("Ctrl+E", self.export_for_sponsor, "actExport")
@@ -159,7 +167,8 @@ class MainWindow(QMainWindow):
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for action in (self.act_dashboard, self.act_subjects, self.act_screen, self.act_save,
                        self.act_backup, self.act_export):  # fmt: skip
-            self.toolbar.addAction(action)
+            if action is not self.act_export or allowed(self.session.role, Permission.EXPORT):
+                self.toolbar.addAction(action)
         self.addToolBar(self.toolbar)
 
     def _build_status_bar(self) -> None:
@@ -187,15 +196,15 @@ class MainWindow(QMainWindow):
         self._export_palettes = (QPalette(self.status_export.palette()),
                                  QPalette(self.status_export.palette()))  # (normal, due)
         self._export_palettes[1].setColor(QPalette.ColorRole.WindowText, OVERDUE_TEXT)
-        # whoever sees the data or exports it is told when the sponsor expects an export
-        self._export_due_shown = (allowed(self.session.role, Permission.EXPORT)
-                                  or allowed(self.session.role, Permission.VIEW_DATA))
+        # only whoever can make the export is told it is due (issue 16)
+        self._export_due_shown = allowed(self.session.role, Permission.EXPORT)
         self.status_export.setVisible(self._export_due_shown)
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("{app} — TNT-STS eCRF").format(app=APP_NAME))
         names = (
-            (self.act_dashboard, self.tr("&Dashboard")), (self.act_subjects, self.tr("&Subjects")),
+            (self.act_dashboard, self.tr("&Dashboard") if self.clinical
+             else self.tr("&Administration")), (self.act_subjects, self.tr("&Subjects")),
             (self.act_screen, self.tr("&New screening")), (self.act_save, self.tr("&Save form")),
             (self.act_backup, self.tr("&Back up now")),
             (self.act_export, self.tr("&Export for the sponsor…")),
