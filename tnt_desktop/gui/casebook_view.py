@@ -50,6 +50,7 @@ from tnt_desktop.gui.subject_list_view import (
     format_window,
     local_time,
 )
+from tnt_desktop.gui.wording import describe_finding
 from tnt_desktop.gui.workflow_actions import (
     LOCK_COLOUR,
     SubjectStateBar,
@@ -384,11 +385,11 @@ class CasebookView(QWidget):
                 verdict.failing)  # fmt: skip
             colour = HARD_COLOUR
         else:
-            codes = ", ".join(verdict.unanswered[:8]) + (
-                ", …" if len(verdict.unanswered) > 8 else "")  # fmt: skip
             text = self.tr("Eligibility not yet known: {n} criteria unanswered in F01 "
-                           "(Inclusion/exclusion): {codes}.").format(
-                n=len(verdict.unanswered), codes=codes)  # fmt: skip
+                           "(Inclusion/exclusion):").format(n=len(verdict.unanswered))
+            text += "\n" + self._criteria(tuple(verdict.unanswered[:5]))
+            if len(verdict.unanswered) > 5:
+                text += "\n• …"
             colour = SOFT_COLOUR
         self.verdict_label.setText(text)
         self._colour(self.verdict_label, colour)
@@ -648,7 +649,7 @@ class CasebookView(QWidget):
                 return
 
     def _describe(self, finding: Finding) -> str:
-        return finding.message.get(self.context.lang)
+        return describe_finding(self.context, finding)
 
 
 class ScreenFailureDialog(QDialog):

@@ -56,6 +56,7 @@ from tnt_desktop.gui.item_widgets import (
     make_editor,
 )
 from tnt_desktop.gui.row_table import RowTable, _same
+from tnt_desktop.gui.wording import describe_finding
 from tnt_desktop.gui.workflow_actions import (
     DATABASE_LOCKED,
     SUBJECT_LOCKED,
@@ -86,7 +87,6 @@ from tnt_desktop.study.values import ValueError_, format_value, parse_value
 log = get_logger("gui.form")
 PREVIEW_DELAY_MS = 300
 LABEL_WIDTH = 260  # px; with CHOICE_WIDTH editors a form fits a 1280 px screen (issue 16)
-_NAMED_CHECK = re.compile(r"[A-Z]+-\d+[A-Z]?")
 
 
 @dataclass
@@ -647,10 +647,9 @@ class FormView(QWidget):
         return None
 
     def _describe(self, finding: Finding) -> str:
-        message = self.context.text(finding.message)
-        if _NAMED_CHECK.fullmatch(finding.check_id):
-            message = f"[{finding.check_id}] {message}"
-        return message
+        """The finding in clinical words (labels, visit names); the data manager also gets the
+        check ID and the variable names on a details line (issue 16)."""
+        return describe_finding(self.context, finding, self.form.code)
 
     def _show_findings(self) -> None:
         """Put every finding under the field (or table) it names; the rest above the form."""
@@ -884,14 +883,13 @@ class FormView(QWidget):
         self.banner.setVisible(bool(text))
 
     def _describe_ref(self, ref: str) -> str:
-        """"CT.EXDOSE[3]" → "Dose given (EXDOSE), row 2" for the reason-for-change dialog."""
+        """"CT.EXDOSE[3]" → "Dose given, row 2" for the reason-for-change dialog."""
         match = re.fullmatch(r"([^.]+)\.([^\[]+)(?:\[(\d+)\])?", ref)
         if match is None:
             return ref
         name, key = match.group(2), match.group(3)
         item = self.form.item(name.split(".")[-1])
-        label = self.context.text(item.label) if item is not None else name
-        text = f"{label} ({name})"
+        text = self.context.text(item.label) if item is not None else name
         if key is not None:
             for table in self.tables.values():
                 keys = [row.key for row in table.rows]
