@@ -77,9 +77,10 @@ _EXPANDED_STATES = (VisitState.DONE, VisitState.DUE, VisitState.OVERDUE)
 
 
 def compact_window(start: date | None, end: date | None) -> str:
-    """A window for the narrow tree: the year once when both ends share it."""
-    if start is not None and end is not None and start.year == end.year:
-        return f"{start.isoformat()} – {end:%m-%d}"
+    """A window for the narrow tree: month and day ("11-14 – 12-12"); the year is in the
+    visit's "Done" date and in the tooltip (the whole window)."""
+    if start is not None and end is not None:
+        return f"{start:%m-%d} – {end:%m-%d}"
     return format_window(start, end)
 
 
@@ -249,7 +250,7 @@ class CasebookView(QWidget):
         """Stable widths: the widest window and status texts the tree can show, from the font
         (a save must not make the columns jump)."""
         metrics = self.tree.fontMetrics()
-        window = metrics.horizontalAdvance("2024-07-12 – 08-09") + 14
+        window = metrics.horizontalAdvance("12-28 – 01-03") + 16
         status = max(metrics.horizontalAdvance(t) for t in (
             "Complete, warnings", "Done 2024-08-05", "已完成，有警告 · ?1",
             "已完成 2024-08-05")) + 30  # fmt: skip
