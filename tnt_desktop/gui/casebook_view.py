@@ -396,7 +396,18 @@ class CasebookView(QWidget):
         self._colour(self.verdict_label, colour)
         self.enrol_button.setVisible(self.can_enter and screening)
         self.fail_button.setVisible(self.can_enter and screening)
-        self.enrol_button.setEnabled(screening and verdict.eligible is True)
+        f01_done = self._f01_done(casebook)
+        self.enrol_button.setEnabled(screening and verdict.eligible is True and f01_done)
+        if screening and verdict.eligible is True and not f01_done:
+            self.verdict_label.setText(text + "\n" + self.tr(
+                "Mark F01 (Inclusion/exclusion) complete before enrolling."))  # fmt: skip
+
+    @staticmethod
+    def _f01_done(casebook: Casebook) -> bool:
+        """Enrolment needs F01 complete (or signed, verified, locked), not merely eligible."""
+        status = next((f.status for e in casebook.events if e.event == "SE.SCR"
+                       for f in e.forms if f.form == "IE"), FormStatus.NOT_STARTED.value)
+        return status not in (FormStatus.NOT_STARTED.value, FormStatus.IN_PROGRESS.value)
 
     def _fill_tree(self, casebook: Casebook) -> None:
         tree = self.tree
@@ -589,7 +600,7 @@ class CasebookView(QWidget):
     def enrol(self) -> None:
         casebook = self.casebook
         if casebook is None or not self.can_enter or self.verdict is None or (
-                self.verdict.eligible is not True):  # fmt: skip
+                self.verdict.eligible is not True) or not self._f01_done(casebook):  # fmt: skip
             return
         answer = QMessageBox.question(
             self, self.tr("Enrol subject"),

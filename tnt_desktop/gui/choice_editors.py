@@ -86,6 +86,22 @@ class RadioEditor(ItemEditor):
                 self._set("")
                 self._user_changed()
             return True
+        step = {Qt.Key.Key_Left: -1, Qt.Key.Key_Up: -1, Qt.Key.Key_Right: 1,
+                Qt.Key.Key_Down: 1}.get(Qt.Key(event.key()))  # fmt: skip
+        if step is not None and not event.modifiers() & Qt.KeyboardModifier.AltModifier:
+            # arrows choose, as in every radio group (issue 16), not merely move the focus
+            focused = next((i for i, b in enumerate(self.buttons) if b.hasFocus()), None)
+            current = self.group.checkedId()
+            start = current if current >= 0 else (focused if focused is not None else -step)
+            index = max(0, min(len(self.buttons) - 1, start + step))
+            if current < 0 and focused is not None:
+                index = focused  # the first arrow on an empty group chooses the focused one
+            button = self.buttons[index]
+            if not button.isChecked():
+                button.setChecked(True)
+                self._user_changed()
+            button.setFocus()
+            return True
         typed = key_text(event)
         if not typed:
             return False

@@ -820,7 +820,9 @@ class FormView(QWidget):
                     self.review.response_used()
                 self._safe_reload()
                 self._set_banner("")
-                self._state = self.tr("Saved (version {n})").format(n=result.version)
+                # the version the header shows: the form as read back (derived values too)
+                version = max(self.snapshot.version, result.version)
+                self._state = self.tr("Saved (version {n})").format(n=version)
                 self._update_state()
                 self.saved.emit()
                 return True

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QToolBar,
@@ -90,6 +91,7 @@ class MainWindow(QMainWindow):
         self.dashboard.subjectActivated.connect(self.open_subject)
         self.casebook.formActivated.connect(self.open_form)
         self.casebook.subjectChanged.connect(self.subject_list.refresh)
+        self.casebook.subjectChanged.connect(self._subject_renamed)
         self.casebook.workflowChanged.connect(self._workflow_changed)
 
         self.idle = IdleLock(self, context)
@@ -127,7 +129,8 @@ class MainWindow(QMainWindow):
         self.act_export = self._action("Ctrl+E", self.export_for_sponsor, "actExport")
         self.act_export.setEnabled(allowed(self.session.role, Permission.EXPORT))
         self.act_password = self._action(None, self.change_password, "actPassword")
-        self.act_lock = self._action("Ctrl+L", lambda: self.idle.lock_now(), "actLock")
+        self.act_lock = self._action("Ctrl+L", lambda: self.idle.lock_now(manual=True),
+                                     "actLock")  # fmt: skip
         self.act_signout = self._action(None, self.sign_out, "actSignOut")
         self.act_quit = self._action(QKeySequence.StandardKey.Quit, self.close, "actQuit")
         self.act_zh = self._action(None, lambda: self.set_language("zh"), "actChinese")
@@ -169,6 +172,10 @@ class MainWindow(QMainWindow):
                        self.act_backup, self.act_export):  # fmt: skip
             if action is not self.act_export or allowed(self.session.role, Permission.EXPORT):
                 self.toolbar.addAction(action)
+        spacer = QWidget(self.toolbar)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.toolbar.addWidget(spacer)
+        self.toolbar.addAction(self.act_signout)  # a shared workstation: the next person
         self.addToolBar(self.toolbar)
 
     def _build_status_bar(self) -> None:
@@ -209,7 +216,8 @@ class MainWindow(QMainWindow):
             (self.act_backup, self.tr("&Back up now")),
             (self.act_export, self.tr("&Export for the sponsor…")),
             (self.act_password, self.tr("Change &password")),
-            (self.act_lock, self.tr("&Lock screen")), (self.act_signout, self.tr("Sign &out")),
+            (self.act_lock, self.tr("&Lock screen")),
+            (self.act_signout, self.tr("Sign &out / switch user")),
             (self.act_quit, self.tr("&Quit")), (self.act_zh, "中文"), (self.act_en, "English"),
             (self.act_about, self.tr("&About TNT Desktop")),
         )  # fmt: skip
@@ -401,6 +409,13 @@ class MainWindow(QMainWindow):
         self.form_host.setCurrentWidget(view)
         view.setFocus()
 
+    def _subject_renamed(self) -> None:
+        """Enrolled (or screen failed) with a form open: open it again, so its header shows
+        the study ID the subject now has (issue 16)."""
+        view = self.form_view
+        if view is not None and not view.has_unsaved_changes():
+            self.open_form(view.event_oid, view.repeat, view.form.code)
+
     def _drop_form(self) -> None:
         if self.form_view is not None:
             self.form_host.removeWidget(self.form_view)
@@ -491,12 +506,15 @@ class MainWindow(QMainWindow):
                 view.retranslate()
 
     def about(self) -> None:
-        QMessageBox.about(
-            self, self.tr("About TNT Desktop"),
-            self.tr("{app} {version}\nElectronic case report form of the TNT-STS trial "
-                    "(NCT06593899), Fujian Medical University Union Hospital.")
-            .format(app=APP_NAME, version=__version__),
-        )  # fmt: skip
+        """The hospital's name on a line of its own, never broken (issue 16)."""
+        from html import escape
+
+        lines = [self.tr("{app} {version}").format(app=APP_NAME, version=__version__),
+                 self.tr("Electronic case report form of the TNT-STS trial (NCT06593899)."),
+                 "<nobr>" + escape(self.tr("Fujian Medical University Union Hospital"))
+                 + "</nobr>"]  # fmt: skip
+        QMessageBox.about(self, self.tr("About TNT Desktop"),
+                          "<p>" + "<br>".join(lines[:2]) + "</p><p>" + lines[2] + "</p>")
 
     def sign_out(self) -> None:
         self._closing_for_signout = True
