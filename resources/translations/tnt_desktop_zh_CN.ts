@@ -34,6 +34,10 @@
         <source>Preparing the demo database (synthetic data)…</source>
         <translation>正在准备演示数据库（模拟数据）…</translation>
     </message>
+    <message>
+        <source>%v of %m subjects</source>
+        <translation>%v / %m 名受试者</translation>
+    </message>
 </context>
 <context>
     <name>BackupTab</name>
@@ -151,6 +155,10 @@
     <message>
         <source>Eligibility not yet known: {n} criteria unanswered in F01 (Inclusion/exclusion):</source>
         <translation>入组资格尚未确定：F01（入选/排除标准）中有 {n} 条标准未回答：</translation>
+    </message>
+    <message>
+        <source>Mark F01 (Inclusion/exclusion) complete before enrolling.</source>
+        <translation>入组前请先将 F01（入选/排除标准）标记为完成。</translation>
     </message>
     <message>
         <source>Target date: {date}</source>
@@ -433,6 +441,14 @@
     <message>
         <source>CDISC ODM transactional (with the audit trail)</source>
         <translation>CDISC ODM 事务型（含稽查轨迹）</translation>
+    </message>
+    <message>
+        <source>CDISC Define-XML 2.1 (define.xml: metadata of the datasets)</source>
+        <translation>CDISC Define-XML 2.1（define.xml：数据集元数据）</translation>
+    </message>
+    <message>
+        <source>CDISC Dataset-JSON 1.1 (one file per dataset)</source>
+        <translation>CDISC Dataset-JSON 1.1（每个数据集一个文件）</translation>
     </message>
     <message>
         <source>Destination</source>
@@ -872,6 +888,10 @@
 <context>
     <name>LockOverlay</name>
     <message>
+        <source>Screen locked. {user}, enter your password to continue; your unsaved input is kept.</source>
+        <translation>屏幕已锁定。{user}，请输入密码继续；未保存的输入会保留。</translation>
+    </message>
+    <message>
         <source>Locked after inactivity. {user}, enter your password to continue; your unsaved input is kept.</source>
         <translation>因长时间无操作已锁定。{user}，请输入密码以继续；未保存的输入内容将会保留。</translation>
     </message>
@@ -970,8 +990,8 @@
         <translation>锁定屏幕(&amp;L)</translation>
     </message>
     <message>
-        <source>Sign &amp;out</source>
-        <translation>退出登录(&amp;O)</translation>
+        <source>Sign &amp;out / switch user</source>
+        <translation>退出登录 / 切换用户(&amp;O)</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
@@ -1086,14 +1106,20 @@
         <translation>导出已写出：{path}</translation>
     </message>
     <message>
-        <source>About TNT Desktop</source>
-        <translation>关于 TNT Desktop</translation>
+        <source>{app} {version}</source>
+        <translation>{app} {version}</translation>
     </message>
     <message>
-        <source>{app} {version}
-Electronic case report form of the TNT-STS trial (NCT06593899), Fujian Medical University Union Hospital.</source>
-        <translation>{app} {version}
-TNT-STS 试验（NCT06593899）电子病例报告表，福建医科大学附属协和医院。</translation>
+        <source>Electronic case report form of the TNT-STS trial (NCT06593899).</source>
+        <translation>TNT-STS 试验（NCT06593899）电子病例报告表。</translation>
+    </message>
+    <message>
+        <source>Fujian Medical University Union Hospital</source>
+        <translation>福建医科大学附属协和医院</translation>
+    </message>
+    <message>
+        <source>About TNT Desktop</source>
+        <translation>关于 TNT Desktop</translation>
     </message>
 </context>
 <context>

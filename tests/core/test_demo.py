@@ -1,4 +1,4 @@
-"""The demo generator (services.demo): a small demo database, built once per module."""
+"""The demo generator (tnt_desktop.demo): a small demo database, built once per module."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from tnt_desktop.demo import USERNAMES, generate_demo, new_password
+from tnt_desktop.demo.data import Stage, choose_stages, make_plan
 from tnt_desktop.errors import PasswordRejected
 from tnt_desktop.services import auth, subjects
 from tnt_desktop.services.clinical_data import find_subject, load_subject
-from tnt_desktop.services.demo import USERNAMES, generate_demo, new_password
-from tnt_desktop.services.demo_data import Stage, choose_stages, make_plan
 from tnt_desktop.services.passwords import check_password
 from tnt_desktop.storage.audit import verify_chain
 from tnt_desktop.storage.models import AuditEntry, FormInstance

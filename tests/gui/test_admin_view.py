@@ -150,3 +150,35 @@ def test_the_wizard_ticks_the_rules_and_creates_the_database_off_the_gui_thread(
     app = auth.login(tmp_path / "new.db", "boss", "Chief-Key-2024!")
     assert app.role == "admin"
     app.db.close()
+
+
+def test_the_admin_lists_and_adds_a_consent_version(qtbot, trial, context_for, monkeypatch):
+    from datetime import date
+
+    from PySide6.QtCore import QDate
+
+    from tnt_desktop.gui.admin_view import ConsentVersionDialog
+    from tnt_desktop.services import consent_versions
+
+    view_context = context_for(trial.admin)
+    from tnt_desktop.gui.admin_view import AdminView
+
+    view = AdminView(view_context)
+    qtbot.addWidget(view)
+    consent = view.consent
+    before = consent.table.rowCount()
+    assert before == len(consent_versions.list_versions(trial.admin))
+
+    def fill(dialog) -> int:
+        dialog.label.setText("V2.0")
+        dialog.version.setDate(QDate(2025, 3, 1))
+        dialog.approval.setDate(QDate(2025, 3, 20))
+        return int(QDialog.DialogCode.Accepted)
+
+    monkeypatch.setattr(ConsentVersionDialog, "exec", fill)
+    assert consent.add_version()
+    assert consent.table.rowCount() == before + 1
+    added = next(v for v in consent_versions.list_versions(trial.admin) if v.label == "V2.0")
+    assert (added.version_date, added.approval_date) == (date(2025, 3, 1), date(2025, 3, 20))
+    shown = [consent.table.item(r, 0).text() for r in range(consent.table.rowCount())]
+    assert "V2.0" in shown

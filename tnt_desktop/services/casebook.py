@@ -246,7 +246,7 @@ def form_values(app: AppSession, subject_key: str, event: str, repeat: int, form
             }  # fmt: skip
         record = found.record if found is not None else FormRecord(event, form_code, repeat)
         status = found.instance.status if found is not None else FormStatus.NOT_STARTED.value
-        findings = validate_form(definition, record, loaded.data,
+        findings = validate_form(definition, record, loaded.data, study=study,
                                  complete=status == FormStatus.COMPLETE.value)  # fmt: skip
         findings += [f for f in run_checks(loaded.data, study.parameters, forms=[form_code],
                                            today=today)
