@@ -230,8 +230,9 @@ def test_changing_a_saved_value_asks_for_a_reason(
 
     accept_dialog(monkeypatch, ReasonForChangeDialog, answer, asked)
     save_ok(view)
-    assert len(asked) == 1 and "WEIGHT" in asked[0].findChild(
-        type(view.title), "changedItems").text()
+    changed = asked[0].findChild(type(view.title), "changedItems").text()
+    assert len(asked) == 1 and "Weight" in changed  # the label, not the variable (issue 16)
+    assert "WEIGHT" not in changed
     assert form_values(coordinator, enrolled, "SE.SCR", 1, "DM").values["WEIGHT"] == "72.5"
     change = audit_entries(coordinator, action="DATA_CHANGED", item_name="WEIGHT")[-1]
     assert (change.old_value, change.new_value, change.reason_code, change.reason_text) == (
