@@ -290,10 +290,6 @@
         <translation>入组进度（对照目标）</translation>
     </message>
     <message>
-        <source>Subjects by stage</source>
-        <translation>各阶段受试者</translation>
-    </message>
-    <message>
         <source>Forms with errors or warnings</source>
         <translation>存在错误或警告的表单</translation>
     </message>
@@ -322,6 +318,10 @@
         <translation>问题</translation>
     </message>
     <message>
+        <source>Subjects by current stage</source>
+        <translation>各阶段受试者（当前）</translation>
+    </message>
+    <message>
         <source>Last saved</source>
         <translation>最后保存</translation>
     </message>
@@ -348,6 +348,10 @@
     <message>
         <source>Last export — due</source>
         <translation>最近导出 — 需要导出</translation>
+    </message>
+    <message>
+        <source>Enrolled, treatment not started</source>
+        <translation>已入组，尚未开始治疗</translation>
     </message>
     <message>
         <source>Opens {date}</source>
