@@ -12,6 +12,7 @@ from datetime import UTC
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
+    QApplication,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -401,12 +402,16 @@ class MainWindow(QMainWindow):
         from tnt_desktop.gui.form_view import FormView
 
         self._drop_form()
+        # building a long form (AE, CT) can take a moment: the busy cursor says so (issue 16)
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             view = FormView(self.context, self.casebook.subject_key, event, repeat, form_code,
                             self.form_host)  # fmt: skip
         except Exception as exc:
+            QApplication.restoreOverrideCursor()
             show_error(self, exc)
             return
+        QApplication.restoreOverrideCursor()
         view.saved.connect(self.casebook.refresh)
         view.editsChanged.connect(self._update_save)
         view.workflowChanged.connect(self._workflow_changed)
