@@ -107,3 +107,64 @@ def test_the_demo_password_has_no_look_alike_characters():
         password = demo_password(secrets.choice)
         assert not set(password[5:]) & set("lI1O0o"), password
         assert password.startswith("Demo-") and len(password) == 19
+
+
+def test_the_casebook_grows_with_the_window_and_keeps_the_width_it_is_given(
+        qtbot, trial, context_for):  # fmt: skip
+    from tnt_desktop.config import load_preferences
+    from tnt_desktop.gui.main_window import MainWindow
+
+    coordinator = trial.user("coordinator")
+    key = enrol_one(coordinator)
+    widths = {}
+    for size in ((1280, 800), (1920, 1080)):
+        window = MainWindow(context_for(coordinator))
+        qtbot.addWidget(window)
+        window.resize(*size)
+        window.show()
+        window.open_subject(key)
+        widths[size[0]] = window.casebook_page.sizes()[0]
+        window.close()
+    assert 440 <= widths[1280] < widths[1920] <= 620
+    window = MainWindow(context_for(coordinator))
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    window.open_subject(key)
+    window.casebook_page.moveSplitter(380, 1)  # the user drags the handle
+    window._remember_casebook_width()
+    assert 360 <= load_preferences().casebook_width <= 400
+    remembered = load_preferences().casebook_width
+    again = MainWindow(context_for(coordinator))
+    qtbot.addWidget(again)
+    again.resize(1280, 800)
+    again.show()
+    again.open_subject(key)
+    assert abs(again.casebook_page.sizes()[0] - remembered) <= 2
+    # the tree's columns keep their widths when the casebook is read again (after a save)
+    tree = again.casebook.tree
+    before = [tree.columnWidth(c) for c in (1, 2)]
+    again.casebook.refresh()
+    assert [tree.columnWidth(c) for c in (1, 2)] == before
+
+
+def test_one_click_on_a_form_opens_it_and_a_new_screening_opens_f01(qtbot, trial, context_for):
+    from tnt_desktop.gui.main_window import MainWindow
+
+    coordinator = trial.user("coordinator")
+    key = enrol_one(coordinator)
+    window = MainWindow(context_for(coordinator))
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    window.open_subject(key)
+    tree = window.casebook.tree
+    assert window.casebook.select_form("SE.SCR", 1, "DM")
+    item = tree.currentItem()
+    tree.scrollToItem(item)
+    rect = tree.visualItemRect(item)
+    qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.form_view is not None and window.form_view.form.code == "DM"
+    window.new_screening()
+    assert window.form_view is not None and window.form_view.form.code == "IE"
+    assert window.casebook.casebook.subject_id is None  # the new person, in screening

@@ -51,9 +51,9 @@ def _shown(context, findings, code):
 
 
 def test_no_site_message_names_a_check_or_a_variable(trial, context_for, tmp_path):
+    from tnt_desktop.demo import generate_demo
     from tnt_desktop.services import auth
     from tnt_desktop.services.casebook import form_values, open_casebook
-    from tnt_desktop.demo import generate_demo
     from tnt_desktop.services.subject_list import subject_rows
 
     coordinator = trial.user("coordinator")
