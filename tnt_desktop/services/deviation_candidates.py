@@ -10,7 +10,7 @@ subject as now stored and brings two things up to date:
   check ID (DVCHKID) and the visit that triggered it (DVCHKREF). The site completes it
   (description, severity, action; DVCONF = Y) or dismisses it (DVCONF = N with DVCONFRSN), through
   the ordinary form. When the data no longer trigger it, DVWDRSN records why it was withdrawn;
-  when they trigger it again, DVWDRSN is cleared. The rows are written by `form_entry.save_form_in`
+  when they trigger it again, DVWDRSN is cleared. The rows are written by `form_entry.save_form`
   — the one write path — as the user whose save caused them, with a reason for change that says
   the system did it, so the audit trail names both.
 * **Cross-form queries.** A TIM-xx or X-xx finding that is a query (soft or cross-form, not a
@@ -287,32 +287,12 @@ def _sync_queries(app: AppSession, session: Session, loaded: LoadedSubject,
                                      "数据已不再触发该核查")  # fmt: skip
 
 
-def count_open_candidates(app: AppSession) -> dict[str, int]:
-    """subject key → system-detected DV rows not withdrawn (for reports and tests)."""
-    from tnt_desktop.services.clinical_data import find_subject
-
-    result: dict[str, int] = {}
-    with app.transaction(write=False) as session:
-        for subject in session.scalars(select(Subject).order_by(Subject.id)):
-            loaded = load_subject(session, app.study, find_subject(session, subject.key))
-            log_form = loaded.form(DV_EVENT, 1, DV_FORM)
-            if log_form is None:
-                continue
-            count = sum(1 for row in log_form.record.group_rows(DV_GROUP)
-                        if row.get("DVSRC") in AUTO_SOURCES and row.get("DVCHKID")
-                        and not row.get("DVWDRSN"))  # fmt: skip
-            if count:
-                result[subject.key] = count
-    return result
-
-
 __all__ = [
     "AUTO_SOURCES",
     "ELIGIBILITY_CHECK",
     "ORIGIN_CHECK",
     "Candidate",
     "after_save",
-    "count_open_candidates",
     "implied_candidates",
     "kept_query_findings",
 ]
