@@ -12,7 +12,8 @@ through `setpriv` (util-linux; falling back to `runuser`), in a temporary folder
 wheel's files, which pip installs world-readable. Otherwise the server runs as the current user.
 
 It listens on no TCP port: only on a Unix socket in its temporary folder, so parallel runs
-never collide. `stop()` shuts it down (`pg_ctl stop -m fast`) and removes the folder.
+never collide. `stop()` shuts it down (`pg_ctl stop -m immediate`: the data are thrown
+away) and removes the folder.
 
 `TNT_TEST_PG=postgresql+psycopg://…` makes the tests use an existing server instead (see
 `tests/core/conftest_pg.py`).
@@ -104,8 +105,9 @@ class LocalPostgres:
     def stop(self) -> None:
         try:
             if self.started:
-                self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w",
-                          "stop", timeout=60)  # fmt: skip
+                # immediate: no shutdown checkpoint, the cluster is deleted right after
+                self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
+                          "-w", "stop", timeout=60)  # fmt: skip
                 self.started = False
         finally:
             shutil.rmtree(self.root, ignore_errors=True)

@@ -23,7 +23,6 @@ from pathlib import Path
 import pysequoia
 import pytest
 
-from tests.core.conftest import ADMIN, ADMIN_PASSWORD, DM_VALUES, PASSWORD, TEMPORARY
 from tnt_desktop.exports.package import PACKAGE_SUFFIX, PackageWriter, publish
 from tnt_desktop.services import auth, subjects
 from tnt_desktop.services.form_entry import FormEntry, save_form
@@ -118,7 +117,7 @@ class Workstation:
     shas: list[str] = field(default_factory=list)
 
     def enrol(self, count: int = 1, **dm) -> list[str]:
-        from tests.core.conftest import screen_eligible
+        from tests.core.conftest import DM_VALUES, screen_eligible
 
         ids = []
         for _ in range(count):
@@ -170,6 +169,8 @@ def clone_workstation(source: Workstation, folder: Path, number: int) -> Worksta
 
 
 def make_workstation(folder: Path, number: int, **init) -> Workstation:
+    from tests.core.conftest import ADMIN, ADMIN_PASSWORD
+
     path = folder / f"ws{number}.db"
     if not path.exists():
         auth.initialise(path, site_id="01", admin_username=ADMIN, admin_password=ADMIN_PASSWORD,
@@ -178,6 +179,8 @@ def make_workstation(folder: Path, number: int, **init) -> Workstation:
 
 
 def open_workstation(path: Path, number: int) -> Workstation:
+    from tests.core.conftest import ADMIN, ADMIN_PASSWORD, PASSWORD, TEMPORARY
+
     admin = auth.login(path, ADMIN, ADMIN_PASSWORD)
     sessions = {}
     for role in ("coordinator", "datamanager"):

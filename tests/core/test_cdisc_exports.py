@@ -326,6 +326,8 @@ def test_column_metadata_identical_across_define_dataset_json_and_dictionary(exp
                  ("_LABEL_EN", "_LABEL_ZH", "_MISSING")) and c["keySequence"] is None
              and c["name"] not in ("FORMSTATUS", "SUBJSTATUS")]  # fmt: skip
     assert compared == len(items) > 300  # every value column is in the dictionary
+    names = {c["name"] for cols in described.values() for c in cols}
+    assert not names & {"BRTHDAT", "SUBJNAME", "MRN", "NATIONALID", "PHONE", "RAISEDBY"}
 
 
 def test_dataset_json_read_back_equals_the_csv_cell_by_cell(exported):

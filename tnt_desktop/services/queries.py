@@ -105,7 +105,7 @@ class QueryView:
     row_key: int
     item_name: str | None  # None: a query on the whole form (or the group row)
     status: str  # QueryStatus value
-    origin: str  # MANUAL | AUTO
+    origin: str  # MANUAL | AUTO | CHECK
     check_id: str | None
     raised_by: str
     raised_role: str

@@ -27,13 +27,13 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from tnt_desktop.errors import TntError, UsageError
 from tnt_desktop.exports.package import PackageError, open_package, sha256_file
-from tnt_desktop.sponsor.merge import Consolidator, fingerprint
+from tnt_desktop.sponsor.merge import Consolidator, fingerprint, insert_rows
 from tnt_desktop.sponsor.models import (
     StoreAction,
     StoreAudit,
@@ -47,6 +47,7 @@ from tnt_desktop.sponsor.models import (
 from tnt_desktop.sponsor.payload import PAYLOAD_FORMAT, PAYLOAD_NAME, OriginMissing, package_origin
 from tnt_desktop.sponsor.store import StoreDatabase, utc_now, who
 from tnt_desktop.storage.audit import GENESIS
+from tnt_desktop.storage.models import ConsentVersion
 from tnt_desktop.study.model import Text
 
 
@@ -283,12 +284,11 @@ def apply_payload(session: Session, station: StoreWorkstation, package: StorePac
         {"site": site, "workstation": ws, "entry_id": e[0], "prev_hash": e[1], "hash": e[2],
          "shown": bool(e[3]), "ts_utc": e[4].get("ts_utc"), "action": e[4].get("action"),
          "subject_key": e[4].get("subject_key"),
-         "content": json.dumps(e[4], ensure_ascii=False, sort_keys=True),
+         "content": json.dumps(e[4], ensure_ascii=False),
          "package_sequence": seq}
         for e in audit[station.chain_entries:]
     ]  # fmt: skip
-    if new_entries:
-        session.execute(insert(StoreAudit), new_entries)
+    insert_rows(session, StoreAudit, new_entries)
     station.chain_entries = len(audit)
     station.chain_hash = audit[-1][2] if audit else None
 
@@ -318,10 +318,9 @@ def apply_payload(session: Session, station: StoreWorkstation, package: StorePac
 
     before = set(session.scalars(select(StoreSubject.screening_number).where(
         StoreSubject.site == site, StoreSubject.workstation == ws)))  # fmt: skip
-    for table in (StoreField, StoreForm):
-        session.execute(delete(table).where(table.site == site, table.workstation == ws))
-    session.execute(delete(StoreSubject).where(StoreSubject.site == site,
-                                               StoreSubject.workstation == ws))  # fmt: skip
+    for table in (StoreField, StoreForm, StoreSubject):
+        session.execute(delete(table).where(table.site == site, table.workstation == ws)
+                        .execution_options(synchronize_session=False))  # fmt: skip
     subjects, forms, fields = [], [], []
     for subject in payload["subjects"]:
         number = subject["screening_number"]
@@ -348,8 +347,7 @@ def apply_payload(session: Session, station: StoreWorkstation, package: StorePac
                                "history": json.dumps(histories.get(place, []),
                                                      ensure_ascii=False)})  # fmt: skip
     for table, rows in ((StoreSubject, subjects), (StoreForm, forms), (StoreField, fields)):
-        for start in range(0, len(rows), 5000):
-            session.execute(insert(table), rows[start:start + 5000])
+        insert_rows(session, table, rows)
     _keep_records(session, site, ws, seq, payload)
     consolidator = Consolidator(session)
     consolidator.consolidate(before | {s["screening_number"] for s in subjects})
@@ -374,6 +372,9 @@ def _keep_records(session: Session, site: str, ws: int, seq: int, payload: dict)
                          "body": body, "package_sequence": seq})  # fmt: skip
     if rows:
         session.execute(pg_insert(StoreRecord).on_conflict_do_nothing(), rows)
+    versions = payload.get("consent_versions") or []
+    if versions:  # configuration the exports read; versions are only ever added at a site
+        session.execute(pg_insert(ConsentVersion).on_conflict_do_nothing(), versions)
 
 
 def skip_sequence(store: StoreDatabase, site: str, workstation: int, sequence: int,

@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from tnt_desktop.sponsor.models import StoreConflict, StoreField, StoreForm, StoreSubject
@@ -144,7 +144,7 @@ class Consolidator:
                 conflict.status = "SUPERSEDED"
 
     def merge_value(self, subject: str, place: Place, reports: list[Report],
-                    live: set[str]) -> Report | tuple[str | None, bool] | None:  # fmt: skip
+                    live: set[str]) -> tuple[str | None, bool]:  # fmt: skip
         """The consolidated (value state, derived) of one item, opening a conflict if needed."""
         reports = sorted(reports, key=lambda r: r.who)
         if len({r.state for r in reports}) == 1:
@@ -171,24 +171,32 @@ class Consolidator:
 
     # ---- subjects -------------------------------------------------------------------------------
     def consolidate(self, numbers: Iterable[str]) -> None:
+        """Rebuild the consolidated rows of these subjects (screening numbers) in a few
+        multi-row statements: their reports are read at once, their old rows deleted, and
+        subjects, events, forms and values inserted in batches."""
         numbers = sorted(set(numbers))
         if not numbers:
             return
         s = self.session
         subjects = defaultdict(list)
-        for row in s.scalars(select(StoreSubject).where(
+        # plain rows (attribute access like the models), no ORM identity map to fill
+        for row in s.execute(select(StoreSubject.__table__).where(
                 StoreSubject.screening_number.in_(numbers))):  # fmt: skip
             subjects[row.screening_number].append(row)
         forms = defaultdict(list)
-        for row in s.scalars(select(StoreForm).where(StoreForm.subject.in_(numbers))):
+        for row in s.execute(select(StoreForm.__table__).where(StoreForm.subject.in_(numbers))):
             forms[row.subject].append(row)
         fields = defaultdict(list)
-        for row in s.scalars(select(StoreField).where(StoreField.subject.in_(numbers))):
+        for row in s.execute(select(StoreField.__table__).where(
+                StoreField.subject.in_(numbers))):  # fmt: skip
             fields[row.subject].append(row)
         self._clear(numbers)
-        for number in numbers:
-            self._subject(number, subjects.get(number, []), forms.get(number, []),
-                          fields.get(number, []))  # fmt: skip
+        live: set[str] = set()
+        plans = [plan for number in numbers if (plan := self._plan(
+            number, subjects.get(number, []), forms.get(number, []), fields.get(number, []),
+            live)) is not None]  # fmt: skip
+        self._settle_stale(numbers, live)
+        self._insert(plans)
 
     def _clear(self, numbers: list[str]) -> None:
         s = self.session
@@ -196,23 +204,26 @@ class Consolidator:
         events = select(EventInstance.id).where(EventInstance.subject_pk.in_(pks))
         form_pks = select(FormInstance.id).where(FormInstance.event_pk.in_(events))
         queries = select(DataQuery.id).where(DataQuery.subject_pk.in_(pks))
-        s.execute(delete(QueryMessage).where(QueryMessage.query_pk.in_(queries)))
-        s.execute(delete(DataQuery).where(DataQuery.subject_pk.in_(pks)))
-        s.execute(delete(ESignature).where(ESignature.subject_pk.in_(pks)))
-        s.execute(delete(ItemValue).where(ItemValue.form_pk.in_(form_pks)))
-        s.execute(delete(FormInstance).where(FormInstance.event_pk.in_(events)))
-        s.execute(delete(EventInstance).where(EventInstance.subject_pk.in_(pks)))
+        s.execute(_nosync(delete(QueryMessage).where(QueryMessage.query_pk.in_(queries))))
+        s.execute(_nosync(delete(DataQuery).where(DataQuery.subject_pk.in_(pks))))
+        s.execute(_nosync(delete(ESignature).where(ESignature.subject_pk.in_(pks))))
+        s.execute(_nosync(delete(ItemValue).where(ItemValue.form_pk.in_(form_pks))))
+        s.execute(_nosync(delete(FormInstance).where(FormInstance.event_pk.in_(events))))
+        s.execute(_nosync(delete(EventInstance).where(EventInstance.subject_pk.in_(pks))))
+        s.execute(_nosync(delete(Subject).where(Subject.screening_number.in_(numbers))))
 
-    def _subject(self, number: str, reports: list[StoreSubject], forms: list[StoreForm],
-                 fields: list[StoreField]) -> None:  # fmt: skip
-        s = self.session
-        live: set[str] = set()
-        existing = s.scalar(select(Subject).where(Subject.screening_number == number))
+    def _settle_stale(self, numbers: list[str], live: set[str]) -> None:
+        """Open conflicts of these subjects no longer produced (the sides now agree)."""
+        for conflict in self.session.scalars(select(StoreConflict).where(
+                StoreConflict.subject.in_(numbers), StoreConflict.status == "OPEN")):  # fmt: skip
+            if conflict.fingerprint not in live:
+                conflict.status = "SUPERSEDED"
+
+    def _plan(self, number: str, reports: list[StoreSubject], forms: list[StoreForm],
+              fields: list[StoreField], live: set[str]) -> dict | None:  # fmt: skip
+        """What one subject consolidates to (None: no workstation reports it any more)."""
         if not reports:
-            if existing is not None:
-                s.delete(existing)
-            self._settle_stale(number, live)
-            return
+            return None
         reports.sort(key=lambda r: (r.site, r.workstation))
         creators = [r for r in reports if r.created_hash]
         home = creators[0] if creators else reports[0]
@@ -220,31 +231,22 @@ class Consolidator:
                     if r.created_hash != home.created_hash}  # fmt: skip
         for other in creators:
             if (other.site, other.workstation) in clashing:
-                side = {"site": other.site, "workstation": other.workstation,
-                        "value": other.subject_id or number, "history": []}  # fmt: skip
                 mine = {"site": home.site, "workstation": home.workstation,
                         "value": home.subject_id or number, "history": []}  # fmt: skip
-                conflict = self._conflict("SUBJECT_CLASH", number, {}, mine, side, None)
-                live.add(conflict.fingerprint)
+                side = {"site": other.site, "workstation": other.workstation,
+                        "value": other.subject_id or number, "history": []}  # fmt: skip
+                live.add(self._conflict("SUBJECT_CLASH", number, {}, mine, side,
+                                        None).fingerprint)  # fmt: skip
         merged = [r for r in reports if (r.site, r.workstation) not in clashing]
         latest = max(merged, key=lambda r: (r.changed_ts or "", r.site, r.workstation))
         record = json.loads(latest.record)
-        if existing is None:
-            existing = Subject(screening_number=number, created_utc=_dt(record["created_utc"]))
-            s.add(existing)
-        existing.site_id = record["site_id"]
-        existing.subject_id = record["subject_id"]
-        existing.status = record["status"]
-        existing.status_reason = record["status_reason"]
-        existing.data_state = record["data_state"] or "OPEN"
-        existing.created_utc = _dt(record["created_utc"])
-        existing.enrolled_utc = _dt(record["enrolled_utc"])
-        s.flush()
         who = {(r.site, r.workstation) for r in merged}
-        by_form: dict[tuple[str, int, str], list[StoreForm]] = defaultdict(list)
+        by_form: dict[tuple[str, int, str], list[dict]] = defaultdict(list)
         for form in forms:
             if (form.site, form.workstation) in who:
-                by_form[(form.event_oid, form.repeat_key, form.form_code)].append(form)
+                meta = json.loads(form.record)
+                meta["_who"] = (form.site, form.workstation)
+                by_form[(form.event_oid, form.repeat_key, form.form_code)].append(meta)
         by_place: dict[Place, list[Report]] = defaultdict(list)
         for f in fields:
             if (f.site, f.workstation) in who:
@@ -252,39 +254,90 @@ class Consolidator:
                           f.item_name)].append(Report(f.site, f.workstation, f.value,
                                                       f.missing_reason, f.derived,
                                                       json.loads(f.history)))  # fmt: skip
-        events: dict[tuple[str, int], EventInstance] = {}
-        instances: dict[tuple[str, int, str], FormInstance] = {}
-        for (event_oid, repeat, code), metas in sorted(by_form.items()):
-            meta = json.loads(max(metas, key=lambda m: (json.loads(m.record)["updated_utc"],
-                                                        m.site, m.workstation)).record)
-            event = events.get((event_oid, repeat))
-            if event is None:
-                event = events[(event_oid, repeat)] = EventInstance(
-                    subject_pk=existing.id, event_oid=event_oid, repeat_key=repeat)
-                s.add(event)
-                s.flush()
-            instance = instances[(event_oid, repeat, code)] = FormInstance(
-                event_pk=event.id, form_code=code, status=meta["status"],
-                metadata_version=meta["metadata_version"], has_errors=meta["has_errors"],
-                has_warnings=meta["has_warnings"], created_utc=_dt(meta["created_utc"]),
-                updated_utc=_dt(meta["updated_utc"]), version=meta["version"])  # fmt: skip
-            s.add(instance)
-        s.flush()
-        rows = []
+        form_rows = {place: max(metas, key=lambda m: (m["updated_utc"], m["_who"]))
+                     for place, metas in by_form.items()}  # fmt: skip
+        values = []
         for place in sorted(by_place, key=str):
-            instance = instances.get(place[:3])
-            if instance is None:
+            if place[:3] not in form_rows:
                 continue
             state, derived = self.merge_value(number, place, by_place[place], live)
             value, missing = cell_of(state)
-            if value is None and missing is None:
-                continue
-            rows.append({"form_pk": instance.id, "group_name": place[3], "row_key": place[4],
-                         "item_name": place[5], "value": value, "missing_reason": missing,
-                         "derived": derived})  # fmt: skip
-        if rows:
-            s.execute(insert(ItemValue), rows)
-        self._settle_stale(number, live)
+            if value is not None or missing is not None:
+                values.append((place, value, missing, derived))
+        return {"number": number, "record": record, "forms": form_rows, "values": values}
+
+    def _insert(self, plans: list[dict]) -> None:
+        if not plans:
+            return
+        s = self.session
+        subject_rows = [{
+            "screening_number": p["number"], "site_id": p["record"]["site_id"],
+            "subject_id": p["record"]["subject_id"], "status": p["record"]["status"],
+            "status_reason": p["record"]["status_reason"],
+            "data_state": p["record"]["data_state"] or "OPEN",
+            "created_utc": _dt(p["record"]["created_utc"]),
+            "enrolled_utc": _dt(p["record"]["enrolled_utc"])} for p in plans]  # fmt: skip
+        subject_pk = dict((number, pk) for pk, number in _returning(
+            s, Subject, subject_rows, Subject.id, Subject.screening_number))  # fmt: skip
+        event_rows = [{"subject_pk": subject_pk[p["number"]], "event_oid": event, "repeat_key": rep}
+                      for p in plans for event, rep in sorted({k[:2] for k in p["forms"]})]
+        event_pk = {(subject, event, rep): pk for pk, subject, event, rep in _returning(
+            s, EventInstance, event_rows, EventInstance.id, EventInstance.subject_pk,
+            EventInstance.event_oid, EventInstance.repeat_key)}  # fmt: skip
+        form_rows = []
+        for p in plans:
+            for (event, rep, code), meta in sorted(p["forms"].items()):
+                form_rows.append({
+                    "event_pk": event_pk[(subject_pk[p["number"]], event, rep)],
+                    "form_code": code, "status": meta["status"],
+                    "metadata_version": meta["metadata_version"],
+                    "has_errors": meta["has_errors"], "has_warnings": meta["has_warnings"],
+                    "created_utc": _dt(meta["created_utc"]),
+                    "updated_utc": _dt(meta["updated_utc"]), "version": meta["version"]})
+        form_pk = {(event, code): pk for pk, event, code in _returning(
+            s, FormInstance, form_rows, FormInstance.id, FormInstance.event_pk,
+            FormInstance.form_code)}  # fmt: skip
+        value_rows = []
+        for p in plans:
+            for place, value, missing, derived in p["values"]:
+                event = event_pk[(subject_pk[p["number"]], place[0], place[1])]
+                value_rows.append({"form_pk": form_pk[(event, place[2])], "group_name": place[3],
+                                   "row_key": place[4], "item_name": place[5], "value": value,
+                                   "missing_reason": missing, "derived": derived})  # fmt: skip
+        insert_rows(s, ItemValue, value_rows)
+
+
+def _nosync(statement):
+    """A bulk DELETE that does not look for the deleted rows among loaded objects."""
+    return statement.execution_options(synchronize_session=False)
+
+
+def insert_rows(session: Session, model, rows: list[dict]) -> None:
+    """Rows into a table with PostgreSQL's COPY, on the session's own connection (inside its
+    transaction): one stream instead of a statement per row."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    table = model.__table__.name
+    raw = session.connection().connection.dbapi_connection
+    with raw.cursor() as cursor, cursor.copy(
+            f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:  # fmt: skip
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
+
+
+def _returning(session: Session, model, rows: list[dict], *columns) -> list[tuple]:
+    """insert_rows with ids drawn from the table's sequence first; returns (id, *columns)."""
+    if not rows:
+        return []
+    table = model.__table__.name
+    ids = session.execute(text(
+        "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+        {"table": table, "n": len(rows)}).scalars().all()  # fmt: skip
+    for row, pk in zip(rows, ids, strict=True):
+        row["id"] = pk
+    insert_rows(session, model, rows)
+    return [(row["id"], *(row[c.key] for c in columns[1:])) for row in rows]
 
 
 def _dt(text: str | None) -> datetime | None:

@@ -13,7 +13,9 @@ names replaced by roles — REQ-PI-01/05/06):
   replaced by the role). Other entries (logins, user administration, identifier items) keep only
   id, hashes, time and action: the store can still check that the chain is unbroken and that a
   later package extends the earlier one, without learning what the site keeps to itself;
-- `queries` (with their messages) and `signatures`, verbatim but for user names.
+- `queries` (with their messages) and `signatures`, verbatim but for user names;
+- `consent_versions`: the site's configured consent form versions (clarification 24), which the
+  exports' ICVER decodes read.
 
 Deviation candidates are entries of the deviation log (F14) and travel as its item values.
 
@@ -35,6 +37,7 @@ from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.storage.models import (
     AuditEntry,
+    ConsentVersion,
     DataQuery,
     ESignature,
     EventInstance,
@@ -186,9 +189,16 @@ def build_payload(app: AppSession, profile: ExportProfile = ExportProfile.SPONSO
                 "ts_utc": sig.ts_utc, "meaning_en": sig.meaning_en, "meaning_zh": sig.meaning_zh,
                 "data_hash": sig.data_hash, "hash_method": sig.hash_method,
                 "broken_utc": sig.broken_utc, "superseded_by": sig.superseded_by})  # fmt: skip
+        consent_versions = [
+            {"label": row.label, "version_date": row.version_date,
+             "approval_date": row.approval_date, "added_by": row.added_by if names else "admin",
+             "added_utc": row.added_utc}
+            for row in session.scalars(select(ConsentVersion).order_by(ConsentVersion.label))
+        ]  # fmt: skip
     return {"format": PAYLOAD_FORMAT, "site": app.db.site_id, "workstation": app.db.workstation,
             "profile": profile.value, "subjects": out_subjects, "audit": audit,
-            "queries": queries, "signatures": signatures}  # fmt: skip
+            "queries": queries, "signatures": signatures,
+            "consent_versions": consent_versions}  # fmt: skip
 
 
 def _iso(moment) -> str | None:

@@ -23,8 +23,15 @@ from tnt_desktop.study.model import Text
 
 
 def reader_session(store: StoreDatabase) -> AppSession:
+    """A data manager's session over the store, with the sites' configured consent versions
+    (the ICVER decodes), as a login at a workstation would give it."""
+    from tnt_desktop.services.consent_versions import apply_configured
+
     name = f"sponsor:{who()}"[:64]
-    return AppSession(store, b"", name, Role.DATA_MANAGER.value, name)  # type: ignore[arg-type]
+    app = AppSession(store, b"", name, Role.DATA_MANAGER.value, name)  # type: ignore[arg-type]
+    with store.transaction(write=False) as session:
+        apply_configured(app, session)
+    return app
 
 
 def export_store(store: StoreDatabase, out: Path, *, formats: Iterable[str],

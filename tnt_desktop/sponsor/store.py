@@ -123,13 +123,16 @@ def init_store(url: str) -> str:
 class StoreDatabase:
     """An open sponsor store (Database-like for the services' readers)."""
 
-    path = Path("sponsor-store")
     database_id = "sponsor-store"
     site_id = "ALL"  # the store consolidates every site
     workstation = 0
 
     def __init__(self, url: str) -> None:
+        import hashlib
+
         self.url = url
+        # services key their re-entrant transactions by a database's path: one per store
+        self.path = Path(f"/sponsor-store-{hashlib.sha256(url.encode()).hexdigest()[:16]}")
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         try:
