@@ -59,7 +59,10 @@ def test_a_change_asks_for_a_reason_then_saves_with_it(coordinator, enrolled):
 
 def test_soft_findings_are_confirmed_only_as_the_caller_says(coordinator, enrolled):
     session = dm(coordinator, enrolled)
-    session.change({"HEIGHT": "210"}, complete=True)  # soft findings ask once complete
+    session.change({"HEIGHT": "210"})  # in progress: saved as it is, nothing asked (issue 16)
+    assert session.preview().findings and not session.entry.complete
+    session = dm(coordinator, enrolled)
+    session.change({"HEIGHT": "210"}, complete=True)  # marking complete asks
     step = session.submit()
     assert step.state is EntryState.NEEDS_OVERRIDES
     assert [f.key for f in step.findings] == [SOFT_HEIGHT]

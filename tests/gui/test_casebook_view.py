@@ -72,10 +72,10 @@ def test_events_in_schedule_order_with_form_statuses(qtbot, coordinator, context
     assert forms[("SE.SCR", 1, "IE")] == "In progress"
     assert forms[("SE.SCR", 1, "DM")] == "In progress"
     assert forms[("SE.RT", 1, "RT")] == "Not started"
-    # the screening visit is done on its date; RT (1–14 days after ENRDAT 2025-02-10) is
-    # long overdue today and highlighted
+    # the screening visit took place on its date but its forms are not complete (issue 16);
+    # RT (1–14 days after ENRDAT 2025-02-10) is long overdue today and highlighted
     states = {(event, repeat): text for event, repeat, text in shown}
-    assert states[("SE.SCR", 1)].startswith("Done 2025-02-03")
+    assert states[("SE.SCR", 1)].startswith("In progress 2025-02-03")
     assert states[("SE.RT", 1)] == "Overdue"
     rt = next(view.tree.topLevelItem(i) for i in range(view.tree.topLevelItemCount())
               if view.tree.topLevelItem(i).data(0, EVENT_ROLE) == ("SE.RT", 1))  # fmt: skip

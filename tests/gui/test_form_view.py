@@ -200,13 +200,17 @@ def test_a_soft_warning_needs_an_override_reason_through_the_dialog(
     fill(qtbot, view, {**DM_VALUES, "WEIGHT": "160.0"})
     view.refresh_preview()
     assert "outside the expected range" in view.message_text("WEIGHT")
+    monkeypatch.setattr(OverrideDialog, "exec", lambda self: pytest.fail("asked in progress"))
+    save_ok(view)  # issue 16: a form in progress is saved, nothing asked, the warning shown
+    assert "outside the expected range" in view.message_text("WEIGHT")
+    before = form_values(coordinator, enrolled, "SE.SCR", 1, "DM").version
     monkeypatch.setattr(OverrideDialog, "exec", lambda self: QDialog.DialogCode.Rejected)
-    assert not view.save()
+    assert not view.save(True)  # marking complete asks
     assert form_values(coordinator, enrolled, "SE.SCR", 1, "DM").version == before
     asked: list[OverrideDialog] = []
     accept_dialog(monkeypatch, OverrideDialog, lambda d: d.set_all("weighed twice, correct"),
                   asked)  # fmt: skip
-    save_ok(view)
+    assert view.save(True)
     assert len(asked) == 1 and len(asked[0].edits) == 1
     stored = form_values(coordinator, enrolled, "SE.SCR", 1, "DM")
     assert stored.values["WEIGHT"] == "160.0"

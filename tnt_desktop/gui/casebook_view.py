@@ -74,7 +74,7 @@ OK_COLOUR = QColor("#1e7b34")
 PROGRESS_COLOUR = QColor("#1f5fae")
 IDLE_COLOUR = QColor("#8a8a8a")
 INACTIVE_TEXT = QColor("#6b6b6b")
-_EXPANDED_STATES = (VisitState.DONE, VisitState.DUE, VisitState.OVERDUE)
+_EXPANDED_STATES = (VisitState.DONE, VisitState.IN_PROGRESS, VisitState.DUE, VisitState.OVERDUE)
 
 
 def compact_window(start: date | None, end: date | None) -> str:
@@ -456,7 +456,7 @@ class CasebookView(QWidget):
         item = QTreeWidgetItem([text(visit.label), compact_window(visit.window_start,
                                                                   visit.window_end), ""])
         state = text(VISIT_STATE_LABELS[visit.state])
-        if visit.state is VisitState.DONE and visit.actual is not None:
+        if visit.state in (VisitState.DONE, VisitState.IN_PROGRESS) and visit.actual is not None:
             state = f"{state} {visit.actual.isoformat()}"
         elif visit.state is VisitState.DONE and visit.note is not None:
             state = f"{state} — {text(visit.note)}"
