@@ -406,3 +406,39 @@ def test_the_sponsor_commands(history, pg_server, tmp_path, capsys, monkeypatch)
                      "--cutoff", "not-a-date"]) == 2  # fmt: skip
     assert cli.main(["sponsor", "import", "--pg", "mysql://x", "--key",
                      str(history.key.secret_file), packages[0]]) == 2  # fmt: skip
+
+
+# ---- numbers naming two subjects ---------------------------------------------------------------
+def test_a_number_naming_two_subjects_is_a_conflict_never_a_merge(pg_server, sponsor_key,
+                                                                  tmp_path):  # fmt: skip
+    """Workstations given overlapping blocks by mistake: the same screening number screened on
+    two workstations, and the same study ID on two different subjects."""
+    ws1 = make_workstation(tmp_path, 1)
+    same = make_workstation(tmp_path, 2, screening_block="1-999", id_block="1-99")
+    ids = make_workstation(tmp_path, 3, screening_block="3000-3999", id_block="1-99")
+    try:
+        assert ws1.enrol(1, ECOG="1") == same.enrol(1, ECOG="3") == ids.enrol(1) == ["TNT-01-001"]
+        packages = [ws.package(tmp_path / "out", sponsor_key) for ws in (ws1, same, ids)]
+    finally:
+        for ws in (ws1, same, ids):
+            ws.close()
+    stores = []
+    for order in (packages, list(reversed(packages))):
+        url = fresh(pg_server)
+        load(url, order, sponsor_key)
+        stores.append(snapshot(url))
+        store = open_store(url)
+        try:
+            kinds = sorted((c.kind, c.subject, c.place.get("subject_id")) for c in
+                           review.conflicts(store))  # fmt: skip
+        finally:
+            store.close()
+        assert kinds == [("SUBJECT_CLASH", "SCR-0001", None),
+                         ("SUBJECT_CLASH", "SCR-3000", "TNT-01-001")]  # fmt: skip
+    assert stores[0] == stores[1]
+    subjects = {row[0]: row[1] for row in stores[0]["subjects"]}
+    assert subjects == {"SCR-0001": "TNT-01-001", "SCR-3000": "None"}
+    # workstation 1's record is consolidated, the other one's is kept for the review
+    ecog = {(r[1], r[5]) for r in stores[0]["fields"] if r[4] == "ECOG" and r[2] == "SCR-0001"}
+    assert ecog == {("1", "1"), ("2", "3")}
+    assert value_of(url, "TNT-01-001", "ECOG") == "1"

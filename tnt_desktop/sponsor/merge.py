@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from tnt_desktop.sponsor.models import StoreConflict, StoreField, StoreForm, StoreSubject
@@ -195,8 +195,40 @@ class Consolidator:
         plans = [plan for number in numbers if (plan := self._plan(
             number, subjects.get(number, []), forms.get(number, []), fields.get(number, []),
             live)) is not None]  # fmt: skip
+        self._id_clashes(plans, live)
         self._settle_stale(numbers, live)
         self._insert(plans)
+
+    def _id_clashes(self, plans: list[dict], live: set[str]) -> None:
+        """One study ID on two different subjects (overlapping number blocks): the subject with
+        the lower screening number keeps it, whatever the order of import; the other is
+        consolidated without a study ID and a SUBJECT_CLASH conflict names both."""
+        s = self.session
+        by_id: dict[str, list[str]] = defaultdict(list)
+        for plan in plans:
+            if plan["record"]["subject_id"]:
+                by_id[plan["record"]["subject_id"]].append(plan["number"])
+        if not by_id:
+            return
+        holders = s.execute(select(Subject.subject_id, Subject.screening_number).where(
+            Subject.subject_id.in_(list(by_id))))  # fmt: skip
+        for subject_id, number in holders:
+            by_id[subject_id].append(number)
+        planned = {plan["number"]: plan for plan in plans}
+        for subject_id, numbers in by_id.items():
+            if len(numbers) < 2:
+                continue
+            keeper, *others = sorted(numbers)
+            for other in others:
+                side_a = {"site": "", "workstation": 0, "value": keeper, "history": []}
+                side_b = {"site": "", "workstation": 0, "value": other, "history": []}
+                live.add(self._conflict("SUBJECT_CLASH", other, {"subject_id": subject_id},
+                                        side_a, side_b, None).fingerprint)  # fmt: skip
+                if other in planned:
+                    planned[other]["record"]["subject_id"] = None
+                else:  # consolidated earlier: it gives the ID up now
+                    s.execute(_nosync(update(Subject).where(
+                        Subject.screening_number == other).values(subject_id=None)))
 
     def _clear(self, numbers: list[str]) -> None:
         s = self.session
