@@ -26,6 +26,7 @@ from tests.core.sponsor_fixtures import clone_workstation, make_package, make_wo
 from tnt_desktop import cli
 from tnt_desktop.exports.run_export import run_export
 from tnt_desktop.services.form_entry import FormEntry, save_form
+from tnt_desktop.services.queries import raise_query
 from tnt_desktop.sponsor import review
 from tnt_desktop.sponsor.importer import PackageRefused, import_package, skip_sequence
 from tnt_desktop.sponsor.payload import build_payload
@@ -45,9 +46,13 @@ class History:
         self.key = key
         self.ws1 = make_workstation(folder, 1)
         self.a1, self.a2 = self.ws1.enrol(2)
+        # a query both workstations will hold (raised before the copy): the store lists it once
+        raise_query(self.ws1.manager, self.a1, "SE.SCR", 1, "DM", "Height 170 cm? Source: 172",
+                    item_name="HEIGHT")  # fmt: skip
         self.p = {("1", 1): self.ws1.package(out, key)}
         self.ws2 = clone_workstation(self.ws1, folder, 2)
         (self.b1,) = self.ws2.enrol(1)
+        raise_query(self.ws2.manager, self.b1, "SE.SCR", 1, "DM", "Weight?", item_name="WEIGHT")
         change(self.ws1, self.a1, ECOG="2")
         change(self.ws2, self.a1, ECOG="0")
         change(self.ws1, self.a2, WEIGHT="72.0")
@@ -139,7 +144,7 @@ def reference(history, pg_server) -> tuple[str, dict]:
 
 # Hypothesis: a handful of import orders of the five packages (each one a fresh database on the
 # real server, about a second), fixed max_examples, no deadline.
-@settings(max_examples=3, deadline=None,
+@settings(max_examples=2, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(order=st.permutations(range(5)))
 def test_packages_imported_in_any_order_give_the_same_store(history, pg_server, reference,
@@ -259,11 +264,13 @@ def test_one_item_changed_on_two_workstations_is_one_conflict_and_neither_overwr
 def csv_rows(folder: Path) -> dict[str, list[tuple[str, ...]]]:
     rows = {}
     for path in sorted((folder / "csv").glob("*.csv")):
-        if path.name in ("data_dictionary.csv", "QUERIES.csv"):
+        if path.name == "data_dictionary.csv":
             continue
         reader = csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")))
         header = next(reader)
-        rows[path.name] = [tuple(zip(header, row, strict=True)) for row in reader]
+        rows[path.name] = [tuple((h, c) for h, c in zip(header, row, strict=True)
+                                 if h != "QUERYID")  # the store numbers queries itself
+                           for row in reader]  # fmt: skip
     return rows
 
 

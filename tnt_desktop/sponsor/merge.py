@@ -37,7 +37,13 @@ from datetime import datetime
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
-from tnt_desktop.sponsor.models import StoreConflict, StoreField, StoreForm, StoreSubject
+from tnt_desktop.sponsor.models import (
+    StoreConflict,
+    StoreField,
+    StoreForm,
+    StoreRecord,
+    StoreSubject,
+)
 from tnt_desktop.sponsor.store import utc_now
 from tnt_desktop.storage.models import (
     DataQuery,
@@ -190,11 +196,22 @@ class Consolidator:
         for row in s.execute(select(StoreField.__table__).where(
                 StoreField.subject.in_(numbers))):  # fmt: skip
             fields[row.subject].append(row)
+        latest: dict[tuple, object] = {}  # the last version of each query and signature
+        for row in s.execute(select(StoreRecord.__table__).where(
+                StoreRecord.subject.in_(numbers))):  # fmt: skip
+            key = (row.site, row.workstation, row.kind, row.local_id)
+            if key not in latest or latest[key].package_sequence < row.package_sequence:
+                latest[key] = row
+        records = defaultdict(list)
+        for row in latest.values():
+            records[row.subject].append(row)
         self._clear(numbers)
         live: set[str] = set()
         plans = [plan for number in numbers if (plan := self._plan(
             number, subjects.get(number, []), forms.get(number, []), fields.get(number, []),
             live)) is not None]  # fmt: skip
+        for plan in plans:
+            plan["records"] = _records(records.get(plan["number"], []), plan["who"])
         self._id_clashes(plans, live)
         self._settle_stale(numbers, live)
         self._insert(plans)
@@ -296,7 +313,8 @@ class Consolidator:
             value, missing = cell_of(state)
             if value is not None or missing is not None:
                 values.append((place, value, missing, derived))
-        return {"number": number, "record": record, "forms": form_rows, "values": values}
+        return {"number": number, "record": record, "forms": form_rows, "values": values,
+                "who": who}
 
     def _insert(self, plans: list[dict]) -> None:
         if not plans:
@@ -337,6 +355,66 @@ class Consolidator:
                                    "row_key": place[4], "item_name": place[5], "value": value,
                                    "missing_reason": missing, "derived": derived})  # fmt: skip
         insert_rows(s, ItemValue, value_rows)
+        self._insert_records(plans, subject_pk, event_pk, form_pk)
+
+    def _insert_records(self, plans: list[dict], subject_pk: dict, event_pk: dict,
+                        form_pk: dict) -> None:  # fmt: skip
+        """Queries (with their messages) and e-signatures of the consolidated subjects, as the
+        workstations last sent them, so that the exports list them as a workstation's do."""
+        queries, messages, signatures = [], [], []
+        for p in plans:
+            subject = subject_pk[p["number"]]
+            for kind, body in p["records"]:
+                if kind == "QUERY":
+                    queries.append(({
+                        "subject_pk": subject, "event_oid": body["event_oid"],
+                        "repeat_key": body["repeat_key"], "form_code": body["form_code"],
+                        "group_name": body["group_name"], "row_key": body["row_key"],
+                        "item_name": body["item_name"], "status": body["status"],
+                        "origin": body["origin"], "check_id": body["check_id"],
+                        "raised_by": body["raised_by"], "raised_role": body["raised_role"],
+                        "raised_utc": body["raised_utc"], "updated_utc": body["updated_utc"]},
+                        body["messages"]))  # fmt: skip
+                    continue
+                event = event_pk.get((subject, body["event_oid"], body["repeat_key"]))
+                form = form_pk.get((event, body["form_code"]))
+                if form is None:
+                    continue
+                signatures.append({
+                    "subject_pk": subject, "form_pk": form, "point": body["point"],
+                    "scope": body["scope"], "username": body["signer"],
+                    "printed_name": body["role"], "role": body["role"],
+                    "ts_utc": body["ts_utc"], "meaning_en": body["meaning_en"],
+                    "meaning_zh": body["meaning_zh"], "data_hash": body["data_hash"],
+                    "hash_method": body["hash_method"], "broken_utc": body["broken_utc"],
+                    "superseded_by": None})  # fmt: skip
+        ids = _returning(self.session, DataQuery, [q for q, _m in queries], DataQuery.id)
+        for (pk,), (_query, steps) in zip(ids, queries, strict=True):
+            messages += [{"query_pk": pk, "ts_utc": ts, "username": user, "role": role,
+                          "kind": kind, "text": text_} for ts, user, role, kind, text_ in steps]
+        insert_rows(self.session, QueryMessage, messages)
+        insert_rows(self.session, ESignature, signatures)
+
+
+def _records(rows: list, who: set[tuple[str, int]]) -> list[tuple[str, dict]]:
+    """The queries and signatures of the merged workstations, each once: a query or signature
+    both workstations hold (shared history) is the same one, in its most advanced version."""
+    chosen: dict[tuple, tuple[tuple, str, dict]] = {}
+    for row in rows:
+        if (row.site, row.workstation) not in who:
+            continue
+        body = json.loads(row.body)
+        if row.kind == "QUERY":
+            key = ("QUERY", body["raised_utc"], body["raised_role"], body["event_oid"],
+                   body["repeat_key"], body["form_code"], body["group_name"], body["row_key"],
+                   body["item_name"], body["check_id"])  # fmt: skip
+            rank = (body["updated_utc"], len(body["messages"]), row.site, row.workstation)
+        else:
+            key = ("SIGNATURE", body["ts_utc"], body["point"], body["data_hash"])
+            rank = (body["broken_utc"] or "", row.site, row.workstation)
+        if key not in chosen or chosen[key][0] < rank:
+            chosen[key] = (rank, row.kind, body)
+    return [(kind, body) for _key, (_rank, kind, body) in sorted(chosen.items(), key=str)]
 
 
 def _nosync(statement):
