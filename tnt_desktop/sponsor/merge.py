@@ -103,6 +103,37 @@ class Report:
                 "history": self.history}  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What the reports of one item consolidate to: a state, or (`sides` set) a conflict
+    between two workstations, with `state` their common base."""
+
+    state: str | None
+    derived: bool
+    sides: tuple[Report, Report] | None = None
+
+
+def decide(reports: list[Report]) -> Outcome:
+    """The merge rule of the module docstring, as a pure function of the reports (their order
+    does not matter)."""
+    reports = sorted(reports, key=lambda r: r.who)
+    if len({r.state for r in reports}) == 1:
+        return Outcome(reports[0].state, reports[0].derived)
+    standing = [r for r in reports if not any(o.moved_on_from(r) for o in reports)]
+    if len({r.state for r in standing}) == 1:
+        return Outcome(standing[0].state, standing[0].derived)
+    if all(r.derived for r in reports):
+        latest = max(reports, key=lambda r: (r.last_ts(), r.who))
+        return Outcome(latest.state, True)
+    if not standing:  # every one moved on from another (values went back and forth)
+        standing = reports
+    a = standing[0]
+    b = next(r for r in standing if r.state != a.state)
+    in_b = set(b.states())
+    base = next((s for s in reversed(a.states()[:-1]) if s in in_b), None)
+    return Outcome(base, a.derived and b.derived, (a, b))
+
+
 def fingerprint(*parts) -> str:
     text = json.dumps(parts, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -152,28 +183,18 @@ class Consolidator:
     def merge_value(self, subject: str, place: Place, reports: list[Report],
                     live: set[str]) -> tuple[str | None, bool]:  # fmt: skip
         """The consolidated (value state, derived) of one item, opening a conflict if needed."""
-        reports = sorted(reports, key=lambda r: r.who)
-        if len({r.state for r in reports}) == 1:
-            return reports[0].state, reports[0].derived
-        standing = [r for r in reports if not any(o.moved_on_from(r) for o in reports)]
-        states = {r.state for r in standing}
-        if len(states) == 1:
-            return standing[0].state, standing[0].derived
-        if all(r.derived for r in reports):
-            latest = max(reports, key=lambda r: (r.last_ts(), r.who))
-            return latest.state, True
-        a = standing[0]
-        b = next(r for r in standing if r.state != a.state)
-        in_b = set(b.states())
-        base = next((s for s in reversed(a.states()[:-1]) if s in in_b), None)
+        outcome = decide(reports)
+        if outcome.sides is None:
+            return outcome.state, outcome.derived
+        a, b = outcome.sides
         names = ("event_oid", "repeat_key", "form_code", "group_name", "row_key", "item_name")
         conflict = self._conflict("VALUE", subject, dict(zip(names, place, strict=True)),
-                                  a.side(), b.side(), base)  # fmt: skip
+                                  a.side(), b.side(), outcome.state)  # fmt: skip
         live.add(conflict.fingerprint)
         if conflict.status == "RESOLVED":
             kept = a if conflict.kept == "A" else b
             return kept.state, kept.derived
-        return base, a.derived and b.derived
+        return outcome.state, outcome.derived
 
     # ---- subjects -------------------------------------------------------------------------------
     def consolidate(self, numbers: Iterable[str]) -> None:
