@@ -413,6 +413,15 @@ def test_the_sponsor_commands(history, pg_server, tmp_path, capsys, monkeypatch)
                      "--cutoff", "not-a-date"]) == 2  # fmt: skip
     assert cli.main(["sponsor", "import", "--pg", "mysql://x", "--key",
                      str(history.key.secret_file), packages[0]]) == 2  # fmt: skip
+    import pysequoia
+
+    stranger = tmp_path / "stranger.asc"
+    stranger.write_text(str(pysequoia.Tsk.generate("Stranger <x@example.org>",
+                                                   profile=pysequoia.Profile.RFC4880)))
+    capsys.readouterr()
+    assert cli.main(["sponsor", "import", "--pg", url, "--key", str(stranger),
+                     str(history.p[("2", 2)])]) == 8  # fmt: skip
+    assert "not encrypted for this key" in capsys.readouterr().err
 
 
 # ---- numbers naming two subjects ---------------------------------------------------------------
