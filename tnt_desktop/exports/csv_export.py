@@ -28,6 +28,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -57,7 +58,7 @@ from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.services.subjects import count_subjects
 from tnt_desktop.study.definition import Study
-from tnt_desktop.study.derivations import subject_level
+from tnt_desktop.study.derivations import subject_level_record
 from tnt_desktop.study.model import DataType, Item, Text
 from tnt_desktop.study.parameters import StudyParameters
 from tnt_desktop.study.subject import FormRecord
@@ -323,9 +324,11 @@ class _Guard:
 
 
 def write_subject(subject: ExportSubject, plan: dict[tuple[str, str | None], Layout],
-                  sink: Callable[[Layout], Any], params: StudyParameters) -> None:
+                  sink: Callable[[Layout], Any], params: StudyParameters,
+                  cutoff: date | None = None) -> None:  # fmt: skip
     """Every row of one subject: its form instances, their repeating-group rows and its
-    subject-level derived values (`sink(layout).write(keys, values, missing)`)."""
+    subject-level derived values as of the data cut-off (`sink(layout).write(keys, values,
+    missing)`)."""
     for record in subject.data.records:
         where = (record.event, record.repeat, record.form)
         meta = subject.forms.get(where)
@@ -337,8 +340,8 @@ def write_subject(subject: ExportSubject, plan: dict[tuple[str, str | None], Lay
         _write_rows(subject, record, plan, sink, base, status)
     layout = plan.get((SUBJECT_FORM_CODE, None))
     if layout is not None:
-        sink(layout).write([subject.site_id, subject.key, subject.status],
-                           subject_level(subject.data, params), {})  # fmt: skip
+        values, reasons = subject_level_record(subject.data, params, cutoff=cutoff)
+        sink(layout).write([subject.site_id, subject.key, subject.status], values, reasons)
 
 
 def _write_rows(subject: ExportSubject, record: FormRecord,
@@ -359,14 +362,15 @@ def _write_rows(subject: ExportSubject, record: FormRecord,
 def export_csv(
     app: AppSession, out_dir: Path, profile: ExportProfile = ExportProfile.SPONSOR_CODED,
     progress: Progress | None = None, *, labels: bool = True, purpose: str | None = None,
-    recipient: str | None = None, record: bool = True,
+    recipient: str | None = None, record: bool = True, cutoff: date | None = None,
 ) -> CsvExportResult:  # fmt: skip
     """Write the CSV files, the data dictionary and the R and SAS readers into `out_dir`.
 
     `labels=False` leaves out the `_LABEL_EN`/`_LABEL_ZH` columns. `progress(done, total)` is
     called after each subject (total: subjects in the database, some of whom the profile may
     leave out); when it returns False the export stops and nothing is left behind.
-    `record=False` skips the export log (for a caller that logs a larger export once)."""
+    `record=False` skips the export log (for a caller that logs a larger export once).
+    `cutoff`: the data cut-off of the subject-level values (default: today)."""
     # the same permission export_subjects asks for, checked before anything touches the disk
     app.require(Permission.EXPORT if profile is ExportProfile.SPONSOR_CODED
                 else Permission.VIEW_DATA)  # fmt: skip
@@ -380,6 +384,7 @@ def export_csv(
     except OSError as error:
         raise FolderNotWritable(out_dir) from error
     total = count_subjects(app)
+    cutoff = cutoff or date.today()
     sinks: dict[str, _Sink] = {}
 
     def sink(layout: Layout) -> _Sink:
@@ -397,7 +402,7 @@ def export_csv(
         try:
             for subject in stream:
                 guard.check(subject)
-                write_subject(subject, plan, sink, study.parameters)
+                write_subject(subject, plan, sink, study.parameters, cutoff)
                 sites[subject.key] = subject.site_id
                 subjects += 1
                 if progress is not None and progress(subjects, total) is False:

@@ -6,6 +6,13 @@ Profiles (CRF_SPEC.md §10):
   genetic data (`hgr`) are removed before anything is serialised; subjects whose consent
   forbids transfer to third parties (ICXFER = N) are left out (REQ-PI-06).
 - SITE_ARCHIVE — the site's own archive: everything, identifiers included (never sent).
+
+Under SPONSOR_CODED every free-text value (and the audit trail's values and reasons) also passes
+the REQ-PI-04 scan (services.free_text_scan) before anything is serialised: a value that holds
+the subject's own identifiers or an identifier pattern is replaced by a marker. Pass one
+`FreeTextScan` to every read of an export run to collect its hits for the export log and the
+site queries (`scan.finish`); without one, each read withholds on its own and raises the queries
+when it has read every subject.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -24,6 +32,9 @@ from tnt_desktop.storage.audit import utc_now_text
 from tnt_desktop.storage.models import AuditEntry, ExportLog, Subject
 from tnt_desktop.study.definition import Study
 from tnt_desktop.study.subject import SubjectData
+
+if TYPE_CHECKING:
+    from tnt_desktop.services.free_text_scan import FreeTextScan
 
 CHUNK = 200  # subjects whose ids are fetched at a time
 
@@ -53,6 +64,8 @@ class ExportSubject:
     data: SubjectData  # typed values, already filtered by the profile
     forms: dict[tuple[str, int, str], FormMeta] = field(default_factory=dict)
     row_keys: dict[tuple[str, int, str], dict[str, list[int]]] = field(default_factory=dict)
+    position: int = 0  # 1-based place among all subjects read (some may be left out)
+    total: int = 0  # subjects in the database when the read began
 
 
 def removed_items(study: Study, profile: ExportProfile) -> set[tuple[str, str]]:
@@ -85,14 +98,28 @@ def _filter(data: SubjectData, removed: set[tuple[str, str]]) -> None:
                     del reasons[name]
 
 
-def export_subjects(app: AppSession, profile: ExportProfile = ExportProfile.SPONSOR_CODED
-                    ) -> Iterator[ExportSubject]:  # fmt: skip
-    """Subjects in screening-number order, loaded one by one (memory stays flat)."""
+def _scan_for(app: AppSession, profile: ExportProfile, scan: FreeTextScan | None
+              ) -> tuple[FreeTextScan | None, bool]:  # fmt: skip
+    if profile is not ExportProfile.SPONSOR_CODED:
+        return None, False
+    if scan is not None:
+        return scan, False
+    from tnt_desktop.services.free_text_scan import FreeTextScan
+
+    return FreeTextScan(app), True
+
+
+def export_subjects(app: AppSession, profile: ExportProfile = ExportProfile.SPONSOR_CODED,
+                    *, scan: FreeTextScan | None = None) -> Iterator[ExportSubject]:  # fmt: skip
+    """Subjects in screening-number order, loaded one by one (memory stays flat); free text
+    scanned (REQ-PI-04) under the sponsor profile."""
     app.require(Permission.EXPORT if profile is ExportProfile.SPONSOR_CODED
                 else Permission.VIEW_DATA)  # fmt: skip
     removed = removed_items(app.study, profile)
+    scan, own_scan = _scan_for(app, profile, scan)
     with app.transaction(write=False) as session:
         ids = list(session.scalars(select(Subject.id).order_by(Subject.screening_number)))
+    position = 0
     for start in range(0, len(ids), CHUNK):
         with app.transaction(write=False) as session:
             subjects = session.scalars(
@@ -100,20 +127,31 @@ def export_subjects(app: AppSession, profile: ExportProfile = ExportProfile.SPON
                 .order_by(Subject.screening_number)
             ).all()  # fmt: skip
             for subject in subjects:
+                position += 1
                 loaded = load_subject(session, app.study, subject)
                 if not _allowed(loaded.data, profile):
                     continue
+                row_keys = {where: {g: list(k) for g, k in form.row_keys.items()}
+                            for where, form in loaded.forms.items()}  # fmt: skip
+                if scan is not None:
+                    scan.subject(subject.key, loaded.data, row_keys)
+                    for other in (subject.screening_number, subject.subject_id):
+                        if other:
+                            scan.identifiers[other] = scan.identifiers[subject.key]
                 _filter(loaded.data, removed)
                 item = ExportSubject(subject.key, subject.screening_number, subject.subject_id,
-                                     subject.site_id, subject.status, loaded.data)  # fmt: skip
+                                     subject.site_id, subject.status, loaded.data,
+                                     position=position, total=len(ids))  # fmt: skip
                 for where, form in loaded.forms.items():
                     instance = form.instance
                     item.forms[where] = FormMeta(
                         instance.status, instance.version, instance.metadata_version,
                         instance.updated_utc, instance.has_errors, instance.has_warnings,
                     )  # fmt: skip
-                    item.row_keys[where] = {g: list(k) for g, k in form.row_keys.items()}
+                    item.row_keys[where] = row_keys[where]
                 yield item
+    if own_scan and scan is not None:
+        scan.finish(app)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +187,7 @@ _AUDIT_COLUMNS = (
 
 def iter_subject_audit(
     app: AppSession, subject_keys: Iterable[str | None],
-    profile: ExportProfile = ExportProfile.SPONSOR_CODED,
+    profile: ExportProfile = ExportProfile.SPONSOR_CODED, *, scan: FreeTextScan | None = None,
 ) -> Iterator[AuditView]:  # fmt: skip
     """The data-change history filed under any of `subject_keys` (a subject's screening number
     and study ID), in chain order, read AUDIT_BATCH rows at a time: plain rows, no ORM objects,
@@ -160,6 +198,9 @@ def iter_subject_audit(
         return
     removed = {name for _form, name in removed_items(app.study, profile)}
     site_archive = profile is ExportProfile.SITE_ARCHIVE
+    scan, _own = _scan_for(app, profile, scan)
+    if scan is not None and not any(k in scan.identifiers for k in keys):
+        _learn_identifiers(app, scan, keys)
     query = (select(*_AUDIT_COLUMNS).where(AuditEntry.subject_key.in_(keys))
              .order_by(AuditEntry.id).execution_options(yield_per=AUDIT_BATCH))  # fmt: skip
     with app.transaction(write=False) as session:
@@ -167,6 +208,14 @@ def iter_subject_audit(
              row_key, item_name, old_value, new_value, reason_code, reason_text
              ) in session.execute(query):  # fmt: skip
             hidden = item_name in removed
+            if scan is not None and not hidden:  # REQ-PI-04: free text in the trail as well
+                where = {"event": event_oid or "", "repeat": repeat_key or 1,
+                         "group": group_name or "", "row_key": row_key or 0, "where": "audit"}
+                free = (form_code, item_name) in scan.free_text
+                if free:
+                    old_value = scan.audit_text(keys, form_code, item_name, old_value, where)
+                    new_value = scan.audit_text(keys, form_code, item_name, new_value, where)
+                reason_text = scan.audit_text(keys, form_code, item_name, reason_text, where)
             # REQ-PI-05: sponsor exports name roles, not people; names stay in the site archive
             yield AuditView(
                 id_, ts, username if site_archive else role, role, action, event_oid,
@@ -176,11 +225,30 @@ def iter_subject_audit(
             )  # fmt: skip
 
 
+def _learn_identifiers(app: AppSession, scan: FreeTextScan, keys: list[str]) -> None:
+    from tnt_desktop.services.clinical_data import find_subject
+    from tnt_desktop.services.free_text_scan import Identifiers
+
+    with app.transaction(write=False) as session:
+        for key in keys:
+            try:
+                row = find_subject(session, key)
+            except Exception:  # no such subject: nothing to learn
+                continue
+            ids = Identifiers.of(load_subject(session, app.study, row).data)
+            for other in (row.screening_number, row.subject_id, *keys):
+                if other:
+                    scan.identifiers[other] = ids
+            return
+
+
 def subject_audit(
-    app: AppSession, subject_key: str, profile: ExportProfile = ExportProfile.SPONSOR_CODED
+    app: AppSession, subject_key: str, profile: ExportProfile = ExportProfile.SPONSOR_CODED,
+    *, scan: FreeTextScan | None = None,
 ) -> list[AuditView]:
-    """A subject's data-change history; values of identifier items are masked for the sponsor."""
-    return list(iter_subject_audit(app, [subject_key], profile))
+    """A subject's data-change history; values of identifier items are masked for the sponsor,
+    free text scanned (REQ-PI-04)."""
+    return list(iter_subject_audit(app, [subject_key], profile, scan=scan))
 
 
 def record_export(

@@ -6,7 +6,9 @@ forms — so `SUBJECT_FORM` is not one of the study's forms (no screen, no ODM F
 export writes one row per subject to `SUBJECT_LEVEL.csv` and the data dictionary lists the items
 with their derivation. The names are exactly the derivations' `subject_outputs`
 (tests/core/test_subject_items.py keeps the two in step). CNSR follows the ADaM convention:
-0 = event, 1 = censored.
+0 = event, 1 = censored. Every value is as of the data cut-off of the export (clarification 23);
+MWC90 and MWC120 are empty with the reason NOT EVALUABLE in `<NAME>_MISSING` when the
+post-operative window is not yet observed (clarification 22); day counts are never capped.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from tnt_desktop.study.forms._build import D, boolean, coded, date_, group, inte
 from tnt_desktop.study.model import Form, Item, T
 
 SUBJECT_FORM_CODE = "SUBJECT_LEVEL"
+# values that may be empty with a reason (clarification 22): a `<NAME>_MISSING` column each
+REASONED_ITEMS = ("MWC90", "MWC120")
 
 
 def _flag(name: str, en: str, zh: str, derivation: str) -> Item:
@@ -61,10 +65,12 @@ SUBJECT_FORM = Form(
             _flag("WCEVAL", "Evaluable for wound complications", "可评估伤口并发症", "D-14"),
             _flag("ANYWC90", "Any wound complication within 90 days", "90 天内任何伤口并发症",
                   "D-14"),
-            _flag("MWC90", "Major wound complication within 90 days", "90 天内严重伤口并发症",
+            _flag("MWC90", "Major wound complication within 90 days (empty: not evaluable, "
+                  "see MWC90_MISSING)", "90 天内严重伤口并发症（空：不可评估，见 MWC90_MISSING）",
                   "D-14"),
-            _flag("MWC120", "Major wound complication within 120 days",
-                  "120 天内严重伤口并发症", "D-14"),
+            _flag("MWC120", "Major wound complication within 120 days (empty: not evaluable, "
+                  "see MWC120_MISSING)",
+                  "120 天内严重伤口并发症（空：不可评估，见 MWC120_MISSING）", "D-14"),
             date_("MWCDAT", "Date of the first major wound complication",
                   "首次严重伤口并发症日期", D, derivation="D-14"),
             _flag("WCINCFU", "Wound follow-up incomplete (<90 days observed, no MWC)",
