@@ -13,10 +13,20 @@ post-operative window is not yet observed (clarification 22); day counts are nev
 
 from __future__ import annotations
 
-from tnt_desktop.study.forms._build import D, boolean, coded, date_, group, integer, text
+from tnt_desktop.study.forms._build import (
+    D,
+    boolean,
+    coded,
+    date_,
+    floatn,
+    group,
+    integer,
+    text,
+)
 from tnt_desktop.study.model import Form, Item, T
 
 SUBJECT_FORM_CODE = "SUBJECT_LEVEL"
+COURSE = "D-SUBJ-COURSE"
 # values that may be empty with a reason (clarification 22): a `<NAME>_MISSING` column each
 REASONED_ITEMS = ("MWC90", "MWC120")
 
@@ -94,6 +104,24 @@ SUBJECT_FORM = Form(
                   "自入组起的局部控制期：删失"),
             date_("RFSTDAT", "Study day origin (first day of radiotherapy)",
                   "研究日起点（放疗第 1 天）", D, derivation="D-19"),
+            date_("ENRDAT", "Enrolment date", "入组日期", D, derivation=COURSE),
+            _flag("RTCOMPLFL", "Radiotherapy completed per protocol (RTCOMPL)",
+                  "按方案完成放疗（RTCOMPL）", COURSE),
+            integer("CTNCYC", "AI chemotherapy cycles given", "已给 AI 化疗周期数", D,
+                    derivation=COURSE),
+            _flag("CTOVERFL", "Chemotherapy over (all cycles given, or surgery done or "
+                  "documented as not done, end of study or death)",
+                  "化疗已结束（全部周期已给，或已手术/记录未手术、研究结束或死亡）", COURSE),
+            floatn("RDIDOX", "Relative dose intensity of doxorubicin at the last cycle given",
+                     "末次给药周期的多柔比星相对剂量强度", 2, D, derivation=COURSE),
+            floatn("RDIIFO", "Relative dose intensity of ifosfamide at the last cycle given",
+                     "末次给药周期的异环磷酰胺相对剂量强度", 2, D, derivation=COURSE),
+            floatn("RDI", "Relative dose intensity at the last cycle given (lower of the two "
+                     "drugs)", "末次给药周期的相对剂量强度（两药中较低者）", 2, D,
+                     derivation=COURSE),
+            _flag("SURGFL", "Surgery performed (N: documented as not done; empty: pending)",
+                  "已手术（N：记录未手术；空：待定）", COURSE),
+            _flag("DTHFL", "Died on or before the data cut-off", "数据截止日或之前死亡", COURSE),
         ),
     ),
 )

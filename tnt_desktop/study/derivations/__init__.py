@@ -16,6 +16,7 @@ from typing import Any
 from tnt_desktop.study.derivations import (
     ae,
     chemotherapy,
+    course,
     demographics,
     eligibility,
     followup,
@@ -42,6 +43,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
     *ae.DERIVATIONS,  # AEREL
     *followup.DERIVATIONS,  # D-17 EOTDAT, FUMON (EOTDAT), MSTSVER, D-15, D-18, D-19
     *labs.DERIVATIONS,  # LBORRESU, LBNRIND/LBCTCGR, D-16 CrCl (DM.AGE, CT.CYWEIGHT)
+    *course.DERIVATIONS,  # D-SUBJ-COURSE (subject level: what the study report counts)
 )
 
 DERIVATIONS_BY_ID: dict[str, Derivation] = {d.id: d for d in DERIVATIONS}
@@ -130,6 +132,7 @@ def subject_level_record(
     summary = wound.mwc_summary(derived, params, cutoff)
     values.update(summary.as_values())
     values.update(followup.survival_values(derived, params, cutoff))
+    values.update(course.course_values(derived, params, cutoff))
     return values, summary.reasons()
 
 
