@@ -68,7 +68,8 @@ from tnt_desktop.study.values import MULTI_SEPARATOR, format_value
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _NEEDS_QUOTES = re.compile(r"[,\"\r\n]|^[' ]|\s$")
 BOOLEAN_LABELS = {"Y": Text("Yes", "是"), "N": Text("No", "否")}
-# progress(subjects written, subjects in the database); returning False cancels the export
+# progress(subjects read, subjects in the database — some may be left out by the profile);
+# returning False cancels the export
 Progress = Callable[[int, int], bool | None]
 
 
@@ -363,6 +364,7 @@ def export_csv(
     app: AppSession, out_dir: Path, profile: ExportProfile = ExportProfile.SPONSOR_CODED,
     progress: Progress | None = None, *, labels: bool = True, purpose: str | None = None,
     recipient: str | None = None, record: bool = True, cutoff: date | None = None,
+    scan: Any = None,
 ) -> CsvExportResult:  # fmt: skip
     """Write the CSV files, the data dictionary and the R and SAS readers into `out_dir`.
 
@@ -385,6 +387,11 @@ def export_csv(
         raise FolderNotWritable(out_dir) from error
     total = count_subjects(app)
     cutoff = cutoff or date.today()
+    own_scan = scan is None and profile is ExportProfile.SPONSOR_CODED
+    if own_scan:  # REQ-PI-04: one scan for the files, the log and the site queries
+        from tnt_desktop.services.free_text_scan import FreeTextScan
+
+        scan = FreeTextScan(app)
     sinks: dict[str, _Sink] = {}
 
     def sink(layout: Layout) -> _Sink:
@@ -398,14 +405,14 @@ def export_csv(
     files: list[ExportedFile] = []
     others: list[Path] = []  # dictionary and scripts, under temporary names
     try:
-        stream = export_subjects(app, profile)
+        stream = export_subjects(app, profile, scan=scan)
         try:
             for subject in stream:
                 guard.check(subject)
                 write_subject(subject, plan, sink, study.parameters, cutoff)
                 sites[subject.key] = subject.site_id
                 subjects += 1
-                if progress is not None and progress(subjects, total) is False:
+                if progress is not None and progress(subject.position, total) is False:
                     raise ExportCancelled()
         finally:
             stream.close()
@@ -422,12 +429,16 @@ def export_csv(
         files.append(ExportedFile(QUERIES_FILE, "queries", query_rows, *file_sha256(query_part)))
         result = CsvExportResult(out_dir, profile, subjects, files)
         if record:  # logged before the files appear: no export without its log entry
+            withheld = "".join(f"\n{line}" for line in (scan.log_lines() if scan else []))
             record_export(app, profile=profile, subject_count=subjects, purpose=purpose,
-                          recipient=recipient, files="CSV\n" + result.manifest())  # fmt: skip
+                          recipient=recipient, files="CSV\n" + result.manifest()
+                          + f"\ndata cut-off {cutoff}" + withheld)  # fmt: skip
         for s in sinks.values():
             os.replace(s.file.path, s.final)
         for path in others:
             os.replace(path, path.with_name(path.name[1:-len(".part")]))
+        if own_scan and scan is not None:
+            scan.finish(app)
     except BaseException as error:
         for s in sinks.values():
             s.close()
