@@ -9,7 +9,8 @@ canonical text of `study.values` (codes, ISO 8601 dates, plain decimals, multi-s
 joined with "|"); reasons for missing are in `<NAME>_MISSING`, never in the value column. Files
 are UTF-8 with a BOM (Excel shows Chinese) and CRLF line ends; a line break inside a cell is
 written as LF so that SAS (TERMSTR=CRLF) reads it as data. Text that a spreadsheet would run as a
-formula (=, +, -, @, tab, CR first) gets a leading single quote; numbers of numeric items are
+formula (=, +, -, @, tab, CR first) — or that begins with a single quote — gets a leading single
+quote, which the three readers remove; times are HH:MM; numbers of numeric items are
 written as numbers (-0.5 stays -0.5).
 
 Beside the data: the data dictionary (profile-filtered, `data_dictionary.csv`), `read_tnt_sts.R`
@@ -28,7 +29,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -66,6 +67,7 @@ from tnt_desktop.study.subject_items import SUBJECT_FORM_CODE
 from tnt_desktop.study.values import MULTI_SEPARATOR, format_value
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+GUARD = "'"  # a text beginning with the guard itself gets one too, so readers strip exactly one
 _NEEDS_QUOTES = re.compile(r"[,\"\r\n]|^[' ]|\s$")
 BOOLEAN_LABELS = {"Y": Text("Yes", "是"), "N": Text("No", "否")}
 # progress(subjects read, subjects in the database — some may be left out by the profile);
@@ -122,9 +124,11 @@ class CsvExportResult:
 # ---- cells -----------------------------------------------------------------------------------
 def neutralise(text: str) -> str:
     """Text as a spreadsheet shows it, never as a formula: a leading ' where Excel or LibreOffice
-    would evaluate the cell; line breaks inside the cell become LF."""
-    if text.startswith(FORMULA_STARTS):
-        text = "'" + text
+    would evaluate the cell — and before a text that itself begins with ', so that the readers
+    (R, SAS, Python) remove exactly one leading ' and every value round-trips; line breaks
+    inside the cell become LF."""
+    if text.startswith((*FORMULA_STARTS, GUARD)):
+        text = GUARD + text
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
@@ -133,6 +137,8 @@ def neutralise(text: str) -> str:
 def value_cell(item: Item, value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, time) and item.data_type is DataType.TIME:
+        return value.strftime("%H:%M")  # the spec's HH:MM
     numeric = item.data_type in (DataType.INTEGER, DataType.FLOAT) and not item.multiple
     if numeric and isinstance(value, int | Decimal) and not isinstance(value, bool):
         return format_value(item, value)  # a number, even when negative
