@@ -696,7 +696,7 @@ class _Casebook:
             else:
                 change = Cell(ACTIONS[view.action].get(lang) if view.action in ACTIONS
                               else view.action)  # fmt: skip
-            reason = " — ".join(p for p in (view.reason_code, view.reason_text) if p)
+            reason = self._reason(view)
             body.append([
                 Cell(local_time(view.ts_utc), sub=_who(view, self.profile, lang)),
                 Cell(label, sub=where),
@@ -707,6 +707,17 @@ class _Casebook:
                  Column(0.28, self.t("Where", "位置")),
                  Column(0.2, self.t("Change", "修改")),
                  Column(0.35, self.t("Reason", "理由"))], body, size=7.6)  # fmt: skip
+
+    def _reason(self, view: AuditView) -> str:
+        """The reason for change in the reader's language (the code decoded), then its text."""
+        from tnt_desktop.services.form_entry import CHANGE_REASON_LABELS, ChangeReason
+
+        code = view.reason_code
+        try:
+            code = CHANGE_REASON_LABELS[ChangeReason(code)].get(self.lang) if code else code
+        except ValueError:
+            pass
+        return " — ".join(p for p in (code, view.reason_text) if p)
 
     def _status_word(self, code: str | None) -> str:
         if not code:
@@ -753,7 +764,7 @@ class _Casebook:
                 where.append(view.item_name)
             event = self._event_label(view.event_oid, view.repeat_key or 1) \
                 if view.event_oid else None
-            reason = " — ".join(p for p in (view.reason_code, view.reason_text) if p)
+            reason = self._reason(view)
             body.append([
                 Cell(local_time(view.ts_utc), sub=_who(view, self.profile, lang)),
                 Cell(item.label.get(lang) if item else " · ".join(where) or "—",
