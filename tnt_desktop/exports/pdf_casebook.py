@@ -188,7 +188,12 @@ def _plain(value: Any, lang: str) -> str:
 
 
 def _who(view: AuditView, profile: ExportProfile, lang: str) -> str:
-    role = tr("system", "系统", lang) if view.role == "SYSTEM" else view.role
+    from tnt_desktop.services.permissions import ROLE_LABELS, Role
+
+    try:
+        role = ROLE_LABELS[Role(view.role)].get(lang)
+    except ValueError:
+        role = tr("system", "系统", lang) if view.role == "SYSTEM" else view.role
     if profile is ExportProfile.SITE_ARCHIVE and view.username != "SYSTEM":
         return f"{view.username} ({role})"
     return role
@@ -818,6 +823,7 @@ def _matches(subject: ExportSubject, key: str) -> bool:
 def casebook_pdf(
     app: AppSession, subject_key: str, out: str | os.PathLike | IO[bytes], lang: str = "en",
     profile: ExportProfile = ExportProfile.SPONSOR_CODED, *, generated: datetime | None = None,
+    cutoff: date | None = None,
 ) -> CasebookResult:  # fmt: skip
     """One subject's casebook (study ID or screening number). NotFound when there is no such
     subject in the export — including a subject whose consent forbids transfer (ICXFER = N)
@@ -829,7 +835,7 @@ def casebook_pdf(
             pages = write_casebook(out, app.study, subject, audit, lang=lang, profile=profile,
                                    generated=generated,
                                    queries=casebook_queries(app, subject, profile),
-                                   signatures=signed, sdv=progress)  # fmt: skip
+                                   signatures=signed, sdv=progress, cutoff=cutoff)  # fmt: skip
             path = Path(out) if isinstance(out, str | os.PathLike) else None
             return CasebookResult(subject.key, path, pages)
     raise NotFound(Text(f"no subject {subject_key} in the {profile} export",
@@ -841,7 +847,7 @@ def casebooks_pdf(
     profile: ExportProfile = ExportProfile.SPONSOR_CODED, *,
     subjects: Iterable[str] | None = None, generated: datetime | None = None,
     progress: Callable[[int, str], None] | None = None,
-    cancelled: Callable[[], bool] | None = None,
+    cancelled: Callable[[], bool] | None = None, cutoff: date | None = None,
 ) -> BatchResult:  # fmt: skip
     """One casebook per exported subject, `casebook_<key>.pdf` in `out_dir`, written while the
     subjects stream from export_read (one subject in memory at a time). `subjects` limits the
@@ -864,7 +870,7 @@ def casebooks_pdf(
         pages = write_casebook(path, app.study, subject, audit, lang=lang, profile=profile,
                                generated=generated,
                                queries=casebook_queries(app, subject, profile),
-                               signatures=signed, sdv=verified)  # fmt: skip
+                               signatures=signed, sdv=verified, cutoff=cutoff)  # fmt: skip
         result.files.append(CasebookResult(subject.key, path, pages))
         if progress is not None:
             progress(len(result.files), subject.key)
