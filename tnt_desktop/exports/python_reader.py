@@ -8,7 +8,8 @@ text first (`dtype=str`, `keep_default_na=False` — the code "NA" of a codelist
 an empty cell becomes a missing value only in a typed column). The formula guard (one leading
 apostrophe the export adds to text that begins with = + - @ tab, CR or ') is removed, so every
 text reads back exactly as stored. Each single-choice coded column gets `<NAME>.factor`, a pandas
-Categorical of its labels (English or Chinese) in codelist order, from the data dictionary.
+Categorical of its labels (English or Chinese) in codelist order, from the data dictionary;
+`frame.attrs["labels"]` maps each column to its label.
 """
 
 from __future__ import annotations
@@ -59,14 +60,14 @@ def read_file(path, types: dict[str, str], dictionary=None, form: str = "", grou
         if kind == "text":
             frame[name] = column.map(_unguard)
             continue
-        column = column.where(column != "", None)
         if kind == "integer":
-            frame[name] = pd.array(
-                [None if v is None else int(v) for v in column], dtype="Int64")
+            frame[name] = pd.array([int(v) if v != "" else None for v in column], dtype="Int64")
         elif kind == "number":
-            frame[name] = pd.to_numeric(column, errors="raise").astype("float64")
+            frame[name] = pd.to_numeric(column.mask(column == ""), errors="raise").astype(
+                "float64")
         elif kind == "date":
-            frame[name] = pd.to_datetime(column, format="%Y-%m-%d", errors="raise")
+            frame[name] = pd.to_datetime(column.mask(column == ""), format="%Y-%m-%d",
+                                         errors="raise")
     if dictionary is not None and form:
         rows = dictionary[(dictionary["form"] == form)
                           & ((dictionary["group"] == group) if group
@@ -75,13 +76,15 @@ def read_file(path, types: dict[str, str], dictionary=None, form: str = "", grou
             name = row["variable"]
             if name not in frame.columns:
                 continue
-            frame[name].attrs["label"] = row[f"label_{lang}"]
+            frame.attrs.setdefault("labels", {})[name] = row[f"label_{lang}"]
             codes = _codes(row[f"codes_{lang}"])
             if not codes or row["multiple"] == "Y":
                 continue
             labels = dict(codes)
+            codes_text = [None if v is None or v is pd.NA or (isinstance(v, float) and v != v)
+                          or v == "" else str(v) for v in frame[name]]
             frame[name + ".factor"] = pd.Categorical(
-                frame[name].map(lambda v, labels=labels: labels.get(v) if v else None),
+                [labels.get(v) if v is not None else None for v in codes_text],
                 categories=list(dict.fromkeys(labels.values())))
     return frame
 
