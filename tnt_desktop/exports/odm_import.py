@@ -11,12 +11,12 @@ Order of work:
    or for another study raises `OdmFileError` with a bilingual message (line and reason) — never
    a traceback.
 2. **One transaction for the whole file**, subject by subject (SubjectData are streamed; memory
-   holds one). Every value goes through `form_entry.save_form_in`; subjects are created with
+   holds one). Every value goes through `form_entry.save_form`; subjects are created with
    `subjects.screen_subject` / `enrol` (and `screen_fail` / `withdraw` for those statuses). These
-   services open their own transaction; here they run inside the file's transaction through an
-   AppSession view whose `transaction()` yields the file's session, so that they commit or roll
-   back with the file. Each attempt runs in a SAVEPOINT, so a refused attempt leaves nothing
-   behind (not even a consumed AE number) and the next attempt starts clean.
+   services open their own transaction; here they join the file's (`AppSession.transaction` is
+   re-entrant), so that they commit or roll back with the file. Each attempt runs in a
+   SAVEPOINT, so a refused attempt leaves nothing behind (not even a consumed AE number) and the
+   next attempt starts clean.
 3. **All-or-nothing**: any refusal anywhere rolls the whole file back; the report then lists
    every refusal (the import carries on after the first one to find them all) and nothing is
    created or changed.
@@ -57,12 +57,9 @@ raises are confirmed with the text "ODM import <file>: …" and listed as warnin
 
 from __future__ import annotations
 
-import copy
 import hashlib
-import os
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -81,6 +78,7 @@ from tnt_desktop.exports.odm_metadata import (
     OdmIndex,
     q,
 )
+from tnt_desktop.exports.odm_schema import SCHEMA_ENV
 from tnt_desktop.services import subjects
 from tnt_desktop.services.clinical_data import LoadedSubject, find_subject, load_subject
 from tnt_desktop.services.export_read import ExportProfile
@@ -92,15 +90,13 @@ from tnt_desktop.services.form_entry import (
     RowEntry,
     SaveResult,
     ValidationFailed,
-    save_form_in,
+    save_form,
 )
 from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.storage.models import Subject
 from tnt_desktop.study.model import Finding, Text
 
-SCHEMA_ENV = "TNT_ODM_SCHEMA"
-SCHEMA_FILE = "ODM1-3-2.xsd"
 MAX_PASSES = 6  # forms refused only because another form was not in yet are retried
 _T = TypeVar("_T")
 
@@ -184,22 +180,10 @@ class ImportReport:
 
 # ---- the schema ----------------------------------------------------------------------------
 def schema_path() -> Path | None:
-    """The ODM 1.3.2 schema: $TNT_ODM_SCHEMA (the .xsd or its folder), else `odm1-3-2/` in the
-    application resources, else the `shared/odm1-3-2/` folder beside the checkout. The schema is
-    CDISC's and is not part of this project; a build bundles it as a resource."""
-    from tnt_desktop.paths import resource
+    """The official ODM 1.3.2 schema (from the odmlib package; see exports.odm_schema)."""
+    from tnt_desktop.exports.odm_schema import odm_schema_path
 
-    candidates = []
-    env = os.environ.get(SCHEMA_ENV)
-    if env:
-        candidates.append(Path(env))
-    candidates += [resource("odm1-3-2"), Path(__file__).resolve().parents[3] / "shared" /
-                   "odm1-3-2"]  # fmt: skip
-    for candidate in candidates:
-        path = candidate / SCHEMA_FILE if candidate.is_dir() else candidate
-        if path.is_file():
-            return path
-    return None
+    return odm_schema_path()
 
 
 @lru_cache(maxsize=4)
@@ -507,19 +491,6 @@ def iter_subjects(file: Path) -> Iterator[etree._Element]:
 
 
 # ---- pass 3: into the database ----------------------------------------------------------------
-def joined_session(app: AppSession, session: Session) -> AppSession:
-    """A view of `app` whose `transaction()` is the caller's open transaction, so that subject
-    services (which open their own) run inside the import's one transaction."""
-    view = copy.copy(app)
-
-    @contextmanager
-    def transaction(*, write: bool = True) -> Iterator[Session]:
-        yield session
-
-    view.transaction = transaction  # type: ignore[method-assign]
-    return view
-
-
 class _RollBack(Exception):
     """Raised inside the transaction to undo the whole file."""
 
@@ -578,10 +549,10 @@ class _Importer:
         return None, note
 
     def save(self, entry: FormEntry, file_key: str, where: str) -> SaveResult:
-        """save_form_in, confirming soft findings with the import text (each one a warning)."""
+        """save_form, confirming soft findings with the import text (each one a warning)."""
         for _ in range(3):
             try:
-                return self.attempt(lambda: save_form_in(self.app, self.session, entry))
+                return self.attempt(lambda: save_form(self.app, entry))
             except OverrideRequired as exc:
                 for key, finding in exc.findings:
                     if key in entry.overrides:
@@ -590,7 +561,7 @@ class _Importer:
                     self.warn(file_key, f"{where} {', '.join(finding.items)}", Text(
                         f"confirmed on import: {finding.message.en}",
                         f"导入时已确认：{finding.message.zh}"))  # fmt: skip
-        return self.attempt(lambda: save_form_in(self.app, self.session, entry))
+        return self.attempt(lambda: save_form(self.app, entry))
 
     # -- one subject --------------------------------------------------------------------------
     def subject(self, parsed: _Subject) -> None:
@@ -851,8 +822,7 @@ def import_odm(app: AppSession, file: Path, *, reason: str | None = None) -> Imp
     index = OdmIndex(study, ExportProfile.SITE_ARCHIVE)
     try:
         with app.transaction() as session:
-            importer = _Importer(joined_session(app, session), session, report, reason,
-                                 file.name)  # fmt: skip
+            importer = _Importer(app, session, report, reason, file.name)
             for element in iter_subjects(file):
                 importer.subject(parse_subject(element, index))
             if report.refused:

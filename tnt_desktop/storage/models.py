@@ -23,11 +23,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-SCHEDULE_INDEX_WHERE = (
-    "group_name = '' AND item_name IN ('SCRDAT', 'SFREAS', 'ENRDAT', 'RTSTDAT', 'RTENDAT', "
-    "'CYGIVEN', 'CYD1DAT', 'IMGDAT', 'SURGYN', 'SURGDAT', 'PATHDAT', 'WNDDAT', 'FUDAT', "
-    "'SSSTAT', 'DTHDAT', 'EOTSTAT', 'EOTDAT', 'EOSDAT', 'EOSSTAT', 'WDSCOPE')"
-)
+from tnt_desktop.study.schedule import SCHEDULE_ITEM_NAMES
+
+# the partial index over the values the visit schedule reads: built from the study's list, so a
+# change of that list shows as a model/migration difference (tests/core/test_schema.py) and asks
+# for a migration, instead of an index that silently stops covering what is read
+SCHEDULE_INDEX_WHERE = "group_name = '' AND item_name IN ({})".format(
+    ", ".join(f"'{name}'" for name in SCHEDULE_ITEM_NAMES))
 
 
 class Base(DeclarativeBase):
@@ -303,3 +305,17 @@ class AuditEntry(Base):
     metadata_version: Mapped[str] = mapped_column(String(32))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class ConsentVersion(Base):
+    """An informed consent form version the ethics committee approved (clarification 24): the
+    ICFVER codelist is the study definition's versions plus these rows. Rows are only added
+    (audited as CONSENT_VERSION_ADDED), never changed or removed: entered data keep theirs."""
+
+    __tablename__ = "consent_version"
+
+    label: Mapped[str] = mapped_column(String(16), primary_key=True)  # the ICVER code, "V1.1"
+    version_date: Mapped[str] = mapped_column(String(10))  # ISO 8601 date on the form
+    approval_date: Mapped[str] = mapped_column(String(10))  # ethics committee approval
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_utc: Mapped[str] = mapped_column(String(32))

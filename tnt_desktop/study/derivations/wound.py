@@ -123,14 +123,26 @@ def last_observation(subject: SubjectData, cutoff: date | None = None) -> date |
     return last
 
 
+def study_ended(subject: SubjectData) -> bool:
+    """The subject's participation is over: end of study or withdrawal recorded on F13
+    (EOSDAT, EOSSTAT or a treatment disposition of consent withdrawn)."""
+    eos = subject.form("EOS")
+    if eos is None:
+        return False
+    values = eos.values
+    return bool(values.get("EOSDAT") or values.get("EOSSTAT")
+                or values.get("EOTSTAT") == "CONSENT_WITHDRAWN")
+
+
 def mwc_summary(subject: SubjectData, params: StudyParameters,
                 cutoff: date | None = None) -> MwcSummary:  # fmt: skip
     """ANYWC90, MWC90, MWC120, first MWC date, WCEVAL and the incomplete follow-up flag.
 
     Complications count by their onset date (clarification 16), from the WC rows of every
     wound assessment; onsets after the data cut-off do not count (clarification 23).
-    Subjects without surgery are not evaluable (WCEVAL = N, the rest blank). WCINCFU = Y for a
-    subject with surgery, no MWC ≤ day 90 and less than 90 days observed.
+    Subjects without surgery (SURGYN = N, or no SURGDAT at end of study or withdrawal,
+    clarification 19) are not evaluable (WCEVAL = N, the rest blank). WCINCFU = Y for a subject
+    with surgery, no MWC ≤ day 90 and less than 90 days observed.
 
     Clarification 22: MWC90 (MWC120) is empty, with the reason "NOT EVALUABLE", for a subject
     without a major complication in the window whose observation (up to the cut-off) covers
@@ -142,7 +154,10 @@ def mwc_summary(subject: SubjectData, params: StudyParameters,
     if surg is not None and surg.values.get("SURGYN") == NO:
         return MwcSummary(evaluable=NO)
     surgery = surgery_date(subject)
-    if surgery is None or (cutoff is not None and surgery > cutoff):
+    if surgery is None:
+        # clarification 19: no SURGDAT at end of study or withdrawal → not evaluable
+        return MwcSummary(evaluable=NO) if study_ended(subject) else MwcSummary()
+    if cutoff is not None and surgery > cutoff:
         return MwcSummary()
     short, long = params.mwc_days
     rows = [row for record in subject.forms("WND") for row in record.group_rows(WC)
@@ -228,22 +243,24 @@ D14 = Derivation(
     inputs=(
         "WND.WC.WCSTDAT", "WND.WC.WCREOP", "WND.WC.WCINVPR", "WND.WC.WCREADM", "WND.WC.WCPACK",
         "WND.WC.WCPACKSTDAT", "WND.WC.WCPACKENDAT", "WND.WNDDAT", "SURG.SURGYN", "SURG.SURGDAT",
-        "FU.FUDAT", "EOS.LASTCONT", "DTH.DTHDAT",
+        "FU.FUDAT", "EOS.LASTCONT", "DTH.DTHDAT", "EOS.EOSDAT", "EOS.EOSSTAT", "EOS.EOTSTAT",
     ),
     method=T(
         "Per event: WCPOD = WCSTDAT − SURGDAT; major if any of WCREOP, WCINVPR, WCREADM, "
         "WCPACK = Y; WCMAJ120 / WCMAJ90 = major with WCPOD ≤ 120 / ≤ 90 (study parameters); "
         "WCPACKDUR = WCPACKENDAT − WCPACKSTDAT. Per subject: ANYWC90 (any complication with "
         "onset ≤ day 90), MWC90, MWC120, MWCDAT (onset of the first MWC ≤ day 120); WCEVAL = N "
-        "without surgery; WCINCFU = Y when less than 90 days were observed after surgery and no "
-        "MWC90 occurred. MWC90 (MWC120) is empty and NOT EVALUABLE when no MWC occurred in the "
-        "window and fewer than 90 (120) post-operative days are observed up to the data cut-off; "
+        "without surgery (SURGYN = N, or no SURGDAT at end of study or withdrawal); "
+        "WCINCFU = Y when less than 90 days were observed after surgery and no MWC90 occurred. "
+        "MWC90 (MWC120) is empty and NOT EVALUABLE when no MWC occurred in the window and "
+        "fewer than 90 (120) post-operative days are observed up to the data cut-off; "
         "complications with onset after the cut-off do not count.",
         "每个事件：WCPOD = WCSTDAT − SURGDAT；WCREOP、WCINVPR、WCREADM、WCPACK 任一为“是”即为"
         "主要并发症；WCMAJ120 / WCMAJ90 = 主要并发症且 WCPOD ≤ 120 / ≤ 90（研究参数）；"
         "WCPACKDUR = WCPACKENDAT − WCPACKSTDAT。每位受试者：ANYWC90（术后 ≤90 天发生的任何"
-        "并发症）、MWC90、MWC120、MWCDAT（≤120 天内首个主要并发症的发生日期）；未手术者 "
-        "WCEVAL = N；术后观察不足 90 天且无 MWC90 时 WCINCFU = Y。"
+        "并发症）、MWC90、MWC120、MWCDAT（≤120 天内首个主要并发症的发生日期）；未手术者"
+        "（SURGYN = N，或研究结束/退出时仍无 SURGDAT）WCEVAL = N；"
+        "术后观察不足 90 天且无 MWC90 时 WCINCFU = Y。"
         "窗口内无主要并发症且截至数据截止日观察不足 90（120）天时，MWC90（MWC120）为空，"
         "原因为“不可评估”（NOT EVALUABLE）；数据截止日之后发生的并发症不计入。",
     ),
