@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tnt_desktop.services.demo import generate_demo
 
 from tnt_desktop.exports.run_export import run_export
 from tnt_desktop.services import auth
 from tnt_desktop.services.casebook import form_values
-from tnt_desktop.services.demo import generate_demo
 from tnt_desktop.services.export_read import export_log, export_subjects
 from tnt_desktop.services.form_entry import FormEntry, RowEntry, save_form
 from tnt_desktop.services.free_text_scan import (
@@ -218,3 +218,28 @@ def test_casebook_of_a_signed_subject_shows_the_signature_with_the_role(demo, la
             assert raw not in flat, raw
     finally:
         auth.logout(manager)
+
+
+@pytest.mark.req("REQ-PI-05")
+def test_user_oids_are_the_same_people_in_every_file(exported):
+    """Issue 15: USR.002 named different people in the snapshot and the transactional file.
+    Now every user OID is the user's stable database number, in both ODM files alike."""
+    from lxml import etree
+
+    from tnt_desktop.services.export_read import user_oids
+
+    manager, result = exported
+    stable = user_oids(manager)
+    seen = {}
+    for path in sorted((result.folder / "odm").glob("*.xml")):
+        tree = etree.parse(str(path))
+        users = {u.get("OID"): u.findtext("{*}DisplayName")
+                 for u in tree.iter("{*}User")}  # fmt: skip
+        refs = {r.get("UserOID") for r in tree.iter("{*}UserRef")}
+        assert refs <= set(users), path.name
+        assert set(users) <= set(stable.values()), path.name
+        seen[path.name] = users
+    snapshot, transactional = (seen[n] for n in sorted(seen, key=lambda n: "trans" in n))
+    assert len(transactional) > 2
+    for oid in set(snapshot) & set(transactional):
+        assert snapshot[oid] == transactional[oid]

@@ -156,7 +156,8 @@ def export_subjects(app: AppSession, profile: ExportProfile = ExportProfile.SPON
 
 @dataclass(frozen=True, slots=True)
 class AuditView:
-    """An audit entry as an export shows it (user names only in the site archive)."""
+    """An audit entry as an export shows it: `username` is the user name in the site archive,
+    the stable user OID (USR.nnn, `user_oids`) in a sponsor export."""
 
     id: int
     ts_utc: str
@@ -176,6 +177,18 @@ class AuditView:
 
 
 AUDIT_BATCH = 1000  # audit rows fetched from the database at a time
+SYSTEM_OID = "USR.SYSTEM"
+
+
+def user_oids(app: AppSession) -> dict[str, str]:
+    """User name → its stable user OID, USR.<database id, 3 digits> (SYSTEM → USR.SYSTEM): the
+    same person has the same OID in every file of every export (REQ-PI-05 — sponsor exports
+    name people by OID and role, never by name)."""
+    from tnt_desktop.storage.models import User
+
+    with app.transaction(write=False) as session:
+        rows = session.execute(select(User.username, User.id)).all()
+    return {"SYSTEM": SYSTEM_OID} | {name: f"USR.{pk:03d}" for name, pk in rows}
 
 _AUDIT_COLUMNS = (
     AuditEntry.id, AuditEntry.ts_utc, AuditEntry.username, AuditEntry.role, AuditEntry.action,
@@ -201,6 +214,7 @@ def iter_subject_audit(
     scan, _own = _scan_for(app, profile, scan)
     if scan is not None and not any(k in scan.identifiers for k in keys):
         _learn_identifiers(app, scan, keys)
+    oids = {} if site_archive else user_oids(app)
     query = (select(*_AUDIT_COLUMNS).where(AuditEntry.subject_key.in_(keys))
              .order_by(AuditEntry.id).execution_options(yield_per=AUDIT_BATCH))  # fmt: skip
     with app.transaction(write=False) as session:
@@ -216,9 +230,11 @@ def iter_subject_audit(
                     old_value = scan.audit_text(keys, form_code, item_name, old_value, where)
                     new_value = scan.audit_text(keys, form_code, item_name, new_value, where)
                 reason_text = scan.audit_text(keys, form_code, item_name, reason_text, where)
-            # REQ-PI-05: sponsor exports name roles, not people; names stay in the site archive
+            # REQ-PI-05: sponsor exports name a user OID and role, not people; names stay in the
+            # site archive
             yield AuditView(
-                id_, ts, username if site_archive else role, role, action, event_oid,
+                id_, ts, username if site_archive else oids.get(username, role), role, action,
+                event_oid,
                 repeat_key, form_code, group_name, row_key, item_name,
                 None if hidden else old_value, None if hidden else new_value,
                 reason_code, None if hidden else reason_text,
