@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tnt_desktop.services.demo import generate_demo
 
+from tnt_desktop.demo import generate_demo
 from tnt_desktop.exports.run_export import run_export
 from tnt_desktop.services import auth
 from tnt_desktop.services.casebook import form_values

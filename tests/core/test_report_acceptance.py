@@ -27,13 +27,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tnt_desktop.demo import generate_demo
 from tnt_desktop.exports.csv_layout import layouts
 from tnt_desktop.exports.dictionary import KEY_FORM
 from tnt_desktop.exports.pdf_report import study_report_pdf
 from tnt_desktop.exports.run_export import run_export
 from tnt_desktop.services import auth
 from tnt_desktop.services.casebook import form_values
-from tnt_desktop.services.demo import generate_demo
 from tnt_desktop.services.export_read import export_subjects
 from tnt_desktop.services.form_entry import FormEntry, RowEntry, save_form
 from tnt_desktop.storage import keyslots
@@ -44,7 +44,7 @@ SEED = 7
 CUTOFF = date(2026, 6, 30)  # the demo's today: follow-up is incomplete for many
 PASSWORD = "Tnt-Study-2024!"
 ROOT = Path(__file__).resolve().parents[2]
-SHAPING = ["tnt_desktop/services", "tnt_desktop/study", "tnt_desktop/storage"]
+SHAPING = ["tnt_desktop/demo", "tnt_desktop/services", "tnt_desktop/study", "tnt_desktop/storage"]
 TRICKY = ["=HYPERLINK(\"http://example.org\")", "'quoted", "NA", "None", "-5 mg"]
 
 

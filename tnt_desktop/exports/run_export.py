@@ -468,7 +468,8 @@ class _Run:
                 from tnt_desktop.exports.pdf_common import safe_name
 
                 self._casebook(casebooks / f"casebook_{safe_name(subject.key)}.pdf", subject)
-            self._progress(subject, 35, 35, Text("casebooks", "病例报告"))
+            self._progress(subject, 35, 35, Text("casebooks", "病例报告") if pdfs
+                           else Text("subjects", "受试者"))  # fmt: skip
         if pdfs:
             self.steps.report(70, Text("blank CRF and study report",
                                        "空白病例报告表及研究进展报告"))  # fmt: skip
