@@ -119,20 +119,21 @@ class OdmExportResult:
 
 @dataclass
 class _Users:
-    """User OIDs in order of first appearance; SYSTEM is USR.SYSTEM."""
+    """The users a file refers to: each by its stable OID (export_read.user_oids, USR.<id>),
+    so one person is one OID in the snapshot and the transactional file alike; sponsor views
+    already carry the OID instead of the name. SYSTEM is USR.SYSTEM."""
 
     oids: dict[str, tuple[str, str]] = field(default_factory=dict)  # username → (OID, role)
+    stable: dict[str, str] = field(default_factory=dict)  # username → OID
 
     def oid(self, username: str, role: str) -> str:
         if username == SYSTEM_USER:
             self.oids.setdefault(SYSTEM_USER, (SYSTEM_OID, SYSTEM_USER))
             return SYSTEM_OID
         if username not in self.oids:
-            self.oids[username] = (f"USR.{len(self._people()) + 1:03d}", role)
+            known = username if username.startswith("USR.") else self.stable.get(username)
+            self.oids[username] = (known or f"USR.{username}", role)
         return self.oids[username][0]
-
-    def _people(self) -> list[str]:
-        return [u for u in self.oids if u != SYSTEM_USER]
 
 
 @dataclass
@@ -716,7 +717,9 @@ def write_odm(app: AppSession, sink: BinaryIO, *, profile: ExportProfile = SPONS
         _require(app, profile)
         file_type = "Transactional" if transactional else "Snapshot"
         index = OdmIndex(app.study, profile)
-        users, stats = _Users(), _Stats()
+        from tnt_desktop.services.export_read import user_oids
+
+        users, stats = _Users(stable=user_oids(app)), _Stats()
         users.oid(app.username, app.role)  # the exporting user is the file's originator
         _write_clinical(app, spool.target, index, profile, transactional, users, stats,
                         check or (lambda: None))  # fmt: skip

@@ -499,7 +499,8 @@ def export_queries(app: AppSession, profile: ExportProfile = ExportProfile.SPONS
                    subject_key: str | None = None) -> list[QueryView]:  # fmt: skip
     """Queries as an export shows them. SPONSOR_CODED: queries on items the profile removes
     (identifiers, genetic data) are left out, and people are named by role only (REQ-PI-05:
-    `raised_by` and each step's `username` hold the role; user names only in SITE_ARCHIVE).
+    `raised_by` and each step's `username` hold the stable user OID, export_read.user_oids;
+    user names only in SITE_ARCHIVE).
     `subject_keys`: only these subjects (those the export's profile let through);
     `subject_key`: one subject (read with one statement, for a casebook)."""
     app.require(Permission.EXPORT if profile is ExportProfile.SPONSOR_CODED
@@ -509,6 +510,9 @@ def export_queries(app: AppSession, profile: ExportProfile = ExportProfile.SPONS
     site_archive = profile is ExportProfile.SITE_ARCHIVE
     with app.transaction(write=False) as session:
         views = _read(session, subject_key)
+    from tnt_desktop.services.export_read import user_oids
+
+    oids = {} if site_archive else user_oids(app)
     result = []
     for view in views:
         if wanted is not None and view.subject_key not in wanted:
@@ -519,9 +523,10 @@ def export_queries(app: AppSession, profile: ExportProfile = ExportProfile.SPONS
             view = QueryView(
                 view.id, view.subject_key, view.event_oid, view.repeat_key, view.form_code,
                 view.group_name, view.row_key, view.item_name, view.status, view.origin,
-                view.check_id, view.raised_role, view.raised_role, view.raised_utc,
-                view.updated_utc,
-                tuple(QueryStep(s.ts_utc, s.role, s.role, s.kind, s.text) for s in view.steps),
+                view.check_id, oids.get(view.raised_by, view.raised_role), view.raised_role,
+                view.raised_utc, view.updated_utc,
+                tuple(QueryStep(s.ts_utc, oids.get(s.username, s.role), s.role, s.kind, s.text)
+                      for s in view.steps),
             )  # fmt: skip
         result.append(view)
     return result
