@@ -208,3 +208,31 @@ class BackupMismatch(DatabaseError):
 class IntegrityFailure(DatabaseError):
     def __init__(self, what: Text) -> None:
         super().__init__(what)
+
+
+class KeyFileMismatch(DatabaseError):
+    """The key file opens with the password but its key does not open this database."""
+
+    def __init__(self, path: object, keys: object) -> None:
+        super().__init__(
+            _t(f"the key file {keys} does not open {path}: it belongs to another database (or "
+               "to a key that was replaced when an account was deactivated), or the database "
+               "file is damaged. Put the key file made with this database beside it (a "
+               "backup's key file is NAME.tntbak.keys), or restore the database from a backup",
+               f"密钥文件 {keys} 无法打开 {path}：它属于另一个数据库（或属于停用账户时已更换的"
+               "密钥），或数据库文件已损坏。请将与该数据库配套的密钥文件放在其旁边（备份的密钥"
+               "文件为 NAME.tntbak.keys），或从备份恢复数据库")
+        )  # fmt: skip
+
+
+class KeySlotNotTrusted(LoginError):
+    """A key slot that was re-wrapped, replaced or signed by no one the database knows."""
+
+    def __init__(self, keys: object, username: str, why: str) -> None:
+        super().__init__(
+            _t(f"the key file {keys} was altered: the slot of {username} cannot be trusted "
+               f"({why}); nothing was opened. Put back the key file made with this database "
+               "or ask the administrator to reset the password of this account",
+               f"密钥文件 {keys} 已被改动：用户 {username} 的密钥槽不可信（{why}），未打开任何"
+               "内容。请放回与该数据库配套的密钥文件，或请管理员重置该账户的密码")
+        )  # fmt: skip

@@ -309,15 +309,19 @@ def _check_password(app: AppSession, password: str, what: str) -> None:
     """The user's password, checked by unwrapping their key slot (as a login does). A failure
     counts toward the lock-out and is audited; the password is never logged."""
     from tnt_desktop.services.auth import _load_slots, _save_slots
-    from tnt_desktop.storage.keyslots import MAX_FAILURES_BEFORE_LOCK, BadPassword
+    from tnt_desktop.storage.keyslots import (
+        MAX_FAILURES_BEFORE_LOCK,
+        BadPassword,
+        KeySlotError,
+    )
 
     slots = _load_slots(app.db.path)
     locked = slots.seconds_locked(app.username)
     if locked:
         raise AccountLocked(app.username, locked)
     try:
-        slots.unwrap(app.username, password or "")
-    except (BadPassword, KeyError):
+        slots.open_slot(app.username, password or "")
+    except (BadPassword, KeyError, KeySlotError):
         started = slots.record_failure(app.username)
         _save_slots(slots, app.db.path)
         with app.transaction() as session:
