@@ -210,18 +210,28 @@ class IntegrityFailure(DatabaseError):
         super().__init__(what)
 
 
-class KeyFileMismatch(DatabaseError):
-    """The key file opens with the password but its key does not open this database."""
+class KeyFileMismatch(DatabaseDamaged):
+    """The key file opens with the password but its key does not open this database: the file
+    is damaged, or the key file belongs to another database (the two cannot be told apart
+    before the database opens)."""
 
     def __init__(self, path: object, keys: object) -> None:
-        super().__init__(
-            _t(f"the key file {keys} does not open {path}: it belongs to another database (or "
-               "to a key that was replaced when an account was deactivated), or the database "
-               "file is damaged. Put the key file made with this database beside it (a "
-               "backup's key file is NAME.tntbak.keys), or restore the database from a backup",
-               f"密钥文件 {keys} 无法打开 {path}：它属于另一个数据库（或属于停用账户时已更换的"
-               "密钥），或数据库文件已损坏。请将与该数据库配套的密钥文件放在其旁边（备份的密钥"
-               "文件为 NAME.tntbak.keys），或从备份恢复数据库")
+        from pathlib import Path
+
+        folder = Path(str(path)).parent / "backups"
+        TntError.__init__(
+            self,
+            _t(f"the database file {path} does not open with the key file {keys}: either the "
+               f"database file is damaged — restore from a backup: tnt-desktop admin restore "
+               f"--db {path} --user NAME FILE (backups are in {folder} unless the administrator "
+               "chose another folder) — or the key file belongs to another database: put the "
+               "key file made with this database beside it (a backup's own key file is "
+               "NAME.tntbak.keys)",
+               f"数据库文件 {path} 无法用密钥文件 {keys} 打开：要么数据库文件已损坏 — "
+               f"请从备份恢复：tnt-desktop admin restore --db {path} --user 用户名 备份文件"
+               f"（备份默认位于 {folder}，除非管理员另行设置）— "
+               "要么该密钥文件属于另一个数据库：请将与该数据库配套的密钥文件放在其旁边"
+               "（备份自带的密钥文件为 NAME.tntbak.keys）"),
         )  # fmt: skip
 
 

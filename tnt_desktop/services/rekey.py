@@ -38,6 +38,8 @@ def rekey_database(app: AppSession, why: str) -> None:
     connection = connect_raw(path, app.key)
     try:
         connection.execute(f"PRAGMA rekey = \"x'{new_key.hex()}'\"").fetchall()
+        # the re-keyed pages sit in the WAL until a checkpoint writes them into the file
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     finally:
         connection.close()
     app.key = new_key

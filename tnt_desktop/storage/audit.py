@@ -66,6 +66,14 @@ def _head(session: Session) -> tuple[int, str]:
     return int(last_id), last_hash
 
 
+def _next_id(session: Session, head_id: int) -> int:
+    """The id the next entry takes: after the head — and after any row someone added beyond it
+    outside the application, so that such a row never blocks the trail (every later save would
+    fail on the duplicate id); `verify_chain` reports the stray row."""
+    highest = session.connection().exec_driver_sql("SELECT MAX(id) FROM audit_entry").scalar()
+    return max(head_id, highest or 0) + 1
+
+
 def append(
     session: Session,
     *,
@@ -84,7 +92,11 @@ def append(
     transaction, under the write lock that `BEGIN IMMEDIATE` took.
     """
     head = session.info.get(_HEAD)
-    last_id, prev_hash = head if head is not None else _head(session)
+    if head is None:
+        head_id, prev_hash = _head(session)
+        last_id = _next_id(session, head_id) - 1
+    else:
+        last_id, prev_hash = head
     values = {
         "id": last_id + 1,
         "ts_utc": ts_utc or utc_now_text(),

@@ -1,0 +1,361 @@
+"""The trust model (issue 14): every entry, signature and key slot provably comes from the user
+it names. One test per attack of the issue, each now refused or detected; the attacker is a
+user of each role holding their own password (and so the raw database key), editing the files
+with SQL and JSON as the auditor did."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from tests.core.conftest import (
+    ADMIN,
+    ADMIN_PASSWORD,
+    PASSWORD,
+    TEMPORARY,
+    audit_entries,
+    enrol_one,
+)
+from tnt_desktop.errors import KeySlotNotTrusted, TntError
+from tnt_desktop.services import auth, integrity
+from tnt_desktop.services import signatures as sg
+from tnt_desktop.services.form_entry import FormEntry, OverrideRequired, save_form
+from tnt_desktop.storage import audit, keyslots
+from tnt_desktop.storage.engine import connect_raw
+from tnt_desktop.storage.signing import public_hex
+
+ROLES = ("coordinator", "investigator", "monitor", "datamanager")
+IE = ("SE.SCR", 1, "IE")
+
+
+def save(app, entry: FormEntry):
+    try:
+        return save_form(app, entry)
+    except OverrideRequired as exc:
+        entry.overrides = {key: "confirmed with the source" for key, _f in exc.findings}
+        return save_form(app, entry)
+
+
+@pytest.fixture
+def team(trial):
+    return {role: trial.user(role) for role in ROLES}
+
+
+@pytest.fixture
+def signed(trial, team):
+    """An enrolled subject whose F01 the investigator signed."""
+    sid = enrol_one(team["coordinator"])
+    save_form(team["coordinator"], FormEntry(sid, "SE.SCR", "IE", complete=True))
+    inv = team["investigator"]
+    sg.acknowledge(inv, PASSWORD)
+    sg.sign(inv, sid, *IE, "IESIG", PASSWORD, username="investigator")
+    return sid
+
+
+def raw(trial):
+    """What any user holding their own password can do: open the file with the raw key."""
+    connection = connect_raw(trial.path, trial.key())
+    for name in ("audit_entry_no_update", "audit_entry_no_delete"):
+        connection.execute(f"DROP TRIGGER IF EXISTS {name}")
+    return connection
+
+
+def report(trial):
+    return integrity.verify(trial.admin)
+
+
+def places(rep) -> str:
+    return "\n".join(f.text("en") for f in rep.damage)
+
+
+# ---- a clean database verifies ----------------------------------------------------------------
+def test_a_clean_database_with_data_and_signatures_verifies(trial, signed):
+    rep = report(trial)
+    assert rep.ok, rep.message().en
+    assert not rep.damage
+
+
+def test_every_transaction_head_is_signed_by_its_acting_user(trial, team, signed):
+    c = connect_raw(trial.path, trial.key())
+    try:
+        rows = c.execute("SELECT s.audit_id, s.username, a.username FROM chain_signature s "
+                         "JOIN audit_entry a ON a.id = s.audit_id").fetchall()
+    finally:
+        c.close()
+    assert rows
+    assert all(signer == entry_user or entry_user == "SYSTEM" for _id, signer, entry_user in rows)
+    assert {"coordinator", "investigator", "admin"} <= {signer for _i, signer, _u in rows}
+
+
+# ---- attack 1: any user can become any other --------------------------------------------------
+@pytest.mark.parametrize("attacker", ["coordinator", "monitor", "datamanager"])
+def test_a_slot_rewrapped_into_another_users_name_is_refused(trial, team, attacker):
+    """The attacker opens their own slot and wraps its secrets under the investigator's name
+    with their own password (the associated data then matches): the key inside is not the
+    investigator's certified key, so the login is refused and names the key file."""
+    slots = keyslots.KeySlotFile.load(trial.keys_path)
+    mine = slots.open_slot(attacker, PASSWORD)
+    slots.add("investigator", mine, PASSWORD)
+    slots.seal_for("investigator", slots.unwrap(attacker, PASSWORD), 0)
+    # their own slot signature does not help: it is bound to their name
+    slots.slots["investigator"].signer = attacker
+    slots.slots["investigator"].signature = slots.slots[attacker].signature
+    slots.save(trial.keys_path)
+    with pytest.raises(KeySlotNotTrusted) as info:
+        auth.login(trial.path, "investigator", PASSWORD)
+    assert str(trial.keys_path) in info.value.message.en
+    assert info.value.exit_code == 6
+
+
+def test_a_format_1_slot_forged_for_another_user_is_refused(trial, team):
+    """An old-style slot (the raw database key alone) made for the investigator: the account
+    already has a certified key, which such a slot cannot hold."""
+    slots = keyslots.KeySlotFile.load(trial.keys_path)
+    key = slots.unwrap("coordinator", PASSWORD)
+    slots.add("investigator", key, PASSWORD)
+    slots.save(trial.keys_path)
+    with pytest.raises(KeySlotNotTrusted):
+        auth.login(trial.path, "investigator", PASSWORD)
+
+
+def test_the_coordinator_cannot_sign_as_the_investigator(trial, team):
+    """The end of the auditor's attack: e-signing EOSSIG as the investigator — impossible
+    without the investigator's password, since the login above is refused; and a signature row
+    forged with SQL reads INVALID (see the e-signature tests below)."""
+    slots = keyslots.KeySlotFile.load(trial.keys_path)
+    slots.add("investigator", slots.open_slot("coordinator", PASSWORD), PASSWORD)
+    slots.seal_for("investigator", slots.unwrap("coordinator", PASSWORD), 0)
+    slots.save(trial.keys_path)
+    with pytest.raises(KeySlotNotTrusted):
+        auth.login(trial.path, "investigator", PASSWORD)
+
+
+def test_the_private_key_is_in_no_file_in_the_clear(trial, team):
+    slots = keyslots.KeySlotFile.load(trial.keys_path)
+    secret = slots.open_slot("investigator", PASSWORD)
+    assert public_hex(secret.signing_key) == slots.slots["investigator"].public
+    text = trial.keys_path.read_text()
+    assert secret.signing_key.hex() not in text and secret.box_key.hex() not in text
+    assert secret.site_key is None  # only the administrator holds the site key
+    assert slots.open_slot(ADMIN, ADMIN_PASSWORD).site_key is not None
+
+
+# ---- attack 2: verify misses what matters -----------------------------------------------------
+def test_verify_finds_a_value_changed_without_audit(trial, team):
+    sid = enrol_one(team["coordinator"])
+    c = raw(trial)
+    try:
+        c.execute("UPDATE item_value SET value = '99.0' WHERE item_name = 'WEIGHT'")
+    finally:
+        c.close()
+    rep = report(trial)
+    assert not rep.ok
+    assert f"{sid} SE.SCR #1 DM WEIGHT" in places(rep)
+    assert "'99.0'" in places(rep)
+
+
+def test_verify_finds_a_value_inserted_without_audit(trial, team):
+    enrol_one(team["coordinator"])
+    c = raw(trial)
+    try:
+        form_pk = c.execute("SELECT form_pk FROM item_value WHERE item_name = 'WEIGHT'"
+                            ).fetchone()[0]
+        c.execute("INSERT INTO item_value (form_pk, group_name, row_key, item_name, value, "
+                  f"derived) VALUES ({form_pk}, '', 0, 'ECOGDAT2', '2025-01-01', 0)")
+    finally:
+        c.close()
+    assert "has no audit entry" in places(report(trial))
+
+
+def _recompute_chain(connection) -> None:
+    """What a raw-key holder can do to the hash chain: recompute every hash and the head."""
+    columns = [r[1] for r in connection.execute("PRAGMA table_info(audit_entry)")]
+    prev = audit.GENESIS
+    rows = connection.execute("SELECT * FROM audit_entry ORDER BY id").fetchall()
+    for row in rows:
+        fields = dict(zip(columns, row, strict=True))
+        digest = audit.entry_hash(prev, fields)
+        connection.execute("UPDATE audit_entry SET prev_hash = ?, hash = ? WHERE id = ?",
+                           (prev, digest, fields["id"]))
+        prev = digest
+    connection.execute("UPDATE setting SET value = ? WHERE key = ?",
+                       (f"{rows[-1][0]}:{prev}", audit.HEAD_KEY))
+
+
+@pytest.mark.parametrize("attacker", ROLES)
+def test_verify_finds_a_recomputed_chain(trial, team, attacker):
+    """Any user edits a value and its audit entry consistently, then recomputes the chain:
+    the hash chain verifies, the signed heads do not."""
+    enrol_one(team["coordinator"])
+    c = raw(trial)
+    try:
+        c.execute("UPDATE item_value SET value = '99.0' WHERE item_name = 'WEIGHT'")
+        c.execute("UPDATE audit_entry SET new_value = '99.0' WHERE item_name = 'WEIGHT'")
+        _recompute_chain(c)
+    finally:
+        c.close()
+    rep = report(trial)
+    assert rep.chain.ok  # the hashes alone no longer tell
+    assert not rep.ok
+    assert "does not verify" in places(rep)
+
+
+def test_verify_finds_entries_added_without_a_signed_head(trial, team):
+    enrol_one(team["coordinator"])
+    c = raw(trial)
+    try:
+        _recompute_chain(c)  # consistent chain …
+        last = c.execute("SELECT * FROM audit_entry ORDER BY id DESC LIMIT 1").fetchone()
+        columns = [r[1] for r in c.execute("PRAGMA table_info(audit_entry)")]
+        fields = dict(zip(columns, last, strict=True))
+        fields.update(id=fields["id"] + 1, action="LOGIN", username="investigator",
+                      prev_hash=fields["hash"])
+        fields["hash"] = audit.entry_hash(fields["prev_hash"], fields)
+        c.execute(f"INSERT INTO audit_entry ({', '.join(columns)}) VALUES "
+                  f"({', '.join('?' * len(columns))})", [fields[k] for k in columns])
+        c.execute("UPDATE setting SET value = ? WHERE key = ?",
+                  (f"{fields['id']}:{fields['hash']}", audit.HEAD_KEY))
+    finally:
+        c.close()
+    rep = report(trial)
+    assert "not covered by any signed chain head" in places(rep)
+
+
+def test_a_stray_audit_row_with_the_next_id_neither_blocks_logins_nor_escapes_verify(trial,
+                                                                                    team):
+    c = raw(trial)
+    try:
+        head_id = int(c.execute("SELECT value FROM setting WHERE key = ?",
+                                (audit.HEAD_KEY,)).fetchone()[0].split(":")[0])
+        columns = [r[1] for r in c.execute("PRAGMA table_info(audit_entry)")]
+        row = dict.fromkeys(columns)
+        row.update(id=head_id + 1, ts_utc="2025-01-01T00:00:00Z", username="x", role="x",
+                   action="FORGED", app_version="0", metadata_version="0",
+                   prev_hash="0" * 64, hash="0" * 64)
+        c.execute(f"INSERT INTO audit_entry ({', '.join(columns)}) VALUES "
+                  f"({', '.join('?' * len(columns))})", [row[k] for k in columns])
+    finally:
+        c.close()
+    app = auth.login(trial.path, "coordinator", PASSWORD)  # no crash on the duplicate id
+    trial.sessions.append(app)
+    rep = report(trial)
+    assert not rep.ok
+
+
+# ---- attack 3: e-signatures are hashes anyone can recompute ------------------------------------
+def test_a_recomputed_signature_hash_reads_invalid_and_verify_names_it(trial, team, signed):
+    c = raw(trial)
+    try:
+        c.execute("UPDATE item_value SET value = 'N' WHERE item_name = 'INC02'")
+        c.execute("UPDATE audit_entry SET new_value = 'N' WHERE item_name = 'INC02'")
+    finally:
+        c.close()
+    inv = team["investigator"]
+    with inv.transaction() as session:
+        from tnt_desktop.services.clinical_data import find_subject
+        from tnt_desktop.storage.models import EventInstance, FormInstance
+
+        subject = find_subject(session, signed)
+        form = session.query(FormInstance).join(EventInstance).filter(
+            EventInstance.subject_pk == subject.id, FormInstance.form_code == "IE").one()
+        digest = sg.signed_data_hash(session, subject, "FORM", form, "SE.SCR", 1)
+    c = raw(trial)
+    try:
+        c.execute("UPDATE e_signature SET data_hash = ?", (digest,))
+    finally:
+        c.close()
+    views = sg.signatures(inv, signed)
+    assert [v.state for v in views] == [sg.SignatureState.INVALID]
+    assert "e-signature #1" in places(report(trial))
+
+
+def test_a_signature_row_forged_with_sql_reads_invalid(trial, team, signed):
+    c = raw(trial)
+    try:
+        c.execute("UPDATE e_signature SET signature = NULL, key_id = NULL")
+    finally:
+        c.close()
+    assert sg.signatures(team["investigator"], signed)[0].state is sg.SignatureState.INVALID
+    assert "forged" in places(report(trial))
+
+
+def test_a_signature_copied_to_another_signer_reads_invalid(trial, team, signed):
+    c = raw(trial)
+    try:
+        c.execute("UPDATE e_signature SET username = 'coordinator', printed_name = 'coordinator'")
+    finally:
+        c.close()
+    assert sg.signatures(team["investigator"], signed)[0].state is sg.SignatureState.INVALID
+
+
+def test_a_change_through_the_app_still_breaks_a_signature(trial, team, signed):
+    save(team["coordinator"], FormEntry(signed, "SE.SCR", "IE", values={"SCRDAT": "2025-02-04"},
+                                        reason="TRANSCRIPTION_ERROR"))
+    assert sg.signatures(team["investigator"], signed)[0].state is sg.SignatureState.BROKEN
+    assert report(trial).ok
+
+
+# ---- the key-slot file ------------------------------------------------------------------------
+def test_verify_finds_a_tampered_slot(trial, team):
+    data = json.loads(trial.keys_path.read_text())
+    data["slots"]["monitor"]["kdf"]["n"] = 2**10  # a cheaper KDF for guessing: re-signed by none
+    trial.keys_path.write_text(json.dumps(data))
+    rep = report(trial)
+    assert f"{trial.keys_path}, slot monitor" in places(rep)
+
+
+def test_verify_finds_a_slot_for_a_deactivated_user_put_back(trial, team):
+    before = trial.keys_path.read_bytes()
+    auth.deactivate_user(trial.admin, "monitor")
+    data = json.loads(trial.keys_path.read_text())
+    data["slots"]["monitor"] = json.loads(before)["slots"]["monitor"]
+    trial.keys_path.write_text(json.dumps(data))
+    assert "slot monitor" in places(report(trial))
+
+
+def test_copying_an_old_key_file_back_does_not_lift_a_lock_out(trial, team):
+    old = trial.keys_path.read_bytes()
+    for _ in range(keyslots.MAX_FAILURES_BEFORE_LOCK):
+        with pytest.raises(TntError):
+            auth.login(trial.path, "monitor", "not the password")
+    trial.keys_path.write_bytes(old)
+    with pytest.raises(TntError) as info:
+        auth.login(trial.path, "monitor", PASSWORD)
+    assert "locked" in info.value.message.en
+
+
+# ---- attack 5: deactivation revokes -----------------------------------------------------------
+def test_deactivation_rekeys_so_no_earlier_key_file_opens_the_live_database(trial, team,
+                                                                            tmp_path):
+    old_keys = tmp_path / "old.keys"
+    shutil.copy(trial.keys_path, old_keys)
+    old_key = keyslots.KeySlotFile.load(old_keys).unwrap("monitor", PASSWORD)
+    auth.deactivate_user(trial.admin, "monitor")
+    from tnt_desktop.storage.engine import WrongKeyError
+
+    with pytest.raises(WrongKeyError):
+        connect_raw(trial.path, old_key).close()
+    # the old key file put back in place: the monitor's old slot opens no live database
+    live = trial.keys_path.read_bytes()
+    shutil.copy(old_keys, trial.keys_path)
+    with pytest.raises(TntError):
+        auth.login(trial.path, "monitor", PASSWORD)
+    trial.keys_path.write_bytes(live)
+    # every remaining user still logs in, and the admin session goes on working
+    for role in ("coordinator", "investigator", "datamanager"):
+        trial.sessions.append(auth.login(trial.path, role, PASSWORD))
+    assert report(trial).ok
+    assert [e.action for e in audit_entries(trial.admin, action="DATABASE_REKEYED")]
+
+
+def test_a_reset_rekeys_and_issues_a_new_signing_key(trial, team):
+    old = keyslots.KeySlotFile.load(trial.keys_path).slots["coordinator"].public
+    auth.reset_password(trial.admin, "coordinator", TEMPORARY)
+    new = keyslots.KeySlotFile.load(trial.keys_path).slots["coordinator"].public
+    assert new != old
+    app = auth.login(trial.path, "coordinator", TEMPORARY)
+    trial.sessions.append(app)
+    auth.change_password(app, TEMPORARY, "Another-Pass-5521")
+    assert report(trial).ok
