@@ -85,11 +85,17 @@ def _filter(data: SubjectData, removed: set[tuple[str, str]]) -> None:
                     del reasons[name]
 
 
+def require_profile(app: AppSession, profile: ExportProfile) -> None:
+    """SPONSOR_CODED needs EXPORT; SITE_ARCHIVE, which holds names, birth dates, phone and ID
+    numbers, needs VIEW_IDENTIFIERS (the site staff who may see them, issue 14)."""
+    app.require(Permission.EXPORT if profile is ExportProfile.SPONSOR_CODED
+                else Permission.VIEW_IDENTIFIERS)  # fmt: skip
+
+
 def export_subjects(app: AppSession, profile: ExportProfile = ExportProfile.SPONSOR_CODED
                     ) -> Iterator[ExportSubject]:  # fmt: skip
     """Subjects in screening-number order, loaded one by one (memory stays flat)."""
-    app.require(Permission.EXPORT if profile is ExportProfile.SPONSOR_CODED
-                else Permission.VIEW_DATA)  # fmt: skip
+    require_profile(app, profile)
     removed = removed_items(app.study, profile)
     with app.transaction(write=False) as session:
         ids = list(session.scalars(select(Subject.id).order_by(Subject.screening_number)))
@@ -185,10 +191,16 @@ def subject_audit(
 
 def record_export(
     app: AppSession, *, profile: ExportProfile, subject_count: int, files: str,
-    purpose: str | None = None, recipient: str | None = None,
+    purpose: str | None = None, recipient: str | None = None, origin: dict | None = None,
+    package_sha256: str | None = None,
 ) -> None:  # fmt: skip
-    """The export log row and its audit entry (REQ-PI-07), in one transaction."""
+    """The export log row and its audit entry (REQ-PI-07), in one transaction — with a
+    package's place in this workstation's chain of packages (services.anchors)."""
     with app.transaction() as session:
+        if origin is not None and package_sha256 is not None:
+            from tnt_desktop.services.anchors import record_package
+
+            record_package(session, origin, package_sha256)
         session.add(ExportLog(ts_utc=utc_now_text(), username=app.username, profile=profile,
                               purpose=purpose, recipient=recipient, subject_count=subject_count,
                               files=files))  # fmt: skip

@@ -205,3 +205,16 @@ def write_slot(slots: KeySlotFile, username: str, secrets: Secrets, password: st
 
 def epoch(session: Session) -> int:
     return int(setting(session, KEY_EPOCH) or 0)
+
+
+def site_pgp_public(app) -> str:
+    """The site's OpenPGP public key (armored), for `admin site-key`: public, any user."""
+    from tnt_desktop.errors import NotFound
+    from tnt_desktop.study.model import Text
+
+    with app.transaction(write=False) as session:
+        armored = setting(session, SITE_PGP)
+    if not armored:
+        raise NotFound(Text("this database has no site key yet: the administrator's next login "
+                            "makes it", "该数据库尚无中心密钥：管理员下次登录时将生成"))
+    return armored
