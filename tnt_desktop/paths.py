@@ -28,11 +28,20 @@ DATA_DIR_ENV = "TNT_DATA_DIR"
 LOG_DIR_ENV = "TNT_LOG_DIR"
 
 
+INSTALLED_RESOURCES = "_resources"  # where a wheel carries resources/ (setup.py maps it)
+
+
 def resource_root() -> Path:
+    """`resources/`: under sys._MEIPASS in a bundle, `tnt_desktop/_resources/` in an installed
+    wheel, else the checkout's top-level folder (an editable install or a source tree)."""
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle:
         return Path(bundle) / "resources"
-    return Path(__file__).resolve().parent.parent / "resources"
+    package = Path(__file__).resolve().parent
+    installed = package / INSTALLED_RESOURCES
+    if installed.is_dir():
+        return installed
+    return package.parent / "resources"
 
 
 def resource(*parts: str) -> Path:

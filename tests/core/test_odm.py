@@ -1,6 +1,6 @@
 """CDISC ODM 1.3.2: metadata, snapshot and transactional export, import (issue 5, item 3).
 
-Every file is validated against the official schema in ../shared/odm1-3-2/ with lxml. The demo
+Every file is validated against the official schema (shipped by odmlib) with lxml. The demo
 database (10 subjects, fixed seed) is built once per module; imports go into fresh databases made
 by the conftest `trial` fixture (auth.initialise + a coordinator).
 """
@@ -20,6 +20,7 @@ from tnt_desktop.exports.odm_export import export_odm, verify_sha256
 from tnt_desktop.exports.odm_extension import extended_schema
 from tnt_desktop.exports.odm_import import OdmFileError, import_odm
 from tnt_desktop.exports.odm_metadata import ODM_NS, write_metadata
+from tnt_desktop.exports.odm_schema import odm_schema_path
 from tnt_desktop.services import auth, subjects
 from tnt_desktop.services.demo import generate_demo
 from tnt_desktop.services.export_read import ExportProfile, export_log
@@ -27,7 +28,7 @@ from tnt_desktop.services.form_entry import FormEntry, save_form
 from tnt_desktop.storage import keyslots
 from tnt_desktop.study.definition import get_study
 
-SCHEMA_DIR = Path(__file__).parents[3] / "shared" / "odm1-3-2"
+SCHEMA_DIR = odm_schema_path().parent
 TODAY = date(2026, 3, 16)
 SEED = 11
 PASSWORD = "Odm-Pass-2468"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -27,11 +26,12 @@ from tnt_desktop.exports.odm_export import (
     write_odm,
 )
 from tnt_desktop.exports.odm_metadata import ODM_NS
+from tnt_desktop.exports.odm_schema import odm_schema_path
 from tnt_desktop.services import export_read
 from tnt_desktop.services.export_read import ExportProfile, iter_subject_audit, subject_audit
 from tnt_desktop.services.form_entry import FormEntry, save_form
 
-SCHEMA_DIR = Path(__file__).parents[3] / "shared" / "odm1-3-2"
+SCHEMA_DIR = odm_schema_path().parent
 N = f"{{{ODM_NS}}}"
 SITE = ExportProfile.SITE_ARCHIVE
 STAMP = re.compile(rb'(CreationDateTime|FileOID)="[^"]*"')

@@ -22,12 +22,13 @@ from tnt_desktop.exports.odm_export import export_odm
 from tnt_desktop.exports.odm_extension import TNT_NS, extended_schema, extension_schema, tnt
 from tnt_desktop.exports.odm_import import import_odm
 from tnt_desktop.exports.odm_metadata import ODM_NS
+from tnt_desktop.exports.odm_schema import odm_schema_path
 from tnt_desktop.exports.pdf_casebook import casebook_pdf
 from tnt_desktop.services.export_read import ExportProfile
 from tnt_desktop.services.form_entry import FormEntry, save_form
 from tnt_desktop.services.queries import answer_query, close_query, list_queries, raise_query
 
-SCHEMA_DIR = Path(__file__).parents[3] / "shared" / "odm1-3-2"
+SCHEMA_DIR = odm_schema_path().parent
 OFFICIAL = SCHEMA_DIR / "ODM1-3-2.xsd"
 N = f"{{{ODM_NS}}}"
 DM = ("SE.SCR", 1, "DM")

@@ -2,8 +2,10 @@
 run the launcher on PATH, check the menu entry and icon, upgrade, remove and purge — and prove
 that none of it touches user data.
 
-Installing needs root (we are root in the CI container). Not being root is a FAILURE with a
-clear message, not a skip: a skipped installer test would look green while proving nothing.
+Installing needs root. On a developer's machine that is not root the installation tests skip,
+saying why (the README's test command passes for anyone with Python and PyPI); under CI (CI=true,
+where we are root) not being root is a FAILURE, so a skipped installer test can never make CI
+look green while proving nothing.
 The package is always purged at the end, and the test refuses to run where a tnt-desktop
 package is already installed (it would replace a real installation).
 """
@@ -101,9 +103,11 @@ def home(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def installed(deb, home):
     if os.geteuid() != 0:
-        pytest.fail("tests/packaging/test_deb.py installs the .deb with dpkg and must run as root "
-                    "(the CI container runs as root); run it as root or deselect it explicitly "
-                    "with --deselect tests/packaging/test_deb.py", pytrace=False)  # fmt: skip
+        why = ("tests/packaging/test_deb.py installs the .deb with dpkg, which needs root (the CI "
+               "container runs as root)")  # fmt: skip
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(why, pytrace=False)
+        pytest.skip(why + "; not root here")
     if _status(PACKAGE):
         pytest.fail(f"a {PACKAGE} package is already installed on this machine "
                     f"({_status(PACKAGE)}); the test will not replace or remove it",

@@ -167,6 +167,10 @@ def test_bundle_carries_migrations_and_resources(bundle):
     qt_translations = {p.name for p in internal.rglob("PySide6/**/translations/*.qm")}
     assert qt_translations == {"qtbase_zh_CN.qm"}
     assert (internal / "resources" / "odm1-3-2" / "ODM1-3-2.xsd").is_file()  # ODM import
+    assert (internal / "resources" / "define2-1" / "define2-1-0.xsd").is_file()
+    assert (internal / "resources" / "schemas" / "tnt-odm-extension.xsd").is_file()
+    # developer tools (tools/, e.g. the traceability generator) never reach a clinic workstation
+    assert not list(internal.rglob("*traceability*")) and not (internal / "tools").exists()
     excluded = ("numpy", "pandas", "tkinter", "pygments", "PySide6/QtNetwork.abi3.so")
     assert not [name for name in excluded if (internal / name).exists()]
     assert not list(internal.rglob("_imagingft*")), "reportlab needs PIL.Image only"

@@ -14,10 +14,16 @@ schema for vendor extensions. The export puts one `tnt:Query` per query, with it
 
 UserOIDs are those of AdminData (login names only in the site archive, REQ-PI-05).
 
-`EXTENSION_XSD` is the schema of the extension elements alone. `extended_schema(official)`
-compiles the official ODM 1.3.2 schema (CDISC's files, not part of this project) with the
+The extension's schema is a file shipped with the program, `resources/schemas/
+tnt-odm-extension.xsd` (`EXTENSION_XSD` is its text). `extended_schema(official)` compiles the
+official ODM 1.3.2 schema (CDISC's files, from the odmlib package: exports.odm_schema) with the
 foundation's SubjectDataElementExtension group redefined to admit `tnt:Query`, so that a file
 with queries validates strictly; the import validates with it and ignores the elements.
+
+The data carry their schema: `validation_kit()` is the set of files every ODM export folder and
+transfer package gets under `odm/schema/` — the extension schema, a wrapper schema
+(`ODM1-3-2-tnt.xsd`) that redefines the official foundation beside it, and a README saying how to
+validate strictly with CDISC's files and any schema validator, without our code.
 """
 
 from __future__ import annotations
@@ -31,64 +37,19 @@ TNT_NS = "http://fjmuuh.example/tnt-sts/odm-extension"
 TNT_PREFIX = "tnt"
 FOUNDATION = "ODM1-3-2-foundation.xsd"
 
-EXTENSION_XSD = f"""<?xml version="1.0" encoding="UTF-8"?>
-<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:tnt="{TNT_NS}"
-           targetNamespace="{TNT_NS}" elementFormDefault="qualified"
-           attributeFormDefault="unqualified">
-  <xs:simpleType name="Status">
-    <xs:restriction base="xs:string">
-      <xs:enumeration value="OPEN"/><xs:enumeration value="ANSWERED"/>
-      <xs:enumeration value="CLOSED"/>
-    </xs:restriction>
-  </xs:simpleType>
-  <xs:simpleType name="Kind">
-    <xs:restriction base="xs:string">
-      <xs:enumeration value="RAISE"/><xs:enumeration value="ANSWER"/>
-      <xs:enumeration value="CLOSE"/><xs:enumeration value="REOPEN"/>
-    </xs:restriction>
-  </xs:simpleType>
-  <xs:simpleType name="Origin">
-    <xs:restriction base="xs:string">
-      <xs:enumeration value="MANUAL"/><xs:enumeration value="AUTO"/>
-    </xs:restriction>
-  </xs:simpleType>
-  <xs:simpleType name="Name">
-    <xs:restriction base="xs:string"><xs:minLength value="1"/></xs:restriction>
-  </xs:simpleType>
-  <xs:element name="QueryStep">
-    <xs:complexType>
-      <xs:simpleContent>
-        <xs:extension base="xs:string">
-          <xs:attribute name="Kind" type="tnt:Kind" use="required"/>
-          <xs:attribute name="UserOID" type="tnt:Name" use="required"/>
-          <xs:attribute name="Role" type="tnt:Name" use="required"/>
-          <xs:attribute name="DateTimeStamp" type="xs:dateTime" use="required"/>
-        </xs:extension>
-      </xs:simpleContent>
-    </xs:complexType>
-  </xs:element>
-  <xs:element name="Query">
-    <xs:complexType>
-      <xs:sequence>
-        <xs:element ref="tnt:QueryStep" maxOccurs="unbounded"/>
-      </xs:sequence>
-      <xs:attribute name="QueryID" type="xs:positiveInteger" use="required"/>
-      <xs:attribute name="StudyEventOID" type="tnt:Name" use="required"/>
-      <xs:attribute name="StudyEventRepeatKey" type="xs:positiveInteger"/>
-      <xs:attribute name="FormOID" type="tnt:Name" use="required"/>
-      <xs:attribute name="ItemGroupOID" type="tnt:Name"/>
-      <xs:attribute name="ItemGroupRepeatKey" type="xs:positiveInteger"/>
-      <xs:attribute name="ItemOID" type="tnt:Name"/>
-      <xs:attribute name="Status" type="tnt:Status" use="required"/>
-      <xs:attribute name="Origin" type="tnt:Origin" use="required"/>
-      <xs:attribute name="CheckID" type="tnt:Name"/>
-      <xs:attribute name="RaisedBy" type="tnt:Name" use="required"/>
-      <xs:attribute name="RaisedRole" type="tnt:Name" use="required"/>
-      <xs:attribute name="DateTimeStamp" type="xs:dateTime" use="required"/>
-    </xs:complexType>
-  </xs:element>
-</xs:schema>
-"""
+EXTENSION_FILE = "tnt-odm-extension.xsd"
+WRAPPER_FILE = "ODM1-3-2-tnt.xsd"
+KIT_README = "README.txt"
+KIT_FOLDER = "schema"  # under odm/ in an export folder or package
+
+
+def _extension_text() -> str:
+    from tnt_desktop.paths import resource
+
+    return resource("schemas", EXTENSION_FILE).read_text(encoding="utf-8")
+
+
+EXTENSION_XSD = _extension_text()
 
 
 def tnt(tag: str) -> str:
@@ -101,18 +62,19 @@ def extension_schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.fromstring(EXTENSION_XSD.encode("utf-8")))
 
 
-def _wrapper(official: Path, extension: Path) -> bytes:
-    folder = official.parent
+def _wrapper(xml: str, xmldsig: str, extension: str, foundation: str) -> bytes:
+    """The official schema with SubjectDataElementExtension redefined to admit tnt:Query; the
+    four schema locations are URIs (absolute here, relative in the validation kit)."""
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <xs:schema xmlns="http://www.cdisc.org/ns/odm/v1.3" xmlns:xs="http://www.w3.org/2001/XMLSchema"
            xmlns:tnt="{TNT_NS}" targetNamespace="http://www.cdisc.org/ns/odm/v1.3"
            elementFormDefault="qualified" attributeFormDefault="unqualified">
   <xs:import namespace="http://www.w3.org/XML/1998/namespace"
-             schemaLocation="{(folder / 'xml.xsd').as_uri()}"/>
+             schemaLocation="{xml}"/>
   <xs:import namespace="http://www.w3.org/2000/09/xmldsig#"
-             schemaLocation="{(folder / 'xmldsig-core-schema.xsd').as_uri()}"/>
-  <xs:import namespace="{TNT_NS}" schemaLocation="{extension.as_uri()}"/>
-  <xs:redefine schemaLocation="{(folder / FOUNDATION).as_uri()}">
+             schemaLocation="{xmldsig}"/>
+  <xs:import namespace="{TNT_NS}" schemaLocation="{extension}"/>
+  <xs:redefine schemaLocation="{foundation}">
     <xs:group name="SubjectDataElementExtension">
       <xs:sequence>
         <xs:group ref="SubjectDataElementExtension"/>
@@ -132,11 +94,40 @@ def extended_schema(official: Path) -> etree.XMLSchema:
     official = Path(official).resolve()
     if not (official.parent / FOUNDATION).is_file():
         return etree.XMLSchema(etree.parse(str(official)))
-    import tempfile
+    from tnt_desktop.paths import resource
 
-    with tempfile.TemporaryDirectory(prefix="tnt-odm-xsd-") as folder:
-        extension = Path(folder) / "tnt-odm-extension.xsd"
-        extension.write_text(EXTENSION_XSD, encoding="utf-8")
-        wrapper = Path(folder) / "ODM1-3-2-tnt.xsd"
-        wrapper.write_bytes(_wrapper(official, extension))
-        return etree.XMLSchema(etree.parse(str(wrapper)))
+    folder = official.parent
+    wrapper = _wrapper((folder / "xml.xsd").as_uri(), (folder / "xmldsig-core-schema.xsd").as_uri(),
+                       resource("schemas", EXTENSION_FILE).as_uri(),
+                       (folder / FOUNDATION).as_uri())
+    return etree.XMLSchema(etree.fromstring(wrapper))
+
+
+KIT_README_TEXT = f"""Validating the ODM files strictly (CDISC ODM 1.3.2 + the TNT extension)
+=======================================================================
+
+The ODM files are CDISC ODM 1.3.2. Inside each SubjectData they may carry the site's queries as
+tnt:Query elements in the vendor extension namespace {TNT_NS}
+(ODM's SubjectDataElementExtension group). This folder holds what a validator needs besides
+CDISC's own schema files:
+
+  {EXTENSION_FILE}   the schema of the tnt: elements
+  {WRAPPER_FILE}       ODM 1.3.2 with SubjectDataElementExtension redefined to admit tnt:Query
+
+1. Copy CDISC's ODM 1.3.2 schema files into this folder: ODM1-3-2.xsd, {FOUNDATION},
+   xml.xsd and xmldsig-core-schema.xsd (from CDISC, or from the odmlib package:
+   odmlib/schemas/odm/1.3.2/).
+2. Validate against the wrapper, for example:
+     xmllint --noout --schema {WRAPPER_FILE} ../TNT-STS_odm_snapshot.xml
+   or in Python: lxml.etree.XMLSchema(file="{WRAPPER_FILE}").assertValid(document).
+
+Validating against CDISC's ODM1-3-2.xsd alone reports the tnt: elements as not allowed; remove
+them (any element in the namespace above) first if you want to check the plain standard.
+"""
+
+
+def validation_kit() -> dict[str, bytes]:
+    """The files that travel with every ODM export (relative name → bytes), see the module doc."""
+    wrapper = _wrapper("xml.xsd", "xmldsig-core-schema.xsd", EXTENSION_FILE, FOUNDATION)
+    return {EXTENSION_FILE: EXTENSION_XSD.encode("utf-8"), WRAPPER_FILE: wrapper,
+            KIT_README: KIT_README_TEXT.encode("utf-8")}

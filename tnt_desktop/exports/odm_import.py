@@ -59,7 +59,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -81,6 +80,7 @@ from tnt_desktop.exports.odm_metadata import (
     OdmIndex,
     q,
 )
+from tnt_desktop.exports.odm_schema import SCHEMA_ENV
 from tnt_desktop.services import subjects
 from tnt_desktop.services.clinical_data import LoadedSubject, find_subject, load_subject
 from tnt_desktop.services.export_read import ExportProfile
@@ -99,8 +99,6 @@ from tnt_desktop.services.session import AppSession
 from tnt_desktop.storage.models import Subject
 from tnt_desktop.study.model import Finding, Text
 
-SCHEMA_ENV = "TNT_ODM_SCHEMA"
-SCHEMA_FILE = "ODM1-3-2.xsd"
 MAX_PASSES = 6  # forms refused only because another form was not in yet are retried
 _T = TypeVar("_T")
 
@@ -184,22 +182,10 @@ class ImportReport:
 
 # ---- the schema ----------------------------------------------------------------------------
 def schema_path() -> Path | None:
-    """The ODM 1.3.2 schema: $TNT_ODM_SCHEMA (the .xsd or its folder), else `odm1-3-2/` in the
-    application resources, else the `shared/odm1-3-2/` folder beside the checkout. The schema is
-    CDISC's and is not part of this project; a build bundles it as a resource."""
-    from tnt_desktop.paths import resource
+    """The official ODM 1.3.2 schema (from the odmlib package; see exports.odm_schema)."""
+    from tnt_desktop.exports.odm_schema import odm_schema_path
 
-    candidates = []
-    env = os.environ.get(SCHEMA_ENV)
-    if env:
-        candidates.append(Path(env))
-    candidates += [resource("odm1-3-2"), Path(__file__).resolve().parents[3] / "shared" /
-                   "odm1-3-2"]  # fmt: skip
-    for candidate in candidates:
-        path = candidate / SCHEMA_FILE if candidate.is_dir() else candidate
-        if path.is_file():
-            return path
-    return None
+    return odm_schema_path()
 
 
 @lru_cache(maxsize=4)

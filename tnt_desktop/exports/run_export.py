@@ -407,6 +407,18 @@ class _Run:
                                   Text("writing the CDISC ODM file", "正在写出 CDISC ODM 文件"))
                 export_odm(self.app, folder / "odm" / self.odm_name(transactional),
                            profile=self.profile, transactional=transactional)
+        if self.writes_odm:
+            from tnt_desktop.exports.odm_extension import KIT_FOLDER, validation_kit
+
+            kit = folder / "odm" / KIT_FOLDER
+            kit.mkdir(parents=True, exist_ok=True)
+            for name, data in validation_kit().items():
+                (kit / name).write_bytes(data)
+
+    @property
+    def writes_odm(self) -> bool:
+        """ODM files go out: so does what a sponsor needs to validate them (odm/schema/)."""
+        return bool({"odm", "odm_transactional"} & set(self.formats))
 
     def odm_name(self, transactional: bool) -> str:
         kind = "transactional" if transactional else "snapshot"
@@ -463,6 +475,11 @@ class _Run:
                     written = write_odm(self.app, entry, profile=self.profile,
                                         transactional=transactional, check=self.steps.check)
                 writer.write(f"odm/{name}{HASH_SUFFIX}", f"{written.sha256}  {name}\n".encode())
+        if self.writes_odm:
+            from tnt_desktop.exports.odm_extension import KIT_FOLDER, validation_kit
+
+            for name, data in validation_kit().items():
+                writer.write(f"odm/{KIT_FOLDER}/{name}", data)
 
 
 class _MemoryCsv:

@@ -286,6 +286,7 @@ class Check:
     items: tuple[str, ...]  # qualified refs "FORM.NAME" it reads
     function: CheckFunction = field(compare=False, repr=False)
     dv_category: str | None = None
+    needs_today: bool = False  # the function takes a keyword `today`
 
 
 @dataclass(frozen=True)

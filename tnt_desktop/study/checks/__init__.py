@@ -35,8 +35,9 @@ CHECKS: tuple[Check, ...] = (
     *form_rules.CHECKS,
 )
 
-# Checks whose function takes a keyword `today` (the date "now" is compared with).
-TODAY_CHECKS: frozenset[str] = frozenset({"X-02", "X-29"})
+# Checks whose function takes a keyword `today` (the date "now" is compared with): declared by
+# each check (`CheckDef(needs_today=True)`), listed here for readers.
+TODAY_CHECKS: frozenset[str] = frozenset(check.id for check in CHECKS if check.needs_today)
 
 
 def check_by_id(check_id: str) -> Check:
@@ -55,7 +56,7 @@ def checks_for(forms: Iterable[str] | None) -> tuple[Check, ...]:
 
 
 def run_check(check: Check, subject: SubjectData, params: Any, today: date) -> list[Finding]:
-    if check.id in TODAY_CHECKS:
+    if check.needs_today:
         return list(check.function(subject, params, today=today))  # type: ignore[call-arg]
     return list(check.function(subject, params))
 

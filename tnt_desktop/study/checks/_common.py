@@ -75,6 +75,7 @@ class CheckDef:
             items=self.items,
             function=self.function,
             dv_category=self.dv,
+            needs_today=self.needs_today,
         )
 
     def finding(

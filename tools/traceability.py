@@ -1,7 +1,7 @@
 """The requirement traceability matrix: CRF_SPEC.md requirement → tests → status.
 
-    .venv/bin/python -m tnt_desktop.traceability                 # writes docs/traceability.md
-    .venv/bin/python -m tnt_desktop.traceability --check         # exit 1 if the file is stale
+    .venv/bin/python -m tools.traceability                 # writes docs/traceability.md
+    .venv/bin/python -m tools.traceability --check         # exit 1 if the file is stale
 
 The requirements are the ids of CRF_SPEC.md §9.2 (REQ-AT … REQ-ARC) and §10 (REQ-PI), held in
 `REQUIREMENTS` below rather than parsed from the spec, which lives outside the repository (the
@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = Path("docs") / "traceability.md"
 TESTS_DIR = "tests"
 SPEC_NAME = "CRF_SPEC.md"
-COMMAND = ".venv/bin/python -m tnt_desktop.traceability"
+COMMAND = ".venv/bin/python -m tools.traceability"
 
 ID_PATTERN = re.compile(r"REQ-[A-Z]+-\d{2}")
 _SPEC_ID = re.compile(r"REQ[-\u2010\u2011]([A-Z]+)[-\u2010\u2011](\d{2})")
@@ -518,9 +518,11 @@ def spec_ids(text: str) -> list[str]:
     return sorted({f"REQ-{m.group(1)}-{m.group(2)}" for m in _SPEC_ID.finditer(text)})
 
 
-def default_spec_path(root: Path = ROOT) -> Path:
-    """Where CRF_SPEC.md lies in the working layout (beside the repository, in shared/)."""
-    return root.parent / "shared" / SPEC_NAME
+def spec_differences(text: str) -> tuple[list[str], list[str]]:
+    """(ids the spec names that the table lacks, ids of the table the spec does not name): the
+    spec is the developers' document, not part of the repository; `--spec FILE` compares."""
+    named = set(spec_ids(text))
+    return sorted(named - set(BY_ID)), sorted(set(BY_ID) - named)
 
 
 # ---- reading the marks --------------------------------------------------------------------------
@@ -725,7 +727,7 @@ def render(tests: Sequence[TestRef], requirements: Sequence[Requirement] = REQUI
     out: list[str] = [
         "# Requirement traceability matrix",
         "",
-        "<!-- Generated; do not edit. Change the table in tnt_desktop/traceability.py or the",
+        "<!-- Generated; do not edit. Change the table in tools/traceability.py or the",
         f"     @pytest.mark.req marks in tests/, then run: {COMMAND} -->",
         "",
         "Each software requirement of CRF_SPEC.md §9.2 (REQ-AT … REQ-ARC) and §10 (REQ-PI), the "
@@ -801,7 +803,7 @@ def generate(root: Path = ROOT) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tnt_desktop.traceability",
+        prog="python -m tools.traceability",
         description="Write the requirement traceability matrix (CRF_SPEC.md §9.2, §10 → tests).",
     )
     parser.add_argument("--root", type=Path, default=ROOT,
@@ -811,6 +813,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 if the file differs from what would be "
                              "written")  # fmt: skip
+    parser.add_argument("--spec", type=Path, default=None,
+                        help=f"a copy of {SPEC_NAME}: warn about requirements it names that the "
+                             "table lacks, or the other way round")  # fmt: skip
     args = parser.parse_args(argv)
     root = args.root.resolve()
     out = args.out if args.out is not None else root / DEFAULT_OUT
@@ -820,6 +825,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     tests = collect_tests(root / TESTS_DIR, root)
     problems = [*table_problems(), *(f"unknown id {i!r} in {', '.join(where)}"
                                      for i, where in unknown_ids(tests).items())]  # fmt: skip
+    if args.spec is not None:
+        lacking, extra = spec_differences(args.spec.read_text(encoding="utf-8"))
+        problems += [f"{i} is in {args.spec.name} but not in the table" for i in lacking]
+        problems += [f"{i} is in the table but not in {args.spec.name}" for i in extra]
     for problem in problems:
         print(f"warning: {problem}", file=sys.stderr)
     text = render(tests)
