@@ -359,3 +359,67 @@ def test_a_reset_rekeys_and_issues_a_new_signing_key(trial, team):
     trial.sessions.append(app)
     auth.change_password(app, TEMPORARY, "Another-Pass-5521")
     assert report(trial).ok
+
+
+# ---- a database made before signing keys --------------------------------------------------------
+def _make_legacy(trial) -> None:
+    """Turn the trial into what release 0005 left: no keys, no signed heads, hash-only
+    e-signatures, and a format 1 key file (each slot wraps the raw database key)."""
+    key = trial.key()
+    trial.close()
+    trial._admin = None
+    c = connect_raw(trial.path, key)
+    try:
+        c.execute("DROP TABLE user_key")
+        c.execute("DROP TABLE chain_signature")
+        c.execute("ALTER TABLE e_signature DROP COLUMN signature")
+        c.execute("ALTER TABLE e_signature DROP COLUMN key_id")
+        c.execute("DELETE FROM setting WHERE key LIKE 'trust.%'")
+        c.execute("UPDATE alembic_version SET version_num = '0005'")
+    finally:
+        c.close()
+    data = json.loads(trial.keys_path.read_text())
+    passwords = {ADMIN: ADMIN_PASSWORD}
+    slots = {}
+    for name in data["slots"]:
+        aad = keyslots.KeySlotFile.aad(data["database_id"], name)
+        slot = keyslots.Slot.wrap(key, passwords.get(name, PASSWORD), aad)
+        slots[name] = {k: v for k, v in vars(slot).items()
+                       if k in ("kdf", "salt", "nonce", "wrapped", "created_utc", "failures",
+                                "locked_until")}
+    trial.keys_path.write_text(json.dumps({"format": keyslots.FORMAT, "version": 1,
+                                           "database_id": data["database_id"],
+                                           "slots": slots}))
+
+
+def test_an_upgraded_database_gets_keys_at_each_users_next_login(trial, team, signed):
+    _make_legacy(trial)
+    # a user logs in before the administrator: a key is made, awaiting certification
+    coordinator = auth.login(trial.path, "coordinator", PASSWORD)
+    trial.sessions.append(coordinator)
+    assert coordinator.keys.key_id is not None and coordinator.keys.site_key is None
+    enrol_one(coordinator)
+    # the administrator's next login makes the site keys and certifies the waiting key
+    rep = report(trial)
+    assert rep.ok, rep.message().en
+    assert any(e.action == "KEY_CERTIFIED" for e in audit_entries(trial.admin))
+    notices = [f.text("en") for f in rep.findings if f.notice]
+    assert any("slot investigator" in n and "next login" in n for n in notices)
+    # the signature made before the upgrade stays valid (hash-only), new ones are Ed25519
+    investigator = auth.login(trial.path, "investigator", PASSWORD)
+    trial.sessions.append(investigator)
+    assert [v.state for v in sg.signatures(investigator, signed)] == [sg.SignatureState.VALID]
+    data = json.loads(trial.keys_path.read_text())
+    assert data["version"] == keyslots.VERSION
+    assert all(data["slots"][n]["signature"] for n in (ADMIN, "coordinator", "investigator"))
+    assert report(trial).ok
+
+
+def test_an_upgraded_slot_forged_after_the_users_first_login_is_refused(trial, team):
+    _make_legacy(trial)
+    trial.sessions.append(auth.login(trial.path, "investigator", PASSWORD))  # key made
+    slots = keyslots.KeySlotFile.load(trial.keys_path)
+    slots.add("investigator", slots.unwrap("monitor", PASSWORD), "Mallory-Guess-1234")
+    slots.save(trial.keys_path)
+    with pytest.raises(KeySlotNotTrusted):
+        auth.login(trial.path, "investigator", "Mallory-Guess-1234")

@@ -685,6 +685,42 @@ def check_chain(new: OpenedPackage, previous: OpenedPackage) -> None:
                    "其稽查轨迹比上一个数据包的更短")
 
 
+STALE_SECONDS = 3600  # a part file this old belongs to an export that was killed
+
+
+def remove_stale_parts(out_dir: Path, prefix: str, now: float | None = None) -> list[Path]:
+    """Remove what killed exports left in `out_dir`: part folders `.<prefix>….part`, sealed
+    part files `<prefix>….zip.gpg.part` and companion temporaries `.<name>.….part`, older than
+    STALE_SECONDS (younger ones may be another window's export in progress). Best effort."""
+    import shutil
+    import time
+
+    cutoff = (time.time() if now is None else now) - STALE_SECONDS
+    removed = []
+    candidates = [*Path(out_dir).glob(f".{prefix}*.part"), *Path(out_dir).glob(f"{prefix}*.part")]
+    for path in candidates:
+        with suppress(OSError):
+            if path.lstat().st_mtime >= cutoff:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+            removed.append(path)
+    return removed
+
+
+def owner_only(folder: Path) -> None:
+    """A plain export holds clinical data: its folders 0700 and files 0600 (POSIX)."""
+    if os.name == "nt":
+        return
+    os.chmod(folder, 0o700)
+    for path in Path(folder).rglob("*"):
+        if path.is_symlink():
+            continue
+        os.chmod(path, 0o700 if path.is_dir() else 0o600)
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)

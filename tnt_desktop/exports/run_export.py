@@ -60,7 +60,9 @@ from tnt_desktop.exports.package import (
     MemoryFolder,
     PackageWriter,
     manifest_bytes,
+    owner_only,
     publish,
+    remove_stale_parts,
     sha256_file,
     site_signer,
 )
@@ -152,6 +154,7 @@ def run_export(
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise FolderNotWritable(out_dir) from error
+    remove_stale_parts(out_dir, f"{app.study.parameters.study_name}-export-")
     name = _free_name(out_dir, name)
     steps = _Steps(progress, cancel)
     run = _Run(app, profile, chosen, lang, steps)
@@ -162,7 +165,7 @@ def run_export(
     writer = PackageWriter(name) if package else None
     try:
         if plain:
-            part.mkdir()
+            part.mkdir(mode=0o700)
             run.to_folder(part)
             files = _folder_entries(part)
         else:
@@ -185,6 +188,7 @@ def run_export(
         if plain:
             (part / MANIFEST_NAME).write_bytes(manifest_bytes(manifest))
             _write_sums(part)
+            owner_only(part)
         steps.check()
         logged = (f"{package_path.name} sha256:{package_sha}" if package_path else
                   f"{name}/{MANIFEST_NAME} sha256:{sha256_file(part / MANIFEST_NAME)}")
