@@ -183,6 +183,10 @@ class ConflictError(TntError):
 
 class StorageFull(OutputError):
     def __init__(self, path: object) -> None:
+        if not str(path or ""):  # always name a folder the user can free
+            import os
+
+            path = os.getcwd()
         super().__init__(
             _t(f"the disk is full: nothing was written to {path}; free some space and retry",
                f"磁盘已满：未向 {path} 写入任何内容；请释放空间后重试")
