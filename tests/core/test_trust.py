@@ -423,3 +423,56 @@ def test_an_upgraded_slot_forged_after_the_users_first_login_is_refused(trial, t
     slots.save(trial.keys_path)
     with pytest.raises(KeySlotNotTrusted):
         auth.login(trial.path, "investigator", "Mallory-Guess-1234")
+
+
+# ---- attack 6: identifiers through SITE_ARCHIVE ------------------------------------------------
+@pytest.mark.parametrize("role,allowed", [("monitor", False), ("datamanager", False),
+                                          ("coordinator", True), ("investigator", True)])
+def test_the_identifier_export_needs_view_identifiers(trial, team, tmp_path, role, allowed):
+    from tnt_desktop.errors import PermissionDenied
+    from tnt_desktop.exports.run_export import run_export
+    from tnt_desktop.services.export_read import ExportProfile
+
+    enrol_one(team["coordinator"])
+    out = tmp_path / role
+    if not allowed:
+        with pytest.raises(PermissionDenied):
+            run_export(team[role], out, formats={"csv"}, profile=ExportProfile.SITE_ARCHIVE)
+        assert not out.exists() or not any(out.iterdir())
+        return
+    result = run_export(team[role], out, formats={"csv"}, profile=ExportProfile.SITE_ARCHIVE)
+    import stat
+
+    assert stat.S_IMODE(result.folder.stat().st_mode) == 0o700
+    files = [p for p in result.folder.rglob("*") if p.is_file()]
+    assert files and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in files)
+
+
+def test_temporaries_of_killed_runs_are_removed_at_the_next_run(trial, team, tmp_path):
+    import os
+    import time
+
+    from tnt_desktop.exports.run_export import run_export
+    from tnt_desktop.services import backups
+    from tnt_desktop.storage import backup as files
+
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    killed = [folder / f"{files.TEMP_PREFIX}abc.tntbak.tmp",
+              folder / f"{files.TEMP_PREFIX}abc.keys.tmp"]
+    running = folder / f"{files.TEMP_PREFIX}now.tntbak.tmp"  # another window, right now
+    out = tmp_path / "exports"
+    out.mkdir()
+    part_dir = out / ".TNT-STS-export-20250101T000000Z.part"
+    part_dir.mkdir()
+    (part_dir / "DM.csv").write_text("x")
+    part_file = out / "TNT-STS-export-20250101T000000Z.zip.gpg.part"
+    old = time.time() - 2 * files.STALE_SECONDS
+    for path in (*killed, running, part_file):
+        path.write_bytes(b"x")
+    for path in (*killed, part_dir, part_file):
+        os.utime(path, (old, old))
+    backups.backup_now(trial.admin, folder)
+    run_export(team["datamanager"], out, formats={"csv"})
+    assert not any(p.exists() for p in (*killed, part_dir, part_file))
+    assert running.exists()

@@ -76,8 +76,10 @@ def _keys(session: Session, database_id: str) -> tuple[dict[int, UserKey], set[i
     return rows, certified, findings
 
 
-def _entries(session: Session) -> Iterator[AuditEntry]:
-    yield from session.scalars(select(AuditEntry).order_by(AuditEntry.id)
+def _entries(session: Session) -> Iterator:
+    """The trail in chain order as plain rows (no ORM objects: a trail has 10^5 entries)."""
+    table = AuditEntry.__table__
+    yield from session.execute(select(table).order_by(table.c.id)
                                .execution_options(yield_per=BATCH))  # fmt: skip
 
 
