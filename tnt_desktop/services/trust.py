@@ -71,6 +71,12 @@ def setting(session: Session, key: str) -> str | None:
     return read_setting_value(session, key)
 
 
+def has_key_tables(session: Session) -> bool:
+    from sqlalchemy import inspect
+
+    return "user_key" in inspect(session.connection()).get_table_names()
+
+
 def current_key(session: Session, username: str) -> UserKey | None:
     return session.scalars(
         select(UserKey).where(UserKey.username == username, UserKey.revoked_utc.is_(None))
