@@ -66,6 +66,11 @@ def user_data_dir() -> Path:
     return user_data_path(APP_DIR_NAME, APP_AUTHOR)
 
 
+def default_db_path() -> Path:
+    """The database used when none is named: `tnt-sts.db` in the per-user data folder."""
+    return user_data_dir() / "tnt-sts.db"
+
+
 def user_log_dir() -> Path:
     override = env_folder(LOG_DIR_ENV)
     if override is not None:

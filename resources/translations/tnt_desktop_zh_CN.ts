@@ -311,6 +311,14 @@
         <translation>CDISC ODM 事务型（含稽查轨迹）</translation>
     </message>
     <message>
+        <source>CDISC Define-XML 2.1 (define.xml: metadata of the datasets)</source>
+        <translation>CDISC Define-XML 2.1（define.xml：数据集元数据）</translation>
+    </message>
+    <message>
+        <source>CDISC Dataset-JSON 1.1 (one file per dataset)</source>
+        <translation>CDISC Dataset-JSON 1.1（每个数据集一个文件）</translation>
+    </message>
+    <message>
         <source>Destination</source>
         <translation>导出位置</translation>
     </message>

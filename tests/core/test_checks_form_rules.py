@@ -192,11 +192,14 @@ def test_ct_dose_deviation_is_a_deviation_candidate():
 
 @pytest.mark.parametrize(("ifo_total", "fires"), [("16.38", False), ("16.37", True)])
 def test_ct_dose_deviation_boundary_through_the_derivation(ifo_total, fires):
-    # BSA 1.82 m² (170 cm, 70 kg): ifosfamide planned 18.20 g, 10 % below = 16.38 g
+    # BSA 1.82 m² (170 cm, 70 kg): ifosfamide planned 18.20 g, 10 % below = 16.38 g, given
+    # over two days (a daily dose above 10 g is out of range: nothing would be derived from it)
     dm = record("SE.SCR", "DM", HEIGHT=D("170.0"), WEIGHT=D("70.0"))
+    first = D("8.19")
     rows = {"DOXADM": [{"EXSTDAT": D1 + timedelta(days=i), "EXDOSE": D("45.5")}
                        for i in range(3)],
-            "IFOADM": [{"EXSTDAT": D1, "EXDOSE": D(ifo_total)}]}
+            "IFOADM": [{"EXSTDAT": D1, "EXDOSE": first},
+                       {"EXSTDAT": D1 + timedelta(days=1), "EXDOSE": D(ifo_total) - first}]}
     cycle = ct(rows=rows, CYD1DAT=D1, CYWEIGHT=D("70.0"), DOXRED="N", IFORED="N")
     data = derive_all(subject(dm, cycle), P)
     findings = run("CT-DOSEDEV", data)

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-import tnt_desktop.cli
-from tnt_desktop.cli_export import IMPORT_REFUSED_EXIT
-from tnt_desktop.services.demo import generate_demo
+from tnt_desktop.cli.export import IMPORT_REFUSED_EXIT
+from tnt_desktop.demo import generate_demo
 from tnt_desktop.storage import keyslots
 
 from .conftest import FAST_KDF, PASSWORD
@@ -21,9 +20,7 @@ from .test_package import demo_db, gpg, gpg_decrypt, unpack_and_verify  # noqa: 
 
 PHRASE_VAR = "TNT_TEST_PACKAGE_PHRASE"
 PHRASE = "a long package passphrase"
-# once cli.py wires add_export_parsers the commands run as `python -m tnt_desktop`
-WIRED = "add_export_parsers" in Path(tnt_desktop.cli.__file__).read_text(encoding="utf-8")
-ENTRY = ["-m", "tnt_desktop"] if WIRED else ["-m", "tnt_desktop.cli_export"]
+ENTRY = ["-m", "tnt_desktop"]
 
 
 def run(*args, password=PASSWORD, lang="en", **extra_env):

@@ -13,8 +13,8 @@ import pytest
 from platformdirs import user_data_path, user_log_path
 
 from tnt_desktop import logs, paths
-from tnt_desktop.cli_admin import default_db_path
 from tnt_desktop.config import config_path
+from tnt_desktop.paths import default_db_path
 
 ADMIN_PW = "Admin-Pass-77"
 pytestmark = pytest.mark.req("REQ-SEC-02")  # data and backups where the site expects them

@@ -362,6 +362,17 @@ def test_a_reset_rekeys_and_issues_a_new_signing_key(trial, team):
 
 
 # ---- a database made before signing keys --------------------------------------------------------
+def _revision_before_keys() -> str:
+    """The revision this release's signing-keys migration follows (the lead re-chains them)."""
+    import re
+    from pathlib import Path
+
+    import tnt_desktop.storage.migrations.versions as versions
+
+    (source,) = Path(versions.__file__).parent.glob("*_trust_keys.py")
+    return re.search(r'^down_revision = "(\w+)"', source.read_text(), re.M).group(1)
+
+
 def _make_legacy(trial) -> None:
     """Turn the trial into what release 0005 left: no keys, no signed heads, hash-only
     e-signatures, and a format 1 key file (each slot wraps the raw database key)."""
@@ -375,7 +386,7 @@ def _make_legacy(trial) -> None:
         c.execute("ALTER TABLE e_signature DROP COLUMN signature")
         c.execute("ALTER TABLE e_signature DROP COLUMN key_id")
         c.execute("DELETE FROM setting WHERE key LIKE 'trust.%'")
-        c.execute("UPDATE alembic_version SET version_num = '0005'")
+        c.execute("UPDATE alembic_version SET version_num = ?", (_revision_before_keys(),))
     finally:
         c.close()
     data = json.loads(trial.keys_path.read_text())

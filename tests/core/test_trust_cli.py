@@ -13,7 +13,7 @@ import pytest
 
 from tests.core.conftest import ADMIN, ADMIN_PASSWORD, PRODUCTION_KDF, Trial, enrol_one
 from tnt_desktop import cli
-from tnt_desktop.cli_admin import run_guarded
+from tnt_desktop.cli.common import run_guarded
 from tnt_desktop.errors import KeyFileMismatch, StorageFull, UnknownUser, WrongPassword
 from tnt_desktop.services import auth
 from tnt_desktop.storage import keyslots

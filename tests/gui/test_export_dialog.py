@@ -273,3 +273,23 @@ def test_a_bad_key_file_is_reported_in_the_dialog(qtbot, datamanager, context_fo
     shown = dialog.message.text()
     assert "garbage.asc" in shown and "不是可用的 OpenPGP 公钥" in shown
     assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_the_dialog_offers_define_xml_and_dataset_json(qtbot, datamanager, context_for, tmp_path):
+    """Issue 18: two more formats, unchecked by default, labelled in Chinese too; a run with them
+    writes define.xml and one Dataset-JSON file per CSV dataset."""
+    chinese = make_dialog(qtbot, context_for(datamanager, "zh"))
+    assert "数据集元数据" in chinese.format_boxes["define"].text()
+    assert "每个数据集一个文件" in chinese.format_boxes["dsjson"].text()
+    chinese.close()
+    dialog = make_dialog(qtbot, context_for(datamanager))
+    assert not dialog.format_boxes["define"].isChecked()
+    assert not dialog.format_boxes["dsjson"].isChecked()
+    assert "Define-XML 2.1" in dialog.format_boxes["define"].text()
+    choose(dialog, tmp_path / "out", {"csv", "define", "dsjson"}, package=False)
+    run(qtbot, dialog)
+    folder = dialog.result.folder
+    assert (folder / "define.xml").is_file()
+    stems = {p.stem for p in (folder / "csv").glob("*.csv")} - {"data_dictionary"}
+    assert {p.stem for p in (folder / "dsjson").glob("*.json")} == stems
+    assert dialog.result.formats == ("csv", "define", "dsjson")

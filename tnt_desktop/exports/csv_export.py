@@ -26,7 +26,7 @@ import errno
 import hashlib
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -266,27 +266,37 @@ def profile_study(study: Study, profile: ExportProfile) -> Study:
 
 
 # ---- queries ---------------------------------------------------------------------------------
-def queries_csv(app: AppSession, profile: ExportProfile, sites: dict[str, str]
-                ) -> tuple[bytes, int]:  # fmt: skip
-    """QUERIES.csv: one row per step of every query of the exported subjects (`sites`: subject
-    key → site, the subjects the profile let through), read through services.queries. People
-    by role; user names only in the SITE_ARCHIVE profile (REQ-PI-05). Times ISO 8601 UTC; texts
-    neutralised like every other cell. Returns (bytes with BOM, data rows)."""
+def query_rows(app: AppSession, profile: ExportProfile, sites: dict[str, str]
+               ) -> Iterator[list[Any]]:  # fmt: skip
+    """The cells of QUERIES.csv, one list per step of every query of the exported subjects
+    (`sites`: subject key → site), before neutralising (the Dataset-JSON writer reads them too).
+    People by role; user names only in the SITE_ARCHIVE profile (REQ-PI-05); times ISO 8601
+    UTC."""
     from tnt_desktop.services.queries import export_queries, iso_utc
 
     names = profile is ExportProfile.SITE_ARCHIVE
-    header = [c[0] for c in QUERY_COLUMNS] + ([c[0] for c in QUERY_USER_COLUMNS] if names else [])
-    lines = ["\ufeff" + csv_line(header)]
     for q in export_queries(app, profile, subject_keys=sites):
         for number, step in enumerate(q.steps, 1):
-            cells = [q.id, neutralise(sites.get(q.subject_key, "")), neutralise(q.subject_key),
+            cells = [q.id, sites.get(q.subject_key, ""), q.subject_key,
                      q.event_oid, q.repeat_key, q.form_code, q.group_name, q.row_key,
-                     q.item_name or "", q.status, q.origin, neutralise(q.check_id or ""),
+                     q.item_name or "", q.status, q.origin, q.check_id or "",
                      q.raised_role, iso_utc(q.raised_utc), iso_utc(q.updated_utc), number,
-                     step.kind, step.role, iso_utc(step.ts_utc), neutralise(step.text)]
+                     step.kind, step.role, iso_utc(step.ts_utc), step.text]
             if names:
-                cells += [neutralise(q.raised_by), neutralise(step.username)]
-            lines.append(csv_line(cells))
+                cells += [q.raised_by, step.username]
+            yield cells
+
+
+def queries_csv(app: AppSession, profile: ExportProfile, sites: dict[str, str]
+                ) -> tuple[bytes, int]:  # fmt: skip
+    """QUERIES.csv: one row per step of every query of the exported subjects (`query_rows`),
+    read through services.queries; texts neutralised like every other cell. Returns (bytes with
+    BOM, data rows)."""
+    names = profile is ExportProfile.SITE_ARCHIVE
+    header = [c[0] for c in QUERY_COLUMNS] + ([c[0] for c in QUERY_USER_COLUMNS] if names else [])
+    lines = ["\ufeff" + csv_line(header)]
+    for cells in query_rows(app, profile, sites):
+        lines.append(csv_line([neutralise(c) if isinstance(c, str) else c for c in cells]))
     return "".join(lines).encode("utf-8"), len(lines) - 1
 
 

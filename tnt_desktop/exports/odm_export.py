@@ -557,11 +557,9 @@ BROKEN_SIGNATURE = "signature broken — re-signature required / 签名已失效
 
 
 def _subject_signatures(app: AppSession, subject: ExportSubject) -> list:
-    from tnt_desktop.services.clinical_data import find_subject
-    from tnt_desktop.services.signatures import subject_signatures_in
+    from tnt_desktop.services.signatures import signatures
 
-    with app.transaction(write=False) as session:
-        return subject_signatures_in(session, find_subject(session, subject.screening_number))
+    return signatures(app, subject.screening_number)
 
 
 def append_signatures(element: etree._Element, views: Iterable[Any], users: _Users,

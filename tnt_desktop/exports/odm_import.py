@@ -11,12 +11,12 @@ Order of work:
    or for another study raises `OdmFileError` with a bilingual message (line and reason) — never
    a traceback.
 2. **One transaction for the whole file**, subject by subject (SubjectData are streamed; memory
-   holds one). Every value goes through `form_entry.save_form_in`; subjects are created with
+   holds one). Every value goes through `form_entry.save_form`; subjects are created with
    `subjects.screen_subject` / `enrol` (and `screen_fail` / `withdraw` for those statuses). These
-   services open their own transaction; here they run inside the file's transaction through an
-   AppSession view whose `transaction()` yields the file's session, so that they commit or roll
-   back with the file. Each attempt runs in a SAVEPOINT, so a refused attempt leaves nothing
-   behind (not even a consumed AE number) and the next attempt starts clean.
+   services open their own transaction; here they join the file's (`AppSession.transaction` is
+   re-entrant), so that they commit or roll back with the file. Each attempt runs in a
+   SAVEPOINT, so a refused attempt leaves nothing behind (not even a consumed AE number) and the
+   next attempt starts clean.
 3. **All-or-nothing**: any refusal anywhere rolls the whole file back; the report then lists
    every refusal (the import carries on after the first one to find them all) and nothing is
    created or changed.
@@ -57,11 +57,9 @@ raises are confirmed with the text "ODM import <file>: …" and listed as warnin
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -92,7 +90,7 @@ from tnt_desktop.services.form_entry import (
     RowEntry,
     SaveResult,
     ValidationFailed,
-    save_form_in,
+    save_form,
 )
 from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.session import AppSession
@@ -493,19 +491,6 @@ def iter_subjects(file: Path) -> Iterator[etree._Element]:
 
 
 # ---- pass 3: into the database ----------------------------------------------------------------
-def joined_session(app: AppSession, session: Session) -> AppSession:
-    """A view of `app` whose `transaction()` is the caller's open transaction, so that subject
-    services (which open their own) run inside the import's one transaction."""
-    view = copy.copy(app)
-
-    @contextmanager
-    def transaction(*, write: bool = True) -> Iterator[Session]:
-        yield session
-
-    view.transaction = transaction  # type: ignore[method-assign]
-    return view
-
-
 class _RollBack(Exception):
     """Raised inside the transaction to undo the whole file."""
 
@@ -564,10 +549,10 @@ class _Importer:
         return None, note
 
     def save(self, entry: FormEntry, file_key: str, where: str) -> SaveResult:
-        """save_form_in, confirming soft findings with the import text (each one a warning)."""
+        """save_form, confirming soft findings with the import text (each one a warning)."""
         for _ in range(3):
             try:
-                return self.attempt(lambda: save_form_in(self.app, self.session, entry))
+                return self.attempt(lambda: save_form(self.app, entry))
             except OverrideRequired as exc:
                 for key, finding in exc.findings:
                     if key in entry.overrides:
@@ -576,7 +561,7 @@ class _Importer:
                     self.warn(file_key, f"{where} {', '.join(finding.items)}", Text(
                         f"confirmed on import: {finding.message.en}",
                         f"导入时已确认：{finding.message.zh}"))  # fmt: skip
-        return self.attempt(lambda: save_form_in(self.app, self.session, entry))
+        return self.attempt(lambda: save_form(self.app, entry))
 
     # -- one subject --------------------------------------------------------------------------
     def subject(self, parsed: _Subject) -> None:
@@ -837,8 +822,7 @@ def import_odm(app: AppSession, file: Path, *, reason: str | None = None) -> Imp
     index = OdmIndex(study, ExportProfile.SITE_ARCHIVE)
     try:
         with app.transaction() as session:
-            importer = _Importer(joined_session(app, session), session, report, reason,
-                                 file.name)  # fmt: skip
+            importer = _Importer(app, session, report, reason, file.name)
             for element in iter_subjects(file):
                 importer.subject(parse_subject(element, index))
             if report.refused:

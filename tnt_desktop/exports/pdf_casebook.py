@@ -707,13 +707,12 @@ def casebook_queries(app: AppSession, subject: ExportSubject, profile: ExportPro
 
 def casebook_signatures(app: AppSession, subject: ExportSubject) -> tuple[list, Any]:
     """The subject's signatures (state recomputed from the data) and its SDV progress."""
-    from tnt_desktop.services.clinical_data import find_subject
-    from tnt_desktop.services.sdv import progress_in
-    from tnt_desktop.services.signatures import subject_signatures_in
+    from tnt_desktop.services.sdv import sdv_progress
+    from tnt_desktop.services.signatures import signatures
 
-    with app.transaction(write=False) as session:
-        row = find_subject(session, subject.screening_number)
-        return subject_signatures_in(session, row), progress_in(session, row.id)
+    with app.transaction(write=False):  # both read in one transaction
+        key = subject.screening_number
+        return signatures(app, key), sdv_progress(app, key)
 
 
 def _matches(subject: ExportSubject, key: str) -> bool:

@@ -6,7 +6,9 @@
 
 Formats: "csv" (one file per form, dictionary, R/SAS readers), "odm" (CDISC ODM 1.3.2 snapshot),
 "odm_transactional" (the archive with an AuditRecord per change), "pdf" (subject casebooks, the
-blank annotated CRF and, where the module exists, the study status report). A data dictionary
+blank annotated CRF and, where the module exists, the study status report), "define"
+(`define.xml`, Define-XML 2.1 of the CSV datasets: exports.define_xml) and "dsjson" (`dsjson/`,
+CDISC Dataset-JSON 1.1 of every CSV dataset: exports.dataset_json). A data dictionary
 (`data_dictionary.csv`, profile-filtered) and `manifest.json` are always included.
 
 Two ways out:
@@ -80,7 +82,7 @@ from tnt_desktop.services.session import AppSession
 from tnt_desktop.study.dictionary import COLUMNS
 from tnt_desktop.study.model import Text
 
-FORMATS = ("csv", "odm", "odm_transactional", "pdf")
+FORMATS = ("csv", "odm", "odm_transactional", "pdf", "define", "dsjson")
 DEFAULT_FORMATS = frozenset({"csv", "odm", "pdf"})
 DICTIONARY = "data_dictionary.csv"
 SUMS = "SHA256SUMS"
@@ -182,6 +184,14 @@ def run_export(
                 for entry in files:
                     writer.add_file(entry.path, part / entry.path, entry.sha256)
                     steps.check()
+            from tnt_desktop.sponsor.payload import PAYLOAD_NAME, build_payload, payload_bytes
+
+            payload = payload_bytes(build_payload(app, profile))  # the sponsor store's data
+            writer.write(PAYLOAD_NAME, payload)
+            if plain:
+                (part / PAYLOAD_NAME).parent.mkdir(exist_ok=True)
+                (part / PAYLOAD_NAME).write_bytes(payload)
+            del payload
             manifest = writer.finish(manifest)
             package_sha = writer.seal(sealed, recipient=key.cert, passphrase=key.passphrase,
                                       signer=signer)  # fmt: skip
@@ -368,6 +378,21 @@ class _Run:
                          generated=self.generated)  # fmt: skip
         return True
 
+    def _cdisc(self):
+        """The Dataset-JSON writer (fed one subject at a time) when dsjson is chosen."""
+        from tnt_desktop.exports.cdisc_export import cdisc_writer
+
+        return cdisc_writer(self.app, self.profile, self.formats)
+
+    def _cdisc_files(self, cdisc, with_pdf: bool) -> dict[str, bytes]:
+        from tnt_desktop.exports.cdisc_export import cdisc_files
+
+        if cdisc is not None or "define" in self.formats:
+            self.steps.report(72, Text("writing define.xml and Dataset-JSON",
+                                       "正在写出 define.xml 和 Dataset-JSON"))  # fmt: skip
+        return cdisc_files(self.app, self.profile, self.formats, cdisc, with_pdf=with_pdf,
+                           created=self.generated)  # fmt: skip
+
     # -- plain folder --
     def to_folder(self, folder: Path) -> None:
         study = self.app.study
@@ -386,8 +411,11 @@ class _Run:
         casebooks = folder / "pdf" / "casebooks"
         if pdfs:
             casebooks.mkdir(parents=True)
+        cdisc = self._cdisc()
         for subject in export_subjects(self.app, self.profile):
             self._count(subject)
+            if cdisc is not None:
+                cdisc.subject(subject)
             if pdfs:
                 from tnt_desktop.exports.pdf_common import safe_name
 
@@ -403,6 +431,9 @@ class _Run:
             pdfs[1].blank_crf_pdf(study, folder / "pdf" / "blank_crf.pdf", lang=self.lang,
                                   generated=self.generated)
             self._report_pdf(folder / "pdf" / "study_report.pdf")
+        for path, data in self._cdisc_files(cdisc, pdfs is not None).items():
+            (folder / path).parent.mkdir(parents=True, exist_ok=True)
+            (folder / path).write_bytes(data)
         for fmt, transactional in (("odm", False), ("odm_transactional", True)):
             if fmt in self.formats:
                 from tnt_desktop.exports.odm_export import export_odm
@@ -441,10 +472,13 @@ class _Run:
         total = self._total()
         if pdfs:
             from tnt_desktop.exports.pdf_common import safe_name
+        cdisc = self._cdisc()
         for subject in export_subjects(self.app, self.profile):
             self._count(subject)
             if csv_out is not None:
                 csv_out.subject(subject)
+            if cdisc is not None:
+                cdisc.subject(subject)
             if pdfs:
                 buffer = io.BytesIO()
                 pdfs[0].write_casebook(buffer, study, subject, self._audit(subject),
@@ -468,6 +502,9 @@ class _Run:
             if self._report_pdf(buffer):
                 writer.write("pdf/study_report.pdf", buffer.getvalue())
             del buffer
+        for path, data in self._cdisc_files(cdisc, pdfs is not None).items():
+            writer.write(path, data)
+        del cdisc
         for fmt, transactional in (("odm", False), ("odm_transactional", True)):
             if fmt in self.formats:
                 from tnt_desktop.exports.odm_export import write_odm

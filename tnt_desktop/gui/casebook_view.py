@@ -54,9 +54,10 @@ from tnt_desktop.gui.workflow_actions import (
     WorkflowActions,
     lock_icon,
 )
-from tnt_desktop.services import subjects
+from tnt_desktop.services import entry_session, subjects
 from tnt_desktop.services.casebook import Casebook, CasebookEvent, CasebookForm
-from tnt_desktop.services.form_entry import FormStatus, OverrideRequired, ReasonRequired
+from tnt_desktop.services.entry_session import Answer, Confirm, EntryState, EntryStep, GiveReason
+from tnt_desktop.services.form_entry import FormStatus
 from tnt_desktop.services.permissions import Permission, allowed
 from tnt_desktop.services.subjects import SubjectStatus
 from tnt_desktop.services.workflow import status_label
@@ -577,11 +578,16 @@ class CasebookView(QWidget):
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
-            subject_id = subjects.enrol(self.session, casebook.screening_number)
+            step = entry_session.enrolment(self.session, casebook.screening_number).submit()
         except Exception as exc:
             show_error(self, exc)
             self.refresh()
             return
+        if step.state is not EntryState.SAVED:
+            show_error(self, step.error or TntError(step.messages[0]))
+            self.refresh()
+            return
+        subject_id = step.result
         self.subject_key = subject_id
         self._notice = self.tr("Enrolled: study ID {id} assigned to {number}.").format(
             id=subject_id, number=casebook.screening_number)  # fmt: skip
@@ -595,36 +601,33 @@ class CasebookView(QWidget):
         dialog = ScreenFailureDialog(self.context, self.verdict, casebook.screening_number, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        reason, specify = dialog.reason(), dialog.specify()
-        change_reason: str | None = None
-        reason_text = ""
-        overrides: dict[str, str] = {}
-        for _attempt in range(6):
-            try:
-                subjects.screen_fail(self.session, casebook.screening_number, reason, specify,
-                                     change_reason=change_reason, reason_text=reason_text,
-                                     overrides=overrides)  # fmt: skip
-            except OverrideRequired as exc:
-                overrides_dialog = OverrideDialog(exc.findings, self.context.lang, self._describe,
-                                                  self)  # fmt: skip
-                if overrides_dialog.exec() != QDialog.DialogCode.Accepted:
-                    return
-                overrides.update(overrides_dialog.overrides())
-            except ReasonRequired as exc:
-                reason_dialog = ReasonForChangeDialog(exc.items, self.context.lang, str, self)
-                if reason_dialog.exec() != QDialog.DialogCode.Accepted:
-                    return
-                change_reason = reason_dialog.reason()
-                reason_text = reason_dialog.reason_text()
-            except Exception as exc:
-                show_error(self, exc)
-                return
-            else:
-                self._notice = self.tr("{number} recorded as a screen failure.").format(
-                    number=casebook.screening_number)  # fmt: skip
-                self.refresh()
-                self.subjectChanged.emit()
-                return
+        session = entry_session.screen_failure(self.session, casebook.screening_number,
+                                               dialog.reason(), dialog.specify())  # fmt: skip
+        try:
+            step = session.run(self._answer)
+        except Exception as exc:
+            show_error(self, exc)
+            return
+        if step.state is EntryState.REFUSED:
+            show_error(self, step.error or TntError(step.messages[0]))
+        elif step.state is EntryState.SAVED:
+            self._notice = self.tr("{number} recorded as a screen failure.").format(
+                number=casebook.screening_number)  # fmt: skip
+            self.refresh()
+            self.subjectChanged.emit()
+
+    def _answer(self, step: EntryStep) -> Answer | None:
+        """The person's answer to the entry session's question (None: they cancelled)."""
+        if step.state is EntryState.NEEDS_REASON:
+            reason_dialog = ReasonForChangeDialog(list(step.items), self.context.lang, str, self)
+            if reason_dialog.exec() != QDialog.DialogCode.Accepted:
+                return None
+            return GiveReason(reason_dialog.reason(), reason_dialog.reason_text())
+        overrides_dialog = OverrideDialog([(f.key, f.finding) for f in step.findings],
+                                          self.context.lang, self._describe, self)  # fmt: skip
+        if overrides_dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return Confirm(overrides_dialog.overrides())
 
     def _describe(self, finding: Finding) -> str:
         return finding.message.get(self.context.lang)

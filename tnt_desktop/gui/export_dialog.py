@@ -114,7 +114,7 @@ class ExportDialog(QDialog):
         self.formats_box = QGroupBox(self)
         self.format_boxes: dict[str, QCheckBox] = {}
         grid = QGridLayout(self.formats_box)
-        for i, key in enumerate(("csv", "pdf", "odm", "odm_transactional")):
+        for i, key in enumerate(("csv", "pdf", "odm", "odm_transactional", "define", "dsjson")):
             box = QCheckBox(self.formats_box)
             box.setObjectName(f"format_{key}")
             box.setChecked(key in DEFAULT_FORMATS)
@@ -285,6 +285,8 @@ class ExportDialog(QDialog):
             "pdf": self.tr("PDF (subject casebooks, blank annotated CRF)"),
             "odm": self.tr("CDISC ODM snapshot (current values)"),
             "odm_transactional": self.tr("CDISC ODM transactional (with the audit trail)"),
+            "define": self.tr("CDISC Define-XML 2.1 (define.xml: metadata of the datasets)"),
+            "dsjson": self.tr("CDISC Dataset-JSON 1.1 (one file per dataset)"),
         }
         for key, box in self.format_boxes.items():
             box.setText(labels[key])

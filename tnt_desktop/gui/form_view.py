@@ -6,10 +6,11 @@ F1) and one editor per item (gui/item_widgets.py); repeating groups are editable
 after typing stops, `preview_form` (read-only) refreshes the derived values and the findings:
 hard errors in red and soft warnings in amber under the field they name.
 
-Saving sends only what changed since the form was loaded, with the version it was loaded at.
-A save that needs more asks for it and retries: a reason for change (saved values changed), an
-override reason per soft warning. Hard errors stop the save, show under their fields and put the
-caret on the first. A version conflict reloads the form. The GUI calls services only.
+Saving sends only what changed since the form was loaded, with the version it was loaded at,
+through the entry session (services/entry_session.py), which asks what a save needs: a reason
+for change (saved values changed), a justification per soft warning; this view only shows the
+questions as dialogs and passes the answers. Hard errors stop the save, show under their fields
+and put the caret on the first. A version conflict reloads the form. The GUI calls services only.
 
 Keyboard: Return moves to the next field (Tab also reaches the "?" buttons), Shift+F10 records a
 reason for missing, F1 shows help, F4 opens a date's calendar; after the last field Return
@@ -43,7 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tnt_desktop.errors import ConflictError, TntError
+from tnt_desktop.errors import TntError
 from tnt_desktop.gui.context import GuiContext
 from tnt_desktop.gui.errors import show_error
 from tnt_desktop.gui.form_dialogs import OverrideDialog, ReasonForChangeDialog
@@ -55,7 +56,7 @@ from tnt_desktop.gui.item_widgets import (
     ItemEditor,
     make_editor,
 )
-from tnt_desktop.gui.row_table import RowTable, _same
+from tnt_desktop.gui.row_table import RowTable
 from tnt_desktop.gui.workflow_actions import (
     DATABASE_LOCKED,
     SUBJECT_LOCKED,
@@ -67,18 +68,18 @@ from tnt_desktop.gui.workflow_actions import (
 )
 from tnt_desktop.logs import get_logger
 from tnt_desktop.services.casebook import FormSnapshot, form_values
-from tnt_desktop.services.form_entry import (
-    ChangeReason,
-    FormEntry,
-    OverrideRequired,
-    ReasonRequired,
-    ValidationFailed,
-    finding_key,
-    preview_form,
-    save_form,
+from tnt_desktop.services.entry_session import (
+    Answer,
+    Confirm,
+    EntrySession,
+    EntryState,
+    EntryStep,
+    GiveReason,
+    Refusal,
 )
+from tnt_desktop.services.form_entry import ChangeReason, FormEntry, finding_key
 from tnt_desktop.services.permissions import Permission, allowed
-from tnt_desktop.services.workflow import FORM_STATUS_LABELS, FormStatus, WorkflowError
+from tnt_desktop.services.workflow import FORM_STATUS_LABELS, FormStatus
 from tnt_desktop.study.model import Finding, Item, ItemGroup, Req, Severity
 from tnt_desktop.study.validation import is_applicable
 from tnt_desktop.study.values import ValueError_, format_value, parse_value
@@ -135,6 +136,7 @@ class FormView(QWidget):
 
     saved = Signal()
     workflowChanged = Signal()  # verified, locked or unlocked from this view
+    editsChanged = Signal()  # typed, loaded or discarded: has_unsaved_changes() may differ
 
     def __init__(self, context: GuiContext, subject_key: str, event: str, repeat: int,
                  form_code: str, parent: QWidget | None = None) -> None:  # fmt: skip
@@ -165,6 +167,7 @@ class FormView(QWidget):
         self._confirmed: dict[str, str] = {
             f.key: f.override_reason for f in self.snapshot.findings if f.override_reason}
         self._failed: list[Finding] = []  # hard findings of the last refused save
+        self._asked: EntryState | None = None  # the last question of the entry session
         self._dirty = False
         self._loading = False
         self._state = ""
@@ -329,6 +332,9 @@ class FormView(QWidget):
         self._loading = True
         try:
             self.snapshot = snapshot
+            self.entry_session = EntrySession.open(
+                self.app, snapshot.subject_key, self.event_oid, self.repeat, self.form.code,
+                today=self.context.today(), snapshot=snapshot)  # fmt: skip
             new_form = snapshot.version == 0 and not snapshot.values
             for name, field_ in self.fields.items():
                 item = field_.item
@@ -351,6 +357,16 @@ class FormView(QWidget):
         self.apply_conditions()
         self._update_info()
         self._update_state()
+        self.editsChanged.emit()
+
+    def discard(self) -> None:
+        """Drop every unsaved edit: the form shows what is stored again (read anew), and there
+        is nothing left to save."""
+        self._preview_timer.stop()
+        self._failed = []
+        self._set_banner("")
+        self._state = ""
+        self._safe_reload()
 
     def reload(self) -> None:
         """Read the stored form again (after a save or a conflict)."""
@@ -519,6 +535,7 @@ class FormView(QWidget):
         self.apply_conditions()
         self._update_state()
         self._preview_timer.start()
+        self.editsChanged.emit()
 
     def _main_values(self) -> dict[str, Any]:
         """Typed values of the main items as they stand (derived: from the last preview)."""
@@ -585,7 +602,7 @@ class FormView(QWidget):
     def _first_preview(self) -> None:
         """The snapshot already holds the stored derived values and findings; a preview is
         needed at once only when pre-filled defaults would change them."""
-        entry = self._entry(False)
+        entry = self._entry(False, start=False)
         if self.can_enter and (entry.values or entry.rows):
             self.refresh_preview()
 
@@ -593,7 +610,7 @@ class FormView(QWidget):
         """Derived values and findings as a save would see them (read-only service call)."""
         self._preview_timer.stop()
         try:
-            preview = preview_form(self.app, self._entry(False), today=self.context.today())
+            preview = self.entry_session.preview(self._entry(False, start=False))
         except Exception as exc:  # e.g. the session locked meanwhile: keep what is shown
             log.info("preview skipped: %s", type(exc).__name__)
             return
@@ -733,7 +750,9 @@ class FormView(QWidget):
         return field_.messages.text()
 
     # ---- the entry ----------------------------------------------------------------------------
-    def _entry(self, complete: bool) -> FormEntry:
+    def _entry(self, complete: bool, *, start: bool = True) -> FormEntry:
+        """What the screen holds, as the entry session's diff against the loaded form; `start`
+        False only computes it (the conversation of a save in progress is left alone)."""
         values: dict[str, str] = {}
         missing: dict[str, str] = {}
         for name, field_ in self.fields.items():
@@ -743,26 +762,23 @@ class FormView(QWidget):
             editor = field_.editor
             value = editor.value_text() if field_.applicable else ""
             reason = editor.missing_reason() if field_.applicable else None
-            old_value, old_reason = field_.baseline
-            if not _same(item, value, old_value):
-                values[name] = value
-            if (reason or None) != (old_reason or None):
-                missing[name] = reason or ""
+            values[name] = value
+            missing[name] = reason or ""
         rows = {}
         for name, table in self.tables.items():
             entries = table.entries()
             if entries is not None:
                 rows[name] = entries
-        return FormEntry(
-            subject=self.snapshot.subject_key, event=self.event_oid, form=self.form.code,
-            repeat=self.repeat, values=values, missing=missing, rows=rows, complete=complete,
-            expected_version=self.snapshot.version,
-        )  # fmt: skip
+        # the entry session holds what was loaded and keeps only what differs from it
+        self.entry_session.today = self.context.today()
+        if not start:
+            return self.entry_session.diff(values, missing, rows, complete=complete)
+        return self.entry_session.change(values, missing, rows, complete=complete)
 
     def has_unsaved_changes(self) -> bool:
         if not self.can_enter or not self._dirty:
             return False
-        entry = self._entry(False)
+        entry = self._entry(False, start=False)
         return bool(entry.values or entry.missing or entry.rows)
 
     # ---- saving -------------------------------------------------------------------------------
@@ -782,48 +798,51 @@ class FormView(QWidget):
             self._state = self.tr("Nothing to save")
             self._update_state()
             return True
-        for _attempt in range(8):
-            try:
-                result = save_form(self.app, entry, today=self.context.today())
-            except ReasonRequired as exc:
-                dialog = ReasonForChangeDialog(exc.items, self.context.lang, self._describe_ref,
-                                               self)  # fmt: skip
-                answered = self.review.response_reason()  # answered a query in the panel
-                if answered:
-                    dialog.set_reason(ChangeReason.QUERY_RESPONSE, answered)
-                if dialog.exec() != QDialog.DialogCode.Accepted:
-                    return self._not_saved(self.tr("Not saved: a reason for change is needed."))
-                entry.reason, entry.reason_text = dialog.reason(), dialog.reason_text()
-            except OverrideRequired as exc:
-                dialog = OverrideDialog(exc.findings, self.context.lang, self._describe, self)
-                if dialog.exec() != QDialog.DialogCode.Accepted:
-                    return self._not_saved(self.tr("Not saved: the warnings need a reason."))
-                entry.overrides.update(dialog.overrides())
-            except ValidationFailed as exc:
-                self._refused(exc.findings)
-                return False
-            except ConflictError as exc:
-                show_error(self, exc)
-                self._safe_reload()
-                return False
-            except WorkflowError as exc:  # locked or frozen since the form was opened
-                show_error(self, exc)
-                self._refresh_lock()
-                return self._not_saved(self.tr("Not saved."))
-            except TntError as exc:
-                show_error(self, exc)
-                return self._not_saved(self.tr("Not saved."))
-            else:
-                self._failed = []
-                if entry.reason == ChangeReason.QUERY_RESPONSE:
-                    self.review.response_used()
-                self._safe_reload()
-                self._set_banner("")
-                self._state = self.tr("Saved (version {n})").format(n=result.version)
-                self._update_state()
-                self.saved.emit()
-                return True
+        session = self.entry_session
+        step = session.run(self._answer)
+        if step.state is EntryState.SAVED:
+            self._failed = []
+            if session.entry.reason == ChangeReason.QUERY_RESPONSE:
+                self.review.response_used()
+            self._safe_reload()
+            self._set_banner("")
+            self._state = self.tr("Saved (version {n})").format(n=step.result.version)
+            self._update_state()
+            self.saved.emit()
+            return True
+        if step.state is EntryState.ABANDONED:
+            if self._asked is EntryState.NEEDS_REASON:
+                return self._not_saved(self.tr("Not saved: a reason for change is needed."))
+            return self._not_saved(self.tr("Not saved: the warnings need a reason."))
+        if step.refusal is Refusal.INVALID:
+            self._refused([f.finding for f in step.findings])
+            return False
+        if step.error is not None:
+            show_error(self, step.error)
+        if step.refusal is Refusal.CONFLICT:
+            self._safe_reload()
+            return False
+        if step.refusal is Refusal.LOCKED:  # locked or frozen since the form was opened
+            self._refresh_lock()
         return self._not_saved(self.tr("Not saved."))
+
+    def _answer(self, step: EntryStep) -> Answer | None:
+        """The person's answer to the entry session's question (None: they cancelled)."""
+        self._asked = step.state
+        if step.state is EntryState.NEEDS_REASON:
+            dialog = ReasonForChangeDialog(list(step.items), self.context.lang,
+                                           self._describe_ref, self)  # fmt: skip
+            answered = self.review.response_reason()  # answered a query in the panel
+            if answered:
+                dialog.set_reason(ChangeReason.QUERY_RESPONSE, answered)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return None
+            return GiveReason(dialog.reason(), dialog.reason_text())
+        dialog = OverrideDialog([(f.key, f.finding) for f in step.findings], self.context.lang,
+                                self._describe, self)  # fmt: skip
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return Confirm(dialog.overrides())
 
     def _commit_focus(self) -> None:
         """Finish the field being typed in (a date typed 20250203, a combo text)."""

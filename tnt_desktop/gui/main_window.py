@@ -77,6 +77,8 @@ class MainWindow(QMainWindow):
         self.casebook.formActivated.connect(self.open_form)
         self.casebook.subjectChanged.connect(self.subject_list.refresh)
         self.casebook.workflowChanged.connect(self._workflow_changed)
+        self.pages.currentChanged.connect(self._update_save)
+        self.form_host.currentChanged.connect(self._update_save)
 
         self.idle = IdleLock(self, context)
         self.idle.tick.connect(self._update_idle_label)
@@ -105,7 +107,7 @@ class MainWindow(QMainWindow):
         self.act_screen = self._action("Ctrl+N", self.new_screening, "actScreen")
         self.act_screen.setEnabled(can_enter)
         self.act_save = self._action(QKeySequence.StandardKey.Save, self.save_form, "actSave")
-        self.act_save.setEnabled(can_enter)
+        self.act_save.setEnabled(False)  # only while an open form has changes (_update_save)
         self.act_backup = self._action(None, self.backup_now, "actBackup")
         self.act_backup.setEnabled(allowed(self.session.role, Permission.BACKUP))
         self.act_export = self._action("Ctrl+E", self.export_for_sponsor, "actExport")
@@ -309,6 +311,9 @@ class MainWindow(QMainWindow):
             return False
         if answer == QMessageBox.StandardButton.Save:
             return bool(view.save())
+        view.discard()  # Discard means discard: nothing of it stays behind to be saved later
+        if view.has_unsaved_changes():  # the stored form could not be read again
+            self._drop_form()
         return True
 
     def show_dashboard(self) -> None:
@@ -344,6 +349,7 @@ class MainWindow(QMainWindow):
             show_error(self, exc)
             return
         view.saved.connect(self.casebook.refresh)
+        view.editsChanged.connect(self._update_save)
         view.workflowChanged.connect(self._workflow_changed)
         self.form_view = view
         self.form_host.addWidget(view)
@@ -357,9 +363,23 @@ class MainWindow(QMainWindow):
             self.form_view = None
         self.form_host.setCurrentWidget(self.form_placeholder)
 
+    def _open_form_with_changes(self):
+        """The form view on screen when it holds unsaved changes, else None."""
+        view = self.form_view
+        if view is None or self.pages.currentWidget() is not self.casebook_page or (
+                self.form_host.currentWidget() is not view):  # fmt: skip
+            return None
+        return view if view.has_unsaved_changes() else None
+
+    def _update_save(self, *_args: object) -> None:
+        """Save form (Ctrl+S, the toolbar) is enabled only while a form with changes is open."""
+        self.act_save.setEnabled(self._open_form_with_changes() is not None)
+
     def save_form(self) -> None:
-        if self.form_view is not None:
-            self.form_view.save()
+        view = self._open_form_with_changes()
+        if view is not None:
+            view.save()
+        self._update_save()
 
     # ---- commands ------------------------------------------------------------------------------
     def new_screening(self) -> None:

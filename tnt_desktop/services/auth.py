@@ -80,10 +80,16 @@ def _validate_username(username: str) -> None:
 
 def initialise(
     db_path: Path, *, site_id: str, admin_username: str, admin_password: str,
-    admin_display_name: str | None = None,
+    admin_display_name: str | None = None, workstation: int = 1,
+    screening_block: str | None = None, id_block: str | None = None,
 ) -> None:  # fmt: skip
-    """Create the encrypted database and its first admin account (`admin init`)."""
+    """Create the encrypted database and its first admin account (`admin init`), for
+    workstation `workstation` of the site with its number blocks (services.sequences)."""
+    from tnt_desktop.services.sequences import check_workstation, initial_blocks
+
     db_path = Path(db_path)
+    workstation = check_workstation(workstation)
+    blocks = initial_blocks(workstation, screening_block, id_block)
     _validate_username(admin_username)
     check_password(admin_username, admin_password)
     if db_path.exists() or keyslot_path(db_path).exists():
@@ -95,9 +101,11 @@ def initialise(
     site = trust.SessionKeys(site_key=site_key, site_pgp=site_pgp)
     secrets = trust.new_user_secrets(Role.ADMIN.value, site)
     slots.site_public = public_hex(site_key)
-    db = storage.create_database(db_path, key, database_id=database_id, site_id=site_id)
+    db = storage.create_database(db_path, key, database_id=database_id, site_id=site_id,
+                                 workstation=workstation)  # fmt: skip
     try:
         with db.transaction() as session:
+            session.add_all(Setting(key=k, value=v) for k, v in blocks.items())
             write_setting_value(session, trust.SITE_PUBLIC, slots.site_public)
             write_setting_value(session, trust.SITE_PGP, site_pgp_public)
             session.add(
@@ -108,13 +116,15 @@ def initialise(
                 )
             )  # fmt: skip
             keys = trust.SessionKeys(None, None, site_key, site_pgp, secrets.box_key)
-            if trust.has_key_tables(session):  # (a schema target below 0006 only in tests)
+            if trust.has_key_tables(session):  # (a schema target below 0008 only in tests)
                 row = trust.register_key(session, database_id, admin_username,
                                          secrets.signing_key, site_key)  # fmt: skip
                 keys.signing_key, keys.key_id = secrets.signing_key, row.id
             app = AppSession(db, key, admin_username, Role.ADMIN.value, admin_username,
                              keys=keys)  # fmt: skip
-            app.audit(session, "DATABASE_CREATED", detail=f"site {site_id}; site key "
+            numbering = ", ".join(f"{k} {v}" for k, v in blocks.items())
+            app.audit(session, "DATABASE_CREATED",
+                      detail=f"site {site_id}, workstation {workstation}; {numbering}; site key "
                       f"{slots.site_public[:16]}… and site OpenPGP key made")  # fmt: skip
             app.audit(session, "USER_ADDED", new_value=f"{admin_username}:{Role.ADMIN.value}")
             trust.write_slot(slots, admin_username, secrets, admin_password, key, 0, keys)
@@ -201,6 +211,9 @@ def login(db_path: Path, username: str, password: str, *, before_migration=None)
             for action, detail in done.notes:
                 app.audit(session, action, detail=detail)
             trust.certify_pending(app, session)
+            from tnt_desktop.services.consent_versions import apply_configured
+
+            apply_configured(app, session)  # ICVER offers the configured consent versions
             failures = slots.slots[username].failures
             if failures:
                 app.audit(session, "LOGIN_FAILED", detail=f"{failures} failed attempt(s)")

@@ -46,7 +46,7 @@ from tnt_desktop.storage import bulk
 from tnt_desktop.storage.audit import utc_now_text
 from tnt_desktop.storage.models import CheckOverride, EventInstance, FormInstance
 from tnt_desktop.study.checks import run_checks
-from tnt_desktop.study.derivations import derive_all
+from tnt_desktop.study.derivations import Where, derive_all
 from tnt_desktop.study.model import (
     MISSING_REASONS,
     Finding,
@@ -56,7 +56,7 @@ from tnt_desktop.study.model import (
     Text,
 )
 from tnt_desktop.study.subject import FormRecord, SubjectData
-from tnt_desktop.study.validation import validate_form
+from tnt_desktop.study.validation import SOFT_RANGE, validate_form
 from tnt_desktop.study.values import ValueError_, format_value, parse_value
 
 
@@ -304,17 +304,10 @@ def row_key_of(finding: Finding, row_keys: dict[str, list[int]], form: Form) -> 
 
 
 def save_form(app: AppSession, entry: FormEntry, *, today: date | None = None) -> SaveResult:
-    """Validate and save one form instance in one transaction (see the module docstring)."""
+    """Validate and save one form instance in one transaction (see the module docstring).
+    Called inside an open transaction (enrolment, screen failure, an import), it joins it, so
+    that the larger use case commits or fails as one (`AppSession.transaction`)."""
     app.require(Permission.ENTER_DATA)
-    with app.transaction() as session:
-        return save_form_in(app, session, entry, today=today)
-
-
-def save_form_in(
-    app: AppSession, session: Session, entry: FormEntry, *, today: date | None = None
-) -> SaveResult:
-    """`save_form` inside a transaction the caller owns (enrolment, screen failure, import),
-    so that a multi-step use case commits or fails as one. The caller checked permissions."""
     form, _event = collected_form(app.study, entry.event, entry.repeat, entry.form)
     if entry.reason is not None:
         try:
@@ -324,7 +317,11 @@ def save_form_in(
                                 f"未知的修改原因 {entry.reason!r}")) from None  # fmt: skip
         if reason is ChangeReason.OTHER and not entry.reason_text.strip():
             raise TntError(Text("reason 'Other' needs an explanation", "选择“其他”时需填写说明"))
-    return _save(app, session, form, entry, today or date.today())
+    with app.transaction() as session:
+        try:
+            return _save(app, session, form, entry, today or date.today())
+        finally:
+            session.info.pop(_TOUCHED, None)  # a refused save leaves no values to write
 
 
 def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today: date):
@@ -366,11 +363,16 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
                 select(CheckOverride).where(CheckOverride.form_pk == old.instance.id)
             )
         }
+    from tnt_desktop.services.query_timing import soft_findings_are_final
+
+    final = soft_findings_are_final(form.code, new_record, app.params,
+                                    completing=entry.complete or old_status in COMPLETE_OR_BEYOND)
     soft_here = list({
         finding_key(f, row_key_of(f, row_keys, form)): f
         for f in findings
         if f.severity is Severity.SOFT and _points_only_at(f, form.code)
-    }.items())  # fmt: skip
+        and f.dv_category is None  # a deviation candidate goes to the DV log (clar. 20)
+    }.items()) if final else []  # in progress: shown, confirmed when complete (issue 16)
     unresolved = [(k, f) for k, f in soft_here if k not in existing and not (
         entry.overrides.get(k, "").strip())]  # fmt: skip
     if unresolved:
@@ -455,6 +457,9 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
     from tnt_desktop.services.signatures import check_signatures
 
     check_signatures(app, session, loaded.subject)  # signed data changed: signature broken
+    from tnt_desktop.services.deviation_candidates import after_save
+
+    after_save(app, session, loaded.subject, today)  # DV candidates, kept queries (clar. 20)
     status = instance.status
     remaining = [f for f in findings if f.severity is not Severity.HARD or f in cross_hard]
     return SaveResult(status, instance.version, len(changes), derived_changed, remaining)
@@ -490,21 +495,27 @@ def _assign_row_numbers(session: Session, subject_pk: int, form: Form, record: F
 
 
 def _evaluate(app: AppSession, form: Form, entry: FormEntry, loaded, old, record: FormRecord,
-              today: date) -> tuple[SubjectData, FormRecord, list[Finding]]:  # fmt: skip
-    """The whole subject as it would be after this save — every derived value recomputed — and
-    the findings about this form instance (item-level and the checks this form triggers)."""
+              today: date, unconfirmed: list[Where] | None = None,
+              ) -> tuple[SubjectData, FormRecord, list[Finding]]:  # fmt: skip
+    """The whole subject as it would be after this save — every derived value recomputed, none
+    from an input that fails its range check (a save confirms its soft values or is refused;
+    a preview names those `unconfirmed`) — and the findings about this form instance
+    (item-level, derived values not computed and why, the checks this form triggers)."""
     proposed = SubjectData(loaded.data.subject_id, [
         r for r in copy.deepcopy(loaded.data.records)
         if (r.event, r.repeat, r.form) != (entry.event, entry.repeat, entry.form)
     ])  # fmt: skip
     proposed.add(record)
     keep = _typed_overrides(form, entry, old)
-    derived = derive_all(proposed, app.params, keep=keep)
+    notes: list[Finding] = []
+    derived = derive_all(proposed, app.params, keep=keep, unconfirmed=unconfirmed or (),
+                         notes=notes)  # fmt: skip
     new_record = next(
         r for r in derived.records
         if (r.event, r.repeat, r.form) == (entry.event, entry.repeat, entry.form)
     )  # fmt: skip
-    findings = validate_form(form, new_record, derived, complete=entry.complete)
+    findings = validate_form(form, new_record, derived, complete=entry.complete, study=app.study)
+    findings += [n for n in notes if _points_only_at(n, form.code)]
     findings += run_checks(derived, app.params, forms=[form.code], today=today)
     return derived, new_record, [f for f in findings if _about_this_instance(f, entry)]
 
@@ -528,9 +539,31 @@ def preview_form(app: AppSession, entry: FormEntry, *, today: date | None = None
         old = loaded.form(entry.event, entry.repeat, entry.form)
         errors: list[Finding] = []
         record, row_keys = _new_record(form, entry, old, errors)
+        unconfirmed = _unconfirmed_soft(session, form, entry, old, record, row_keys, loaded)
         _, new_record, findings = _evaluate(app, form, entry, loaded, old, record,
-                                            today or date.today())  # fmt: skip
+                                            today or date.today(), unconfirmed)  # fmt: skip
     return Preview(new_record, errors + findings, row_keys)
+
+
+def _unconfirmed_soft(session: Session, form: Form, entry: FormEntry, old: LoadedForm | None,
+                      record: FormRecord, row_keys: dict[str, list[int]],
+                      loaded) -> list[Where]:  # fmt: skip
+    """The values of the previewed form outside their soft range whose finding is neither
+    confirmed already nor in `entry.overrides`: no value is derived from them yet."""
+    confirmed = {key for key, text in entry.overrides.items() if text.strip()}
+    if old is not None:
+        confirmed.update(session.scalars(select(CheckOverride.finding_key).where(
+            CheckOverride.form_pk == old.instance.id)))  # fmt: skip
+    found: list[Where] = []
+    for finding in validate_form(form, record, loaded.data):
+        if finding.check_id != SOFT_RANGE or not finding.items:
+            continue
+        if finding_key(finding, row_key_of(finding, row_keys, form)) in confirmed:
+            continue
+        parts = finding.items[0].split(".")
+        group = parts[1] if len(parts) == 3 else None
+        found.append((record.event, record.repeat, form.code, group, finding.row, parts[-1]))
+    return found
 
 
 def _typed_overrides(form: Form, entry: FormEntry, old: LoadedForm | None) -> frozenset[str]:

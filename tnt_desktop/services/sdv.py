@@ -1,7 +1,7 @@
 """Source data verification (issue 6, CRF_SPEC.md REQ-DQ-03, REQ-AT-06).
 
 A monitor marks item values as verified against the source documents (`mark_sdv`), or a whole
-form (`workflow.verify_form`, which marks every stored item of the form). A mark stores the
+form (`verify_form`, which marks every stored item of the form). A mark stores the
 SHA-256 of the value and missing reason it verified: when the value changes later the mark is
 *stale* (shown, but no longer counted as verified) until the monitor verifies it again.
 The critical items of the risk-based plan (study.sdv_plan) need 100 % SDV; `sdv_progress`
@@ -25,7 +25,12 @@ from tnt_desktop.errors import TntError
 from tnt_desktop.services.clinical_data import find_subject
 from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.session import AppSession
-from tnt_desktop.services.workflow import check_writable, find_form_instance
+from tnt_desktop.services.workflow import (
+    FormStatus,
+    check_writable,
+    find_form_instance,
+    form_transition,
+)
 from tnt_desktop.storage.audit import utc_now_text
 from tnt_desktop.storage.models import EventInstance, FormInstance, ItemValue, SdvMark, Subject
 from tnt_desktop.study.model import Text
@@ -102,11 +107,10 @@ def _show(value: str | None, missing: str | None) -> str | None:
     return f"[{missing}]" if missing else value
 
 
-def mark_in(app: AppSession, session: Session, subject: Subject, instance: FormInstance,
-            event: str, repeat: int, items: Iterable[tuple[str, int, str]] | None, *,
-            audit_each: bool = True) -> int:  # fmt: skip
-    """Mark items of one form instance verified inside the caller's transaction (the caller
-    checked the permission and the locks). `items` None: every stored item of the form.
+def _mark(app: AppSession, session: Session, subject: Subject, instance: FormInstance,
+          event: str, repeat: int, items: Iterable[tuple[str, int, str]] | None, *,
+          audit_each: bool = True) -> int:  # fmt: skip
+    """Mark items of one form instance verified. `items` None: every stored item of the form.
     Returns how many marks were set or renewed (a current mark is left as it is)."""
     stored = {(g, r, n): (v, m) for _pk, g, r, n, v, m in _values(session, [instance.id])}
     wanted = list(stored) if items is None else [(g or "", int(r or 0), n) for g, r, n in items]
@@ -149,16 +153,20 @@ def mark_in(app: AppSession, session: Session, subject: Subject, instance: FormI
 
 
 def mark_sdv(app: AppSession, subject_key: str, event: str, repeat: int, form_code: str,
-             items: Iterable[tuple[str, int, str]]) -> int:  # fmt: skip
+             items: Iterable[tuple[str, int, str]] | None, *,
+             audit_each: bool = True) -> int:  # fmt: skip
     """Mark items (group_name, row_key, item_name) of one form instance as verified against
-    source (monitor). Only items with a stored value or missing reason; each mark audited."""
+    source (monitor). Only items with a stored value or missing reason; each mark audited —
+    or, with `audit_each` False, one entry for the form. `items` None marks every stored item
+    (form-level SDV: `verify_form` calls it inside its own transaction)."""
     app.require(Permission.VERIFY)
-    items = list(items)
+    items = None if items is None else list(items)
     with app.transaction() as session:
         subject = find_subject(session, subject_key)
         check_writable(session, subject, data_entry=False)  # allowed on a frozen subject
         instance = _instance(session, subject, event, repeat, form_code)
-        return mark_in(app, session, subject, instance, event, repeat, items)
+        return _mark(app, session, subject, instance, event, repeat, items,
+                     audit_each=audit_each)  # fmt: skip
 
 
 def unmark_sdv(app: AppSession, subject_key: str, event: str, repeat: int, form_code: str,
@@ -215,11 +223,11 @@ def form_sdv(app: AppSession, subject_key: str, event: str, repeat: int,
                       form_code)  # fmt: skip
 
 
-def progress_in(session: Session, subject_pk: int | None = None) -> SdvProgress:
-    """SDV progress read inside a transaction (no permission check: for the exports). The
-    stored values are counted in SQL, per form and item; only the marked ones are read, to
-    compare each mark's hash with the value as it is now (a study of 5,000 subjects holds
-    millions of values and, typically, far fewer marks)."""
+def _progress(session: Session, subject_pk: int | None = None) -> SdvProgress:
+    """SDV progress of one subject (its pk) or of the study. The stored values are counted in
+    SQL, per form and item; only the marked ones are read, to compare each mark's hash with the
+    value as it is now (a study of 5,000 subjects holds millions of values and, typically, far
+    fewer marks)."""
     table = ItemValue.__table__
     entered = (table.c.derived.is_(False)
                & (table.c.value.is_not(None) | table.c.missing_reason.is_not(None)))
@@ -254,4 +262,16 @@ def sdv_progress(app: AppSession, subject_key: str | None = None) -> SdvProgress
     app.require(Permission.VIEW_DATA)
     with app.transaction(write=False) as session:
         pk = find_subject(session, subject_key).id if subject_key is not None else None
-        return progress_in(session, pk)
+        return _progress(session, pk)
+
+
+def verify_form(app: AppSession, subject_key: str, event: str, repeat: int,
+                form_code: str) -> str:  # fmt: skip
+    """COMPLETE → VERIFIED (source data verification, monitor) and every stored item of the form
+    marked verified (one ITEM_SDV audit entry for the form), in one transaction."""
+    with app.transaction():
+        status = form_transition(app, Permission.VERIFY, subject_key, event, repeat, form_code,
+                                 frozenset({FormStatus.COMPLETE.value}), FormStatus.VERIFIED,
+                                 "FORM_VERIFIED")  # fmt: skip
+        mark_sdv(app, subject_key, event, repeat, form_code, None, audit_each=False)
+    return status

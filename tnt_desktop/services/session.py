@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -18,6 +21,7 @@ from tnt_desktop.study.definition import Study, get_study
 from tnt_desktop.study.parameters import StudyParameters
 
 SYSTEM_USER = "SYSTEM"
+_LOCAL = threading.local()  # per thread: database file → (its open Session, write?)
 DEFAULT_IDLE_MINUTES = 15
 
 
@@ -66,8 +70,32 @@ class AppSession:
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:
+        """One transaction on this database; re-entrant. The outermost call opens it and
+        commits once at its end; a call made inside it (a service calling another, in this
+        thread, by any user session on the same database) joins it. An exception that leaves
+        the outermost call rolls everything back. A joined write runs in a SAVEPOINT: if its
+        exception is caught inside the outer call, exactly the joined call's writes — its
+        values and its audit entries — are undone, never part of them. A write cannot join a
+        read transaction (a programming error)."""
+        opened = _open_transactions()
+        where = _where(self.db)
+        current = opened.get(where)
+        if current is not None:
+            session, outer_write = current
+            if write and not outer_write:
+                raise RuntimeError("a write transaction cannot join a read transaction")
+            if not write:
+                yield session
+                return
+            with _savepoint(session):
+                yield session
+            return
         with self.db.transaction(write=write) as session:
-            yield session
+            opened[where] = (session, write)
+            try:
+                yield session
+            finally:
+                opened.pop(where, None)
 
     def audit(self, session: Session, action: str, *, system: bool = False, **fields: Any):
         """Append an audit entry as this user (or as SYSTEM for derivations). The transaction's
@@ -83,3 +111,34 @@ class AppSession:
             metadata_version=self.metadata_version,
             **fields,
         )
+
+
+def _where(db: Database) -> str:
+    return str(Path(db.path).resolve())
+
+
+def _open_transactions() -> dict[str, tuple[Session, bool]]:
+    opened = getattr(_LOCAL, "opened", None)
+    if opened is None:
+        opened = _LOCAL.opened = {}
+    return opened
+
+
+@contextmanager
+def _savepoint(session: Session) -> Iterator[None]:
+    """A joined write: SAVEPOINT, and on an exception ROLLBACK TO it and restore what this
+    transaction keeps beside the database (`session.info`: the audit entries chained in memory
+    and not yet inserted, the chain head, values waiting to be written)."""
+    saved = {key: copy.copy(value) for key, value in session.info.items()}
+    nested = session.begin_nested()
+    try:
+        yield
+    except BaseException:
+        if nested.is_active:
+            nested.rollback()
+        session.info.clear()
+        session.info.update(saved)
+        raise
+    else:
+        if nested.is_active:
+            nested.commit()

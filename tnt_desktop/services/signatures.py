@@ -293,11 +293,10 @@ def esig_problem(sig: ESignature, subject: Subject, event: EventInstance, form: 
     return None
 
 
-def subject_signatures_in(session: Session, subject: Subject,
-                          where: tuple[str, int, str] | None = None) -> list[SignatureView]:
+def _views(session: Session, subject: Subject,
+           where: tuple[str, int, str] | None = None) -> list[SignatureView]:
     """Every signature of a subject (superseded ones included) — or only those on the form
-    `where` = (event, repeat, form code) —, state recomputed, read inside the caller's
-    transaction without a permission check (for the exports). A signature already marked
+    `where` = (event, repeat, form code) —, state recomputed. A signature already marked
     broken is not hashed again (hashing a casebook reads every value of the subject)."""
     from tnt_desktop.services import trust
 
@@ -319,7 +318,7 @@ def signatures(app: AppSession, subject_key: str) -> list[SignatureView]:
     """A subject's signatures, oldest first, each with its state recomputed from the data."""
     app.require(Permission.VIEW_DATA)
     with app.transaction(write=False) as session:
-        return subject_signatures_in(session, find_subject(session, subject_key))
+        return _views(session, find_subject(session, subject_key))
 
 
 def form_signatures(app: AppSession, subject_key: str, event: str, repeat: int,
@@ -328,8 +327,7 @@ def form_signatures(app: AppSession, subject_key: str, event: str, repeat: int,
     hashed, so opening a form without signatures costs one query."""
     app.require(Permission.VIEW_DATA)
     with app.transaction(write=False) as session:
-        return subject_signatures_in(session, find_subject(session, subject_key),
-                                     (event, repeat, form_code))  # fmt: skip
+        return _views(session, find_subject(session, subject_key), (event, repeat, form_code))
 
 
 def current_signatures(views: list[SignatureView]) -> dict[tuple[str, int, str, str],

@@ -18,6 +18,7 @@ from tnt_desktop.study.checks._common import (
     val,
 )
 from tnt_desktop.study.checks.timing import screening_dates
+from tnt_desktop.study.forms import forms_by_code
 from tnt_desktop.study.model import Finding, T
 from tnt_desktop.study.subject import FormRecord, PartialDate, SubjectData
 
@@ -28,9 +29,7 @@ def _dates(subject: SubjectData) -> Iterator[tuple[FormRecord, str, str, int | N
     """(record, item ref, item name, row index, value) of every entered date in the subject's
     data. Derived dates are left out: they repeat entered ones (RTSTDAT) or are plans (CYPLDAT,
     a planned date may lie after a death or in the future)."""
-    from tnt_desktop.study.definition import get_study
-
-    forms = {form.code: form for form in get_study().forms}
+    forms = forms_by_code()
 
     def entered(code: str, name: str, group: str | None = None) -> bool:
         form = forms.get(code)

@@ -9,7 +9,7 @@ before FUMON.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from tnt_desktop.study.derivations import (
@@ -25,7 +25,8 @@ from tnt_desktop.study.derivations import (
     tumour,
     wound,
 )
-from tnt_desktop.study.model import Derivation, DerivedValue
+from tnt_desktop.study.derivations._guard import DERIVE_RANGE, RangeGuard, Where
+from tnt_desktop.study.model import Derivation, DerivedValue, Finding
 from tnt_desktop.study.parameters import StudyParameters
 from tnt_desktop.study.subject import FormRecord, SubjectData
 
@@ -83,18 +84,24 @@ def apply(subject: SubjectData, values: Iterable[DerivedValue], keep: frozenset[
 
 
 def derive_all(
-    subject: SubjectData, params: StudyParameters, *, keep: Iterable[str] = ()
-) -> SubjectData:
+    subject: SubjectData, params: StudyParameters, *, keep: Iterable[str] = (),
+    unconfirmed: Collection[Where] = (), notes: list[Finding] | None = None,
+) -> SubjectData:  # fmt: skip
     """A new SubjectData (deep copy) with every form-level derived item recomputed, in
     dependency order. `keep` lists qualified refs whose stored value must not be replaced
     (an editable derived item overridden with a reason, e.g. "TUBL.AJCC_T"); later derivations
-    then read the stored value. The input is never modified."""
+    then read the stored value. The input is never modified.
+
+    A derived value whose inputs fail their range checks — hard, or soft and named in
+    `unconfirmed` — is not computed (cleared); `notes`, when given, receives a finding on each
+    such derived item saying why (derivations/_guard.py)."""
     result = copy.deepcopy(subject)
     kept = frozenset(keep)
+    guard = RangeGuard(result, unconfirmed, notes)
     for derivation in DERIVATIONS:
         if derivation.function is None:
             continue
-        apply(result, derivation.function(result, params), kept)
+        apply(result, guard.filter(derivation, derivation.function(result, params)), kept)
     return result
 
 
@@ -116,4 +123,5 @@ def subject_level(
     return values
 
 
-__all__ = ["DERIVATIONS", "DERIVATIONS_BY_ID", "apply", "derive_all", "subject_level"]
+__all__ = ["DERIVATIONS", "DERIVATIONS_BY_ID", "DERIVE_RANGE", "Where", "apply", "derive_all",
+           "subject_level"]

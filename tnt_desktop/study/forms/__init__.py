@@ -7,6 +7,7 @@ owned by exactly one module and referenced by name from any other).
 from __future__ import annotations
 
 import importlib
+from functools import cache
 
 from tnt_desktop.study.model import Codelist, Form
 
@@ -42,3 +43,11 @@ def load_forms() -> tuple[tuple[Form, ...], tuple[Codelist, ...]]:
         forms.append(module.FORM)
         codelists.extend(module.CODELISTS)
     return tuple(forms), tuple(codelists)
+
+
+@cache
+def forms_by_code() -> dict[str, Form]:
+    """The declared forms by code. Checks and derivations read their items here, never from the
+    assembled study (study.definition lists the checks and derivations: asking it back would tie
+    the two in a circle)."""
+    return {form.code: form for form in load_forms()[0]}

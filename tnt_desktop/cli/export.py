@@ -1,11 +1,11 @@
 """`tnt-desktop export`, `tnt-desktop import` and `tnt-desktop package open` (issue 5, item 6).
 
-    tnt-desktop export --db PATH --user NAME --out DIR [--formats csv,pdf,odm] [--package]
-                       [--recipient KEYFILE] [--passphrase-env VAR] [--keep-plain]
+    tnt-desktop export --db PATH --user NAME --out DIR [--formats csv,pdf,odm,define,dsjson]
+                       [--package] [--recipient KEYFILE] [--passphrase-env VAR] [--keep-plain]
     tnt-desktop import --db PATH --user NAME FILE.xml [--reason TEXT]
     tnt-desktop package open FILE (--key SECRETKEYFILE | --passphrase-env VAR) --out DIR
 
-The user's password comes from a prompt or TNT_PASSWORD (cli_admin.read_password); a package
+The user's password comes from a prompt or TNT_PASSWORD (cli.common.read_password); a package
 passphrase only from the environment variable named by --passphrase-env, never from the command
 line (it would show in the process list and the shell history). `--recipient` or
 `--passphrase-env` imply `--package`; without either, a package goes to the sponsor key of the
@@ -13,8 +13,8 @@ study settings. `package open` needs no database: it is what the sponsor (or the
 a copy) runs; it decrypts in memory, verifies every manifest hash and writes nothing unless all
 of them match (exit 8 otherwise).
 
-`add_export_parsers(commands, parser_class)` adds the three commands to the main parser (cli.py);
-`python -m tnt_desktop.cli_export …` runs them on their own.
+`add_export_parsers(commands, parser_class)` adds the three commands to the main parser
+(cli.main).
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
-from tnt_desktop.cli_admin import PASSWORD_ENV, default_db_path, login, say
-from tnt_desktop.errors import TntError, UsageError
+from tnt_desktop.cli.common import PASSWORD_ENV, default_db_path, login, say
+from tnt_desktop.errors import UsageError
 from tnt_desktop.study.model import Text
 
 IMPORT_REFUSED_EXIT = 10  # the file was read but refused as a whole (all or nothing)
@@ -45,7 +44,7 @@ def _passphrase(var: str | None, what: Text) -> str | None:
 def _progress_printer():
     if not sys.stderr.isatty():
         return None
-    from tnt_desktop.cli import ui_language
+    from tnt_desktop.cli.common import ui_language
 
     def show(percent: int, message: Text) -> None:
         print(f"\r{percent:3d}% {message.get(ui_language())[:70]:<70}", end="", file=sys.stderr,
@@ -194,8 +193,9 @@ def add_export_parsers(commands, parser_class) -> None:
     export.add_argument("--out", required=True, type=Path, metavar="DIR",
                         help="folder that receives the export folder or package")
     export.add_argument("--formats", default="csv,odm,pdf", metavar="LIST",
-                        help="comma-separated: csv, odm, odm_transactional, pdf "
-                        "(default csv,odm,pdf)")  # fmt: skip
+                        help="comma-separated: csv, odm, odm_transactional, pdf, define "
+                        "(Define-XML 2.1), dsjson (Dataset-JSON 1.1) (default csv,odm,pdf)"
+                        )  # fmt: skip
     export.add_argument("--package", action="store_true",
                         help="write one OpenPGP-encrypted package instead of a plain folder "
                         "(to the sponsor key of the study settings unless --recipient)")
@@ -249,29 +249,3 @@ def add_export_parsers(commands, parser_class) -> None:
                         help="the same workstation's previous package: refuse this one unless "
                         "it continues that one (sequence, hash, unchanged audit history)")
     opener.set_defaults(handler=package_open_command)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """The three commands on their own (the same error handling as cli.main)."""
-    from tnt_desktop.cli import _Parser
-    from tnt_desktop.cli_admin import run_guarded
-
-    parser = _Parser(prog="tnt-desktop")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    add_export_parsers(commands, _Parser)
-    args = parser.parse_args(argv)
-    handler = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help()
-        return 0
-    try:
-        return run_guarded(handler, args)
-    except TntError as exc:
-        say(exc.message, sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        return 130
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -5,16 +5,16 @@ at the administrator's), the first signed chain head attests every earlier entry
 signatures made before this revision stay hash-only (`trust.legacy_esig_max_id`); see
 docs/storage.md "Upgrading a database made before signing keys".
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0008
+Revises: 0007 (the lead re-chains: written against 0005)
 Create Date: 2026-12-07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -1,64 +1,27 @@
-"""Handlers of `tnt-desktop admin …` and `tnt-desktop demo` (parsers live in cli.py).
+"""`tnt-desktop admin …` and `tnt-desktop demo`: their parsers and handlers.
 
-Passwords come from a prompt (no echo) or, for scripts, from TNT_PASSWORD (the user's own
-password) and TNT_NEW_PASSWORD (a new account's temporary password). They are never printed,
-logged or put in an exception — except the demo password, which `demo` prints on purpose.
+Passwords follow cli.common; they are never printed, logged or put in an exception — except the
+demo password, which `demo` prints on purpose.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import getpass
 import os
 import sys
 from pathlib import Path
 
+from tnt_desktop.cli.common import (
+    NEW_PASSWORD_ENV,
+    PASSWORD_ENV,
+    default_db_path,
+    login,
+    read_password,
+    say,
+)
 from tnt_desktop.errors import TntError, UsageError
 from tnt_desktop.study.model import Text
-
-PASSWORD_ENV = "TNT_PASSWORD"
-NEW_PASSWORD_ENV = "TNT_NEW_PASSWORD"
-
-
-def default_db_path() -> Path:
-    from tnt_desktop.paths import user_data_dir
-
-    return user_data_dir() / "tnt-sts.db"
-
-
-def say(text: Text, stream=None) -> None:
-    from tnt_desktop.cli import ui_language
-
-    print(text.get(ui_language()), file=stream or sys.stdout)
-
-
-def read_password(env: str, prompt: Text, *, confirm: bool = False) -> str:
-    value = os.environ.get(env)
-    if value:
-        return value
-    if not sys.stdin.isatty():
-        raise UsageError(
-            Text(f"no password: set {env} or run the command in a terminal",
-                 f"未提供密码：请设置 {env} 或在终端中运行该命令")
-        )  # fmt: skip
-    from tnt_desktop.cli import ui_language
-
-    first = getpass.getpass(prompt.get(ui_language()) + ": ")
-    if confirm:
-        again = getpass.getpass(
-            Text("Repeat the password", "再次输入密码").get(ui_language()) + ": "
-        )
-        if again != first:
-            raise UsageError(Text("the passwords do not match", "两次输入的密码不一致"))
-    return first
-
-
-def login(args: argparse.Namespace):
-    from tnt_desktop.services import auth
-
-    password = read_password(PASSWORD_ENV, Text(f"Password for {args.user}", f"{args.user} 的密码"))
-    return auth.login(Path(args.db), args.user, password)
 
 
 def admin_init(args: argparse.Namespace) -> int:
@@ -69,11 +32,13 @@ def admin_init(args: argparse.Namespace) -> int:
         confirm=True,
     )  # fmt: skip
     auth.initialise(Path(args.db), site_id=args.site, admin_username=args.admin,
-                    admin_password=password)  # fmt: skip
-    say(Text(f"created the encrypted database {args.db} (site {args.site}) with administrator "
+                    admin_password=password, workstation=args.workstation,
+                    screening_block=args.screening_block, id_block=args.id_block)  # fmt: skip
+    where = f"site {args.site}, workstation {args.workstation}"
+    say(Text(f"created the encrypted database {args.db} ({where}) with administrator "
              f"{args.admin}; its key file is {args.db}.keys — keep both together",
-             f"已创建加密数据库 {args.db}（中心 {args.site}），管理员 {args.admin}；"
-             f"密钥文件为 {args.db}.keys，请与数据库一同保管"))  # fmt: skip
+             f"已创建加密数据库 {args.db}（中心 {args.site}，工作站 {args.workstation}），"
+             f"管理员 {args.admin}；密钥文件为 {args.db}.keys，请与数据库一同保管"))  # fmt: skip
     return 0
 
 
@@ -139,13 +104,40 @@ def user_list(args: argparse.Namespace) -> int:
 
 def _logout_quietly(app) -> None:
     """Log out without letting a second error (a damaged file, a full disk) hide the first."""
-    from tnt_desktop.services import auth
 
     try:
-        auth.logout(app)
+        _logout_quietly(app)
     except Exception:  # the command's own result or error is what matters
         with contextlib.suppress(Exception):
             app.db.close()
+
+
+def icf_version_add(args: argparse.Namespace) -> int:
+    from tnt_desktop.services import consent_versions
+
+    app = login(args)
+    try:
+        version = consent_versions.add_version(app, args.label, args.version_date,
+                                               args.approval_date)  # fmt: skip
+    finally:
+        _logout_quietly(app)
+    say(Text(f"recorded consent version {version.decode.en}",
+             f"已记录知情同意书版本 {version.decode.zh}"))  # fmt: skip
+    return 0
+
+
+def icf_version_list(args: argparse.Namespace) -> int:
+    from tnt_desktop.cli.common import ui_language
+    from tnt_desktop.services import consent_versions
+
+    app = login(args)
+    try:
+        versions = consent_versions.list_versions(app)
+    finally:
+        _logout_quietly(app)
+    for version in versions:
+        print(f"{version.label:<16} {version.decode.get(ui_language())}")
+    return 0
 
 
 def admin_verify(args: argparse.Namespace) -> int:
@@ -218,7 +210,7 @@ def admin_restore(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
-    from tnt_desktop.services.demo import generate_demo
+    from tnt_desktop.demo import generate_demo
 
     if args.subjects < 1:
         raise UsageError(Text("--subjects must be at least 1", "--subjects 至少为 1"))
@@ -229,7 +221,8 @@ def demo(args: argparse.Namespace) -> int:
 
     report = generate_demo(Path(args.db), args.subjects, seed=args.seed,
                            password=os.environ.get(PASSWORD_ENV) or None,
-                           progress=progress)  # fmt: skip
+                           progress=progress, site_id=args.site,
+                           workstation=args.workstation)  # fmt: skip
     if sys.stderr.isatty():
         print(file=sys.stderr)
     say(Text(f"demo database {args.db}: {args.subjects} subjects; accounts admin, coordinator, "
@@ -239,6 +232,11 @@ def demo(args: argparse.Namespace) -> int:
     print(f"password: {report.password}")
     return 0
 
+
+def add_workstation_arguments(parser) -> None:
+    parser.add_argument("--workstation", type=int, default=1, metavar="W",
+                        help="this workstation's number within the site, 1-99 (default 1); it "
+                        "picks the number blocks and names the workstation's export packages")
 
 def add_admin_parsers(commands, parser_class) -> None:
     db_help = "database file (default: the per-user data folder)"
@@ -258,6 +256,13 @@ def add_admin_parsers(commands, parser_class) -> None:
                                   "admin account"), user=False)  # fmt: skip
     init.add_argument("--site", required=True, help="site number, e.g. 01")
     init.add_argument("--admin", required=True, metavar="NAME", help="first admin's user name")
+    add_workstation_arguments(init)
+    init.add_argument("--screening-block", default=None, metavar="FIRST-LAST",
+                      help="this workstation's screening numbers (default by workstation: "
+                      "W1 1-999, W2 1000-1999, …)")  # fmt: skip
+    init.add_argument("--id-block", default=None, metavar="FIRST-LAST",
+                      help="this workstation's study IDs (default by workstation: W1 1-99, "
+                      "W2 100-199, …)")  # fmt: skip
     init.set_defaults(handler=admin_init)
 
     user = sub.add_parser("user", help="user accounts: add, reset, deactivate, list")
@@ -277,6 +282,19 @@ def add_admin_parsers(commands, parser_class) -> None:
     deactivate.set_defaults(handler=user_deactivate)
     listing = with_db(users.add_parser("list", help="list accounts"))
     listing.set_defaults(handler=user_list)
+
+    icf = sub.add_parser("icf-version", help="informed consent form versions approved by the "
+                         "ethics committee: add, list")  # fmt: skip
+    icfs = icf.add_subparsers(dest="icf_command", metavar="ACTION")
+    icf.set_defaults(handler=lambda a: (icf.print_help(), 0)[1])
+    icf_add = with_db(icfs.add_parser("add", help="record an approved version (audited)"))
+    icf_add.add_argument("label", metavar="LABEL", help="the version's code, e.g. V1.1")
+    icf_add.add_argument("--version-date", required=True, metavar="YYYY-MM-DD")
+    icf_add.add_argument("--approval-date", required=True, metavar="YYYY-MM-DD",
+                         help="ethics committee approval date")
+    icf_add.set_defaults(handler=icf_version_add)
+    icf_list = with_db(icfs.add_parser("list", help="list the approved versions"))
+    icf_list.set_defaults(handler=icf_version_list)
 
     verify = with_db(sub.add_parser("verify", help="check database integrity and the audit "
                                     "chain (exit 8 on a problem)"))  # fmt: skip
@@ -300,25 +318,6 @@ def add_admin_parsers(commands, parser_class) -> None:
     demo_parser.add_argument("--db", type=Path, required=True)
     demo_parser.add_argument("--subjects", type=int, default=60)
     demo_parser.add_argument("--seed", type=int, default=1)
+    demo_parser.add_argument("--site", default=None, help="site number (default: the study's)")
+    add_workstation_arguments(demo_parser)
     demo_parser.set_defaults(handler=demo)
-
-
-def run_guarded(handler, args) -> int:
-    """Map OS errors the user can cause to clear messages; TntError passes through."""
-    try:
-        return int(handler(args))
-    except TntError:
-        raise
-    except PermissionError as exc:
-        raise TntError(Text(f"permission denied: {exc.filename}",
-                            f"无权限：{exc.filename}")) from None  # fmt: skip
-    except OSError as exc:
-        from tnt_desktop.storage.database import os_error_to_tnt
-
-        where = exc.filename or getattr(args, "out", None) or Path(
-            getattr(args, "db", None) or Path.cwd() / "x").parent  # name a folder, never ""
-        mapped = os_error_to_tnt(exc, where)
-        if isinstance(mapped, TntError):
-            raise mapped from None
-        raise TntError(Text(f"cannot complete: {exc.strerror or exc}",
-                            f"无法完成：{exc.strerror or exc}")) from None  # fmt: skip

@@ -1,4 +1,4 @@
-"""Writing one demo subject through the services (services.demo).
+"""Writing one demo subject through the services (tnt_desktop.demo).
 
 `SubjectWriter(ctx, plan).run()` screens the subject and enters its forms in schedule order up
 to `ctx.today`, with `screen_subject`, `save_form`, `enrol`, `screen_fail` and `withdraw` only:
@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from tnt_desktop.services import subjects
-from tnt_desktop.services.clinical_data import find_subject, load_subject
-from tnt_desktop.services.demo_data import (
+from tnt_desktop.demo.data import (
     AE_TERMS,
     CHEMO_AES,
     DEFAULT_OVERRIDE,
@@ -30,12 +28,14 @@ from tnt_desktop.services.demo_data import (
     d2,
     iso,
 )
+from tnt_desktop.services import subjects
+from tnt_desktop.services.clinical_data import find_subject, load_subject
+from tnt_desktop.services.entry_session import Confirm, EntrySession, EntryState, EntryStep
 from tnt_desktop.services.form_entry import (
     FormEntry,
-    OverrideRequired,
+    ReasonRequired,
     RowEntry,
     SaveResult,
-    save_form,
 )
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.study.derivations.demographics import bsa
@@ -63,26 +63,36 @@ class DemoContext:
 
     def save(self, entry: FormEntry, *, investigator: bool = False,
              why: str | None = None) -> SaveResult:  # fmt: skip
-        """`save_form` as the coordinator (or the investigator). A soft finding that needs an
-        override (OverrideRequired) is answered with a reason — `why`, else the standard reason
-        for its check (demo_data.OVERRIDE_REASONS) — and the save is repeated: the demo confirms
-        every query it raises, as a site would after checking the source. Hard findings
-        (ValidationFailed) are never worked around: they mean the generator is wrong."""
+        """`save_form` as the coordinator (or the investigator), through the entry session. Soft
+        findings it asks to confirm are answered with a reason — `why`, else the standard reason
+        for its check (demo_data.OVERRIDE_REASONS): the demo confirms every query it raises, as
+        a site would after checking the source. A reason for change is never made up (the entry
+        carries it, or ReasonRequired is raised); hard findings (ValidationFailed) are never
+        worked around: they mean the generator is wrong. Refusals raise their own error."""
         app = self.investigator if investigator else self.coordinator
-        for _attempt in range(4):
-            try:
-                result = save_form(app, entry, today=self.today)
-            except OverrideRequired as exc:
-                for key, finding in exc.findings:
-                    check = finding.check_id
-                    entry.overrides[key] = why or OVERRIDE_REASONS.get(check, DEFAULT_OVERRIDE)
-                    self.overrides += 1
-                continue
-            self.saves += 1
-            if entry.reason is not None:
-                self.corrections += 1
-            return result
-        raise RuntimeError(f"demo: {entry.form} of {entry.subject} still needs overrides")
+        asked: list[EntryStep] = []
+
+        def ask(step: EntryStep) -> Confirm | None:
+            asked.append(step)
+            if step.state is not EntryState.NEEDS_OVERRIDES:
+                return None
+            self.overrides += len(step.findings)
+            return Confirm({f.key: why or OVERRIDE_REASONS.get(f.finding.check_id,
+                                                                DEFAULT_OVERRIDE)
+                            for f in step.findings})  # fmt: skip
+
+        session = EntrySession(app, entry, today=self.today)
+        step = session.run(ask)
+        if step.state is EntryState.ABANDONED:
+            raise ReasonRequired(list(asked[-1].items))
+        if step.state is not EntryState.SAVED:
+            if step.error is not None:
+                raise step.error
+            raise RuntimeError(f"demo: {entry.form} of {entry.subject} not saved ({step.refusal})")
+        self.saves += 1
+        if entry.reason is not None:
+            self.corrections += 1
+        return step.result
 
 
 @dataclass
@@ -1178,6 +1188,32 @@ class SubjectWriter:
                 source="MONITOR",
             )
         if self.dvs:
-            self.save(
-                LOG, "DV", rows={"DV": [RowEntry(values=d) for d in self.dvs]}, investigator=True
-            )
+            self.save_deviations()
+
+    def save_deviations(self) -> None:
+        """The site's deviation log: the candidates the system detected (clarification 20)
+        are completed with the description and action the demo planned for them (matched by
+        category, earliest first); a planned automatic deviation the system did not detect,
+        and the monitor's and site's own, are new rows recorded by the site."""
+        from tnt_desktop.services.deviation_candidates import AUTO_SOURCES
+
+        system = [(key, row) for key, row in self.stored_rows(LOG, "DV", "DV")
+                  if row.get("DVCHKID") and not row.get("DVWDRSN")]  # fmt: skip
+        system.sort(key=lambda kr: str(kr[1].get("DVSTDAT")))
+        entries = {key: RowEntry(key=key) for key, _row in self.stored_rows(LOG, "DV", "DV")}
+        new: list[RowEntry] = []
+        for planned in self.dvs:
+            match = next((key for key, row in system if planned["DVSRC"] in AUTO_SOURCES
+                          and row.get("DVCAT") == planned["DVCAT"]
+                          and not entries[key].values), None)  # fmt: skip
+            if match is None:
+                site = {**planned, "DVSRC": "MONITOR" if planned["DVSRC"] == "MONITOR"
+                        else "SITE"}  # fmt: skip
+                site.pop("DVCONF", None)
+                new.append(RowEntry(values=site))
+                continue
+            entries[match].values = {k: v for k, v in planned.items()
+                                     if k not in ("DVSRC", "DVSTDAT", "DVIDDAT", "DVCAT")}
+        complete = all(entries[key].values for key, _row in system)
+        self.save(LOG, "DV", rows={"DV": [*entries.values(), *new]}, investigator=True,
+                  complete=complete)  # fmt: skip

@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tnt_desktop.cli_admin import PASSWORD_ENV, default_db_path, login, say
+from tnt_desktop.cli.common import PASSWORD_ENV, default_db_path, login, say
 from tnt_desktop.study.model import Text
 
 _TARGETS = ("database", "subject", "form")

@@ -5,7 +5,7 @@ After `generate_demo` has entered the subjects, `review_demo` — through the se
 the monitor, the data manager, the coordinator and the investigator — does, in subject order:
 
 1. **SDV**: the monitor verifies the complete screening forms (F01 IE, F02 DM, F04 TUBL, F15 LB)
-   of the first two thirds of the enrolled subjects (`workflow.verify_form`, which marks every
+   of the first two thirds of the enrolled subjects (`sdv.verify_form`, which marks every
    stored item verified).
 2. **Queries**: on every third enrolled subject the monitor asks about the weight (DM.WEIGHT);
    they cycle through the life cycle: left open; answered by the coordinator; answered and
@@ -27,10 +27,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from tnt_desktop.errors import TntError
-from tnt_desktop.services import queries, signatures, workflow
+from tnt_desktop.services import queries, sdv, signatures
 from tnt_desktop.services.casebook import open_casebook
-from tnt_desktop.services.form_entry import FormEntry, OverrideRequired, save_form
+from tnt_desktop.services.entry_session import Confirm, EntrySession, EntryState
+from tnt_desktop.services.form_entry import FormEntry
 from tnt_desktop.services.session import AppSession
 
 SDV_FORMS = ("IE", "DM", "TUBL", "LB")
@@ -48,6 +48,7 @@ PATH_QUERY = "请上传病理报告扫描件的编号以便核查。/ Please giv
     "reference for verification."
 LASTCONT_QUERY = "原始记录中的最后联系日期晚一天，请核对。/ The source shows the last " \
     "contact one day later; please check."
+CHECKED = "已核对原始记录 / checked against the source"
 
 
 @dataclass
@@ -85,7 +86,7 @@ def review_demo(monitor: AppSession, datamanager: AppSession, coordinator: AppSe
     for key in enrolled[: (2 * len(enrolled) + 2) // 3]:
         for (event, repeat, code), status in forms[key].items():
             if code in SDV_FORMS and status == "COMPLETE":
-                workflow.verify_form(monitor, key, event, repeat, code)
+                sdv.verify_form(monitor, key, event, repeat, code)
                 counts.verified_forms += 1
     # 2. queries
     for n, key in enumerate(enrolled[::3]):
@@ -145,15 +146,10 @@ def _break_by_correction(monitor: AppSession, coordinator: AppSession, key: str,
     entry = FormEntry(key, "SE.EOS", "EOS", values={"LASTCONT": corrected}, complete=True,
                       reason="QUERY_RESPONSE", reason_text=f"Query #{qid}: 已按原始记录更正",
                       expected_version=snapshot.version)  # fmt: skip
-    try:
-        try:
-            save_form(coordinator, entry, today=today)
-        except OverrideRequired as exc:
-            for finding_key, _finding in exc.findings:
-                entry.overrides[finding_key] = "已核对原始记录 / checked against the source"
-            entry.expected_version = None
-            save_form(coordinator, entry, today=today)
-    except TntError:
+    step = EntrySession(coordinator, entry, today=today).run(
+        lambda asked: Confirm({f.key: CHECKED for f in asked.findings})
+        if asked.state is EntryState.NEEDS_OVERRIDES else None)  # fmt: skip
+    if step.state is not EntryState.SAVED:
         queries.answer_query(coordinator, qid, "原始记录无误，未修改。/ Source checked: unchanged.")
         return False
     queries.answer_query(coordinator, qid, f"已更正为 {corrected}。/ Corrected to {corrected}.")

@@ -1,49 +1,31 @@
-"""`tnt-desktop`: headless commands for administration, automation, support and tests.
-
-Without arguments it will start the desktop GUI (issue 4); until the GUI lands it prints what the
-program can do. Every command and sub-command answers `--help` and `--version`. Errors the user
-can cause print a message in the user's language (TNT_LANG=zh|en, else the locale) and exit
-non-zero; they never print a traceback.
+"""`tnt-desktop`: the parser and `main` — headless commands for administration, automation,
+support and tests; without a command, the desktop application. Every command and sub-command
+answers `--help` and `--version`. Errors the user can cause print a message in the user's
+language (TNT_LANG=zh|en, else the locale) and exit non-zero; they never print a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import locale
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from tnt_desktop import APP_NAME, __version__
+from tnt_desktop import APP_NAME
+from tnt_desktop.cli.common import (
+    NEW_PASSWORD_ENV,
+    PASSWORD_ENV,
+    Parser,
+    read_password,
+    run_guarded,
+    say,
+)
 from tnt_desktop.errors import OutputError, StudyDefinitionError, TntError
 from tnt_desktop.study.model import Text
 
 
-def ui_language() -> str:
-    chosen = os.environ.get("TNT_LANG") or os.environ.get("LANG") or ""
-    if not chosen:
-        chosen = (locale.getlocale()[0] or "") if hasattr(locale, "getlocale") else ""
-    return "zh" if chosen.lower().startswith("zh") else "en"
-
-
-def _say(text: Text, stream=None) -> None:
-    print(text.get(ui_language()), file=stream or sys.stdout)
-
-
-class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose every sub-command also answers --version."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.add_argument(
-            "--version", action="version", version=f"{APP_NAME} {__version__}",
-            help="print the version and exit",
-        )  # fmt: skip
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog="tnt-desktop",
         description=f"{APP_NAME} — eCRF of the TNT-STS trial (NCT06593899). "
         "Without a command: start the desktop application.",
@@ -60,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help=argparse.SUPPRESS)
     parser.add_argument("--smoke-user", default="coordinator", metavar="NAME",
                         help=argparse.SUPPRESS)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     study = commands.add_parser("study", help="inspect the study definition")
     study_commands = study.add_subparsers(dest="study_command", metavar="SUBCOMMAND")
@@ -76,18 +58,16 @@ def build_parser() -> argparse.ArgumentParser:
     dictionary.set_defaults(handler=_study_dictionary)
     study.set_defaults(handler=lambda args: _print_help(study))
 
-    from tnt_desktop.cli_admin import (
-        NEW_PASSWORD_ENV,
-        PASSWORD_ENV,
-        add_admin_parsers,
-        default_db_path,
-    )
-    from tnt_desktop.cli_export import add_export_parsers
-    from tnt_desktop.cli_workflow import add_workflow_parsers
+    from tnt_desktop.cli.admin import add_admin_parsers
+    from tnt_desktop.cli.export import add_export_parsers
+    from tnt_desktop.cli.sponsor import add_sponsor_parsers
+    from tnt_desktop.cli.workflow import add_workflow_parsers
+    from tnt_desktop.paths import default_db_path
 
-    add_admin_parsers(commands, _Parser)
-    add_export_parsers(commands, _Parser)
-    add_workflow_parsers(commands, _Parser)
+    add_admin_parsers(commands, Parser)
+    add_export_parsers(commands, Parser)
+    add_workflow_parsers(commands, Parser)
+    add_sponsor_parsers(commands, Parser)
     passwd = commands.add_parser(
         "passwd", help=f"change your own password (also the forced change of a new account): "
         f"current password from a prompt or {PASSWORD_ENV}, new one from a prompt or "
@@ -128,7 +108,7 @@ def _study_check(args: argparse.Namespace) -> int:
             )
         )
     warnings = len(problems) - len(errors)
-    _say(
+    say(
         Text(
             f"study check passed: {summary}; {warnings} warning(s)",
             f"研究定义检查通过：{summary}；{warnings} 条警告",
@@ -149,13 +129,12 @@ def _study_dictionary(args: argparse.Namespace) -> int:
         raise OutputError(
             Text(f"cannot write {out}: {reason}", f"无法写入 {out}：{reason}")
         ) from None
-    _say(Text(f"data dictionary: {count} items written to {out}",
+    say(Text(f"data dictionary: {count} items written to {out}",
               f"数据字典：已写入 {count} 个条目到 {out}"))  # fmt: skip
     return 0
 
 
 def _passwd(args: argparse.Namespace) -> int:
-    from tnt_desktop.cli_admin import NEW_PASSWORD_ENV, PASSWORD_ENV, read_password
     from tnt_desktop.services import auth
 
     old = read_password(PASSWORD_ENV, Text(f"Current password for {args.user}",
@@ -167,7 +146,7 @@ def _passwd(args: argparse.Namespace) -> int:
         auth.change_password(session, old, new)
     finally:
         auth.logout(session)
-    _say(Text(f"password of {args.user} changed", f"已修改 {args.user} 的密码"))
+    say(Text(f"password of {args.user} changed", f"已修改 {args.user} 的密码"))
     return 0
 
 
@@ -175,7 +154,7 @@ def _start_gui(args: argparse.Namespace) -> int:
     try:
         from tnt_desktop.gui.app import LaunchOptions, run
     except ImportError as exc:  # PySide6 missing or its system libraries absent
-        _say(Text(f"the desktop application cannot start ({exc}); the headless commands work",
+        say(Text(f"the desktop application cannot start ({exc}); the headless commands work",
                   f"桌面程序无法启动（{exc}）；命令行功能可用"), sys.stderr)  # fmt: skip
         return 9
     return run(LaunchOptions(db=args.db, demo=args.demo, lang=args.lang or "",
@@ -190,11 +169,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if handler is None:
             return _start_gui(args)
-        from tnt_desktop.cli_admin import run_guarded
-
         return run_guarded(handler, args)
     except TntError as exc:
-        _say(exc.message, sys.stderr)
+        say(exc.message, sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
