@@ -487,3 +487,45 @@ def test_temporaries_of_killed_runs_are_removed_at_the_next_run(trial, team, tmp
     run_export(team["datamanager"], out, formats={"csv"})
     assert not any(p.exists() for p in (*killed, part_dir, part_file))
     assert running.exists()
+
+
+# ---- an invariant: any stored value changed behind the application's back is found -------------
+def test_verify_finds_any_value_changed_behind_the_application(trial, team):
+    """Hypothesis picks a stored value and a replacement (8 examples, no deadline: each runs a
+    full `admin verify`); the finding always names that subject, form and item. Each example
+    puts the value back, and then the database verifies again."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    sid = enrol_one(team["coordinator"])
+    c = connect_raw(trial.path, trial.key())
+    try:
+        rows = c.execute("SELECT id, item_name, value FROM item_value WHERE value IS NOT NULL "
+                         "ORDER BY id").fetchall()
+    finally:
+        c.close()
+
+    @settings(max_examples=8, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(row=st.sampled_from(rows), new=st.text(min_size=1, max_size=12))
+    def check(row, new):
+        row_id, item, old = row
+        if new == old:
+            return
+        c = connect_raw(trial.path, trial.key())
+        try:
+            c.execute("UPDATE item_value SET value = ? WHERE id = ?", (new, row_id))
+        finally:
+            c.close()
+        try:
+            found = places(report(trial))
+            assert f"{sid} " in found and f" {item}" in found
+        finally:
+            c = connect_raw(trial.path, trial.key())
+            try:
+                c.execute("UPDATE item_value SET value = ? WHERE id = ?", (old, row_id))
+            finally:
+                c.close()
+
+    check()
+    assert report(trial).ok

@@ -84,8 +84,10 @@ def user_deactivate(args: argparse.Namespace) -> int:
         auth.deactivate_user(app, args.name)
     finally:
         _logout_quietly(app)
-    say(Text(f"deactivated {args.name}; their key slot is removed",
-             f"已停用 {args.name}；其密钥槽已删除"))  # fmt: skip
+    say(Text(f"deactivated {args.name}; their key slot is removed, their signing key revoked and "
+             "the database re-keyed (no earlier copy of the key file opens it)",
+             f"已停用 {args.name}；其密钥槽已删除、签名密钥已撤销，数据库已更换密钥"
+             "（此前的密钥文件副本均无法打开它）"))  # fmt: skip
     return 0
 
 
