@@ -164,6 +164,14 @@ def main() -> int:
         unlock = bench_unlock(db)
         app = auth.login(db, "coordinator", PASSWORD)
         saves, items = bench_saves(app, args.saves)
+        # verify before the raw baseline, whose rows (written without audit) it would report
+        from tnt_desktop.services import integrity
+
+        admin = auth.login(db, "admin", PASSWORD)
+        start = time.perf_counter()
+        verified = integrity.verify(admin)
+        verify_s = time.perf_counter() - start
+        admin.db.close()
         prepare = connect_raw(db, app.key)  # a twin of audit_entry without its triggers
         prepare.execute("CREATE TABLE raw_audit (id INTEGER PRIMARY KEY, ts TEXT, username TEXT,"
                         " role TEXT, action TEXT, item TEXT, new TEXT, app TEXT, mdv TEXT,"
@@ -172,13 +180,6 @@ def main() -> int:
         prepare.close()
         raw = bench_raw(db, app.key, args.saves, items)
         app.db.close()
-        from tnt_desktop.services import integrity
-
-        admin = auth.login(db, "admin", PASSWORD)
-        start = time.perf_counter()
-        verified = integrity.verify(admin)
-        verify_s = time.perf_counter() - start
-        admin.db.close()
         kdf_s, kdf_mib, kdf = bench_kdf()
         size = bench_size(folder, args.subjects)
 
