@@ -18,12 +18,12 @@ from sqlalchemy import select
 
 from tests.core.conftest import FAST_KDF, audit_count, audit_entries
 from tests.core.replay import replay_mismatches, stored
+from tnt_desktop.demo import generate_demo
 from tnt_desktop.exports.odm_export import export_odm
 from tnt_desktop.exports.odm_extension import TNT_NS, extension_schema
 from tnt_desktop.exports.odm_import import import_odm, load_schema
 from tnt_desktop.exports.odm_metadata import ODM_NS
 from tnt_desktop.services import auth, queries, subjects
-from tnt_desktop.services.demo import generate_demo
 from tnt_desktop.services.export_read import ExportProfile
 from tnt_desktop.storage import keyslots
 from tnt_desktop.storage.models import CheckOverride
