@@ -235,10 +235,34 @@ def demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_workstation_arguments(parser) -> None:
+def admin_workstation(args: argparse.Namespace) -> int:
+    """Renumber a database set up from another workstation's backup (services.sequences)."""
+    from tnt_desktop.services import auth
+    from tnt_desktop.services.sequences import set_workstation
+
+    app = login(args)
+    try:
+        blocks = set_workstation(app, args.workstation, args.screening_block, args.id_block)
+    finally:
+        auth.logout(app)
+    shown = ", ".join(f"{k.split('.')[-1]} {v}" for k, v in blocks.items())
+    say(Text(f"{args.db} is now workstation {args.workstation} ({shown})",
+             f"{args.db} 现为工作站 {args.workstation}（{shown}）"))  # fmt: skip
+    return 0
+
+
+def add_workstation_arguments(parser, *, blocks: bool = False) -> None:
     parser.add_argument("--workstation", type=int, default=1, metavar="W",
                         help="this workstation's number within the site, 1-99 (default 1); it "
                         "picks the number blocks and names the workstation's export packages")
+    if blocks:
+        parser.add_argument("--screening-block", default=None, metavar="FIRST-LAST",
+                            help="this workstation's screening numbers (default by "
+                            "workstation: W1 1-999, W2 1000-1999, …)")  # fmt: skip
+        parser.add_argument("--id-block", default=None, metavar="FIRST-LAST",
+                            help="this workstation's study IDs (default by workstation: "
+                            "W1 1-99, W2 100-199, …)")  # fmt: skip
+
 
 def add_admin_parsers(commands, parser_class) -> None:
     db_help = "database file (default: the per-user data folder)"
@@ -258,14 +282,13 @@ def add_admin_parsers(commands, parser_class) -> None:
                                   "admin account"), user=False)  # fmt: skip
     init.add_argument("--site", required=True, help="site number, e.g. 01")
     init.add_argument("--admin", required=True, metavar="NAME", help="first admin's user name")
-    add_workstation_arguments(init)
-    init.add_argument("--screening-block", default=None, metavar="FIRST-LAST",
-                      help="this workstation's screening numbers (default by workstation: "
-                      "W1 1-999, W2 1000-1999, …)")  # fmt: skip
-    init.add_argument("--id-block", default=None, metavar="FIRST-LAST",
-                      help="this workstation's study IDs (default by workstation: W1 1-99, "
-                      "W2 100-199, …)")  # fmt: skip
+    add_workstation_arguments(init, blocks=True)
     init.set_defaults(handler=admin_init)
+    renumber = with_db(sub.add_parser("workstation", help="make a database set up from another "
+                                      "workstation's backup this workstation (its number and "
+                                      "number blocks)"))  # fmt: skip
+    add_workstation_arguments(renumber, blocks=True)
+    renumber.set_defaults(handler=admin_workstation)
 
     user = sub.add_parser("user", help="user accounts: add, reset, deactivate, list")
     users = user.add_subparsers(dest="user_command", metavar="ACTION")

@@ -2,7 +2,9 @@
 
     tnt-desktop export --db PATH --user NAME --out DIR [--formats csv,pdf,odm,define,dsjson]
                        [--package] [--recipient KEYFILE] [--passphrase-env VAR] [--keep-plain]
-    tnt-desktop import --db PATH --user NAME FILE.xml [--reason TEXT]
+                       [--cutoff YYYY-MM-DD] [--quiet]
+    tnt-desktop import --db PATH --user NAME FILE.xml [--reason TEXT]   # reason: needed to change
+                                                                       # saved data
     tnt-desktop package open FILE (--key SECRETKEYFILE | --passphrase-env VAR) --out DIR
 
 The user's password comes from a prompt or TNT_PASSWORD (cli.common.read_password); a package
@@ -41,16 +43,55 @@ def _passphrase(var: str | None, what: Text) -> str | None:
     return value
 
 
-def _progress_printer():
-    if not sys.stderr.isatty():
+class _Progress:
+    """Progress of a long export on stderr: on a terminal one line rewritten in place; otherwise
+    (a script, a log file) one line per stage and at most one a second within a stage, so a
+    scripted export is never silent. `--quiet` prints nothing."""
+
+    def __init__(self, stream=None, clock=None) -> None:
+        import time
+
+        self.stream = stream or sys.stderr
+        self.clock = clock or time.monotonic
+        self.tty = self.stream.isatty()
+        self.stage: str | None = None
+        self.last = -1.0
+        self.printed = False
+
+    def __call__(self, percent: int, message: Text) -> None:
+        from tnt_desktop.cli.common import ui_language
+
+        text = message.get(ui_language())
+        if self.tty:
+            print(f"\r{percent:3d}% {text[:70]:<70}", end="", file=self.stream, flush=True)
+            self.printed = True
+            return
+        stage = text.split(":", 1)[0].split("：", 1)[0]
+        now = self.clock()
+        if stage != self.stage or now - self.last >= 1.0 or percent >= 100:
+            print(f"{percent:3d}% {text}", file=self.stream, flush=True)
+            self.stage, self.last = stage, now
+
+    def close(self) -> None:
+        if self.tty and self.printed:
+            print(file=self.stream)
+
+
+def _progress_printer(quiet: bool = False) -> _Progress | None:
+    return None if quiet else _Progress()
+
+
+def _cutoff(text: str | None):
+    """--cutoff YYYY-MM-DD (clarification 23; default: the export date)."""
+    from datetime import date
+
+    if not text:
         return None
-    from tnt_desktop.cli.common import ui_language
-
-    def show(percent: int, message: Text) -> None:
-        print(f"\r{percent:3d}% {message.get(ui_language())[:70]:<70}", end="", file=sys.stderr,
-              flush=True)  # fmt: skip
-
-    return show
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(Text(f"--cutoff needs a date YYYY-MM-DD, not {text!r}",
+                              f"--cutoff 需要日期 YYYY-MM-DD，而不是 {text!r}")) from None
 
 
 # ---- handlers ----------------------------------------------------------------------------------
@@ -68,19 +109,20 @@ def export_command(args: argparse.Namespace) -> int:
     if args.recipient is not None and not Path(args.recipient).is_file():
         raise UsageError(Text(f"no key file at {args.recipient}",
                               f"未找到密钥文件：{args.recipient}"))  # fmt: skip
+    cutoff = _cutoff(args.cutoff)
     app = login(args)
-    show = _progress_printer()
+    show = _progress_printer(args.quiet)
     try:
         result = run_export(
             app, Path(args.out), formats=formats, package=package,
             recipient_key=Path(args.recipient) if args.recipient else None,
             passphrase=passphrase, purpose=args.purpose, recipient=args.recipient_name,
             progress=show, profile=ExportProfile(args.profile), keep_plain=args.keep_plain,
-            lang=args.lang or "en",
+            lang=args.lang or "en", cutoff=cutoff,
         )  # fmt: skip
     finally:
         if show is not None:
-            print(file=sys.stderr)
+            show.close()
         auth.logout(app)
     say(result.message())
     return 0
@@ -161,12 +203,12 @@ def package_open_command(args: argparse.Namespace) -> int:
         else Text("", "")
     say(Text(f"package verified{checked.en}: {len(opened.files)} files match the manifest; "
              f"{subjects} subjects, {forms} forms, profile {m.get('profile')}, data cut-off "
-             f"{m.get('data_cutoff_utc')}, {m.get('app', {}).get('name')} "
+             f"{m.get('data_cutoff') or m.get('data_cutoff_utc')}, {m.get('app', {}).get('name')} "
              f"{m.get('app', {}).get('version')}, metadata {m.get('metadata_version')}; "
              f"extracted to {target}",
              f"数据包校验通过{checked.zh}：{len(opened.files)} 个文件与清单一致；"
              f"{subjects} 名受试者、{forms} 份表单，导出配置 {m.get('profile')}，数据截止 "
-             f"{m.get('data_cutoff_utc')}，{m.get('app', {}).get('name')} "
+             f"{m.get('data_cutoff') or m.get('data_cutoff_utc')}，{m.get('app', {}).get('name')} "
              f"{m.get('app', {}).get('version')}，元数据版本 {m.get('metadata_version')}；"
              f"已解出到 {target}"))  # fmt: skip
     if opened.signed_by_site:
@@ -215,6 +257,11 @@ def add_export_parsers(commands, parser_class) -> None:
                         "(default: the key's user ID)")  # fmt: skip
     export.add_argument("--lang", choices=["en", "zh"], default=None,
                         help="language of the PDFs (default en)")
+    export.add_argument("--cutoff", default=None, metavar="YYYY-MM-DD",
+                        help="data cut-off: caps every censoring date and 'as of' statement "
+                        "and decides evaluability (default: today)")  # fmt: skip
+    export.add_argument("--quiet", action="store_true",
+                        help="no progress lines on stderr")
     export.set_defaults(handler=export_command)
 
     importer = commands.add_parser(
@@ -223,7 +270,10 @@ def add_export_parsers(commands, parser_class) -> None:
     importer.add_argument("--user", required=True, metavar="NAME", help=user_help)
     importer.add_argument("file", type=Path, metavar="FILE.xml")
     importer.add_argument("--reason", default=None, metavar="TEXT",
-                          help="reason for change recorded where the file has no AuditRecord")
+                          help="your reason for the changes the file makes to saved data: a "
+                          "code (TRANSCRIPTION_ERROR, SOURCE_CORRECTED, QUERY_RESPONSE, "
+                          "LATE_DATA), 'CODE: text' or free text; required when the file "
+                          "changes saved data")  # fmt: skip
     importer.add_argument("--verbose", action="store_true",
                           help="list every changed form and every warning")
     importer.set_defaults(handler=import_command)

@@ -390,6 +390,27 @@ def deactivate_user(app: AppSession, username: str) -> None:
     rekey_database(app, f"deactivation of {username}")
 
 
+def change_role(app: AppSession, username: str, role: str) -> None:
+    """Give an active account another role (audited old → new). Not one's own: an
+    administrator cannot lock the site out of user management by accident."""
+    app.require(Permission.MANAGE_USERS)
+    try:
+        Role(role)
+    except ValueError:
+        raise TntError(Text(f"unknown role {role!r}", f"未知角色 {role!r}")) from None
+    if username == app.username:
+        raise TntError(Text("you cannot change your own role", "不能更改自己的角色"))
+    with app.transaction() as session:
+        user = _user(session, username)
+        if not user.active:
+            raise AccountInactive(username)
+        if user.role == role:
+            return
+        app.audit(session, "USER_ROLE_CHANGED", detail=username,
+                  old_value=f"{username}:{user.role}", new_value=f"{username}:{role}")
+        user.role = role
+
+
 def list_users(app: AppSession) -> list[dict[str, object]]:
     app.require(Permission.MANAGE_USERS)
     with app.transaction(write=False) as session:

@@ -30,6 +30,24 @@ _WARNINGS_ZH = {
 }
 
 
+def password_rules(username: str, password: str) -> list[tuple[Text, bool]]:
+    """Every rule with whether `password` meets it, in order — for a screen that shows them all
+    at once while the user types (check_password raises on the first one that fails)."""
+    classes = sum((any(c.islower() for c in password), any(c.isupper() for c in password),
+                   any(c.isdigit() for c in password),
+                   any(not c.isalnum() for c in password)))  # fmt: skip
+    name = bool(username) and username.lower() in password.lower()
+    return [
+        (Text(f"at least {MIN_LENGTH} characters", f"至少 {MIN_LENGTH} 个字符"),
+         len(password) >= MIN_LENGTH),
+        (Text("not the user name", "不含用户名"), bool(password) and not name),
+        (Text("two kinds of characters or more (lower case, upper case, digits, symbols)",
+              "至少两类字符（小写、大写、数字、符号）"), classes >= 2),
+        (Text("at least 4 different characters", "至少 4 个不同的字符"),
+         len(set(password)) >= 4),
+    ]  # fmt: skip
+
+
 def check_password(username: str, password: str) -> None:
     if len(password) < MIN_LENGTH:
         raise PasswordRejected(

@@ -117,6 +117,24 @@ def append(
     return row
 
 
+def pending_mark(session: Session) -> tuple[int, Any]:
+    """Where this transaction's trail stands (entries appended, chain head): before a SAVEPOINT
+    that may be rolled back, so that `rewind` can drop the entries it appended."""
+    return len(session.info.get(_PENDING, [])), session.info.get(_HEAD)
+
+
+def rewind(session: Session, mark: tuple[int, Any]) -> None:
+    """Forget the entries appended since `mark` (their SAVEPOINT was rolled back)."""
+    count, head = mark
+    pending = session.info.get(_PENDING)
+    if pending is not None:
+        del pending[count:]
+    if head is None:
+        session.info.pop(_HEAD, None)
+    else:
+        session.info[_HEAD] = head
+
+
 def set_signer(session: Session, username: str, key_id: int | None, private: bytes) -> None:
     """The key that signs this transaction's chain head (the first user to append wins)."""
     session.info.setdefault(_SIGNER, (username, key_id, private))

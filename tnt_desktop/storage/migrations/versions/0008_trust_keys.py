@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0007"
+down_revision = "0006"  # written on 0005; re-chained after 0007 and 0006
 branch_labels = None
 depends_on = None
 
