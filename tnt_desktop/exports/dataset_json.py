@@ -200,7 +200,7 @@ class DatasetJsonWriter:
             "originator": f"{params.study_name} site {self.app.db.site_id}",
             "sourceSystem": {"name": SOURCE_SYSTEM, "version": __version__},
             "studyOID": self.study.oid,
-            "metaDataVersionOID": f"MDV.{params.metadata_version}",
+            "metaDataVersionOID": params.metadata_version,  # = define.xml's MetaDataVersion
         })  # fmt: skip
         if self.metadata_ref:
             meta["metaDataRef"] = self.metadata_ref
