@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tnt_desktop.demo import generate_demo  # noqa: E402
 from tnt_desktop.exports.run_export import run_export  # noqa: E402
 from tnt_desktop.services import auth  # noqa: E402
-from tnt_desktop.services.demo import generate_demo  # noqa: E402
 
 PASSWORD = "Bench-Cdisc-2026!"
 

@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT))
 from measure import peak_mb  # noqa: E402  (benchmarks/measure.py)
 from scratch_rows import copy_subject  # noqa: E402  (benchmarks/scratch_rows.py)
 
+from tnt_desktop.demo import generate_demo  # noqa: E402
 from tnt_desktop.services import auth  # noqa: E402
-from tnt_desktop.services.demo import generate_demo  # noqa: E402
 from tnt_desktop.storage.engine import connect_raw  # noqa: E402
 from tnt_desktop.storage.keyslots import KeySlotFile, keyslot_path  # noqa: E402
 

@@ -153,7 +153,7 @@ def main() -> int:
         child(args.child[0], args.child[1], args.transactional)
         return 0
 
-    from tnt_desktop.services.demo import generate_demo
+    from tnt_desktop.demo import generate_demo
 
     kinds = [False] if args.snapshot_only else [False, True]
     rows: dict[tuple[int, bool], dict] = {}

@@ -129,7 +129,7 @@ def main() -> int:
         work.mkdir(parents=True, exist_ok=True)
         db = args.db
         if db is None:
-            from tnt_desktop.services.demo import generate_demo
+            from tnt_desktop.demo import generate_demo
 
             db = work / "odm.db"
             generate_demo(db, args.demo, seed=5, password=PASSWORD, today=date.today())

@@ -44,10 +44,10 @@ from reportlab.pdfbase import pdfmetrics  # noqa: E402
 from reportlab.pdfgen.canvas import Canvas  # noqa: E402
 from scratch_rows import copy_subject  # noqa: E402  (benchmarks/scratch_rows.py)
 
+from tnt_desktop.demo import generate_demo  # noqa: E402
 from tnt_desktop.exports import pdf_casebook, pdf_common  # noqa: E402
 from tnt_desktop.exports.pdf_casebook import casebooks_pdf  # noqa: E402
 from tnt_desktop.services import auth  # noqa: E402
-from tnt_desktop.services.demo import generate_demo  # noqa: E402
 from tnt_desktop.storage.engine import connect_raw  # noqa: E402
 from tnt_desktop.storage.keyslots import KeySlotFile, keyslot_path  # noqa: E402
 

@@ -261,8 +261,8 @@ def main() -> int:
     parser.add_argument("--db", type=Path, help="keep the 5,000-subject scratch database here "
                         "(reused if it exists)")  # fmt: skip
     args = parser.parse_args()
+    from tnt_desktop.demo import generate_demo
     from tnt_desktop.gui.app import make_application
-    from tnt_desktop.services.demo import generate_demo
 
     with tempfile.TemporaryDirectory(prefix="tnt-gui-bench-") as tmp:
         scratch = Path(tmp)

@@ -105,7 +105,7 @@ def bench_raw(db: Path, key: bytes, count: int, items: int) -> list[float]:
 
 def bench_size(folder: Path, count: int) -> tuple[int, int] | None:
     try:
-        from tnt_desktop.services.demo import generate_demo
+        from tnt_desktop.demo import generate_demo
     except ImportError:
         return None
     db = folder / "demo.db"

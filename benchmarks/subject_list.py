@@ -31,9 +31,9 @@ sys.path.insert(0, str(ROOT))
 
 from scratch_rows import copy_subject  # noqa: E402  (benchmarks/scratch_rows.py)
 
+from tnt_desktop.demo import generate_demo  # noqa: E402
 from tnt_desktop.services import auth  # noqa: E402
 from tnt_desktop.services.dashboard import dashboard  # noqa: E402
-from tnt_desktop.services.demo import generate_demo  # noqa: E402
 from tnt_desktop.services.subject_list import subject_rows  # noqa: E402
 from tnt_desktop.storage.engine import connect_raw  # noqa: E402
 from tnt_desktop.storage.keyslots import KeySlotFile, keyslot_path  # noqa: E402

@@ -2,7 +2,7 @@
 
     .venv/bin/python packaging/screenshots.py OUTPUT_FOLDER [--subjects 20] [--seed 1] [--db P]
 
-Builds a throwaway demo database (services.demo.generate_demo, synthetic subjects), logs in as
+Builds a throwaway demo database (tnt_desktop.demo.generate_demo, synthetic subjects), logs in as
 the coordinator and grabs: login, dashboard, subject list, the casebook of a subject in
 screening (eligibility panel) and of a treated subject, the chemotherapy-cycle form (CT), an
 adverse-event form (AE) and the idle-lock overlay — each as `NN-screen-LANG.png`. Runs offscreen
@@ -179,9 +179,9 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="tnt-shots-") as scratch:
         os.environ["TNT_CONFIG_DIR"] = str(Path(scratch) / "config")
+        from tnt_desktop.demo import generate_demo
         from tnt_desktop.gui.app import make_application
         from tnt_desktop.gui.i18n import Translations
-        from tnt_desktop.services.demo import generate_demo
 
         app = make_application()
         db = args.db or Path(scratch) / "tnt-demo.db"

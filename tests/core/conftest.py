@@ -154,3 +154,8 @@ def enrol_one(app: AppSession, with_dm: bool = True) -> str:
     if with_dm:
         save_form(app, FormEntry(subject_id, "SE.SCR", "DM", values=dict(DM_VALUES)))
     return subject_id
+
+
+# the sponsor-store fixtures: a real PostgreSQL server per session, a database per test (last:
+# they use the names above)
+from tests.core.sponsor_fixtures import pg_server, pg_url, sponsor_key  # noqa: E402,F401

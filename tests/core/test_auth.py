@@ -98,7 +98,7 @@ def test_every_way_to_set_a_password_applies_the_rules(trial):
 def test_initialise_creates_the_database_and_audits_it(trial):
     entries = audit_entries(trial.admin)
     assert [e.action for e in entries[:3]] == ["DATABASE_CREATED", "USER_ADDED", "LOGIN"]
-    assert entries[0].detail == "site 01"
+    assert entries[0].detail.startswith("site 01, workstation 1")
     assert trial.admin.db.site_id == "01" and trial.admin.role == "admin"
 
 

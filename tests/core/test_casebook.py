@@ -43,17 +43,39 @@ def test_events_in_schedule_order_with_their_forms(coordinator):
     assert forms[("SE.FU", 8)] == ["FU", "MSTS", "LTOX"]
     assert forms[("SE.LOG", 1)] == ["AE", "CM", "DV"]
     c1 = book.event("SE.C1")
-    assert c1.scheduled and c1.visit.state is VisitState.DONE
+    assert c1.scheduled and c1.visit.state is VisitState.IN_PROGRESS  # CT in progress, no LB
     assert c1.visit.actual == date(2025, 2, 25) and c1.label.en == "AI cycle 1"
     ct, lb = c1.forms
     assert ct.status == FormStatus.IN_PROGRESS and ct.version >= 1 and ct.started
     assert isinstance(ct.updated_utc, datetime) and ct.label.en.startswith("Chemotherapy")
     assert lb.status == FormStatus.NOT_STARTED and lb.version == 0 and not lb.started
-    assert book.event("SE.FU", 2).visit.state is VisitState.DONE
+    assert book.event("SE.FU", 2).visit.state is VisitState.IN_PROGRESS  # MSTS, LTOX to do
     assert book.event("SE.FU", 1).visit.state is VisitState.OVERDUE  # 8 Aug ± 14
     assert not book.event("SE.LOG").scheduled and not book.event("SE.DTH").scheduled
     assert book.event("SE.DTH").visit.state is VisitState.NOT_APPLICABLE
     assert book.next_visit.key == ("SE.PREOP", 1)  # never entered; its window closed first
+
+
+def test_a_visit_is_done_only_when_every_expected_form_is_complete(coordinator):
+    """Issue 16: RT shows In progress while RT is ongoing; screening with forms not started is
+    In progress; a visit whose forms are all complete is Done."""
+    key = enrolled(coordinator)
+    save(coordinator, key, "SE.RT", "RT", rows={"FX": [
+        {"FXNUM": "1", "FXDAT": "2025-02-17", "FXGIVEN": "Y", "FXDOSE": "5.00"}]})  # fmt: skip
+    book = open_casebook(coordinator, key, TODAY)
+    rt = book.event("SE.RT")
+    assert rt.visit.actual == date(2025, 2, 17) and rt.visit.state is VisitState.IN_PROGRESS
+    screening = book.event("SE.SCR")
+    assert [f.status for f in screening.forms][2:] == [FormStatus.NOT_STARTED] * 3
+    assert screening.visit.state is VisitState.IN_PROGRESS
+    save_entry(coordinator, FormEntry(key, "SE.SCR", "IE", complete=True), TODAY)
+    save_entry(coordinator, FormEntry(key, "SE.SCR", "DM", complete=True,
+                                      values={"ECOGDAT": "2025-02-05", "ECOG": "1",
+                                              "VSDAT": "2025-02-05"}), TODAY)  # fmt: skip
+    for form in ("MH", "TUBL", "LB"):
+        save(coordinator, key, "SE.SCR", form)  # started, not complete
+    assert open_casebook(coordinator, key, TODAY).event("SE.SCR").visit.state is (
+        VisitState.IN_PROGRESS)
 
 
 def test_the_casebook_opens_by_screening_number(coordinator):
@@ -75,7 +97,7 @@ def test_unscheduled_visits_and_the_next_repeat(coordinator):
     book = open_casebook(coordinator, key, TODAY)
     unscheduled = book.event("SE.UNS", 1)
     assert unscheduled is not None and not unscheduled.scheduled
-    assert unscheduled.visit.state is VisitState.DONE
+    assert unscheduled.visit.state is VisitState.IN_PROGRESS  # its FU form is in progress
     assert [f.form for f in unscheduled.forms] == ["LB", "TUPRE", "FU"]
     assert book.next_unscheduled_repeat == 2
     assert [e.event for e in book.events].index("SE.UNS") > [e.event for e in book.events].index(
@@ -126,6 +148,12 @@ def test_opening_a_form_shows_its_findings_and_the_reasons_given(coordinator):
     save(coordinator, key, "SE.SCR", "DM", reason="SOURCE_CORRECTED", HEIGHT="205.0")
     snap = form_values(coordinator, key, "SE.SCR", 1, "DM", TODAY)
     assert snap.has_warnings
+    [height] = [f for f in snap.findings if f.finding.items == ("DM.HEIGHT",)]
+    assert height.override_reason is None  # in progress: shown, not yet confirmed (issue 16)
+    save_entry(coordinator, FormEntry(key, "SE.SCR", "DM", complete=True,
+                                      values={"ECOGDAT": "2025-02-05", "ECOG": "1",
+                                              "VSDAT": "2025-02-05"}), TODAY)  # fmt: skip
+    snap = form_values(coordinator, key, "SE.SCR", 1, "DM", TODAY)
     [height] = [f for f in snap.findings if f.finding.items == ("DM.HEIGHT",)]
     assert height.override_reason == "Checked against the source document"
     radiotherapy(coordinator, key)

@@ -29,6 +29,7 @@ import pytest
 from lxml import etree
 from odmlib.dataset_json_1_1 import DatasetJSON
 
+from tnt_desktop.demo import generate_demo
 from tnt_desktop.exports.cdisc_metadata import datasets
 from tnt_desktop.exports.csv_export import neutralise
 from tnt_desktop.exports.dataset_json import DatasetJsonWriter
@@ -36,7 +37,6 @@ from tnt_desktop.exports.define_xml import DEF_NS, ODM_NS, define_schema
 from tnt_desktop.exports.package import open_package
 from tnt_desktop.exports.run_export import run_export
 from tnt_desktop.services import auth
-from tnt_desktop.services.demo import generate_demo
 from tnt_desktop.services.export_read import ExportProfile, export_subjects
 from tnt_desktop.services.form_entry import FormEntry, RowEntry, save_form
 from tnt_desktop.storage import keyslots

@@ -168,3 +168,23 @@ def test_passwd_lets_a_new_account_replace_its_temporary_password(db):
         assert not session.must_change_password
     finally:
         auth.logout(session)
+
+
+def test_consent_versions_are_added_and_listed_by_the_administrator(db):
+    """Clarification 24: `admin icf-version add LABEL --version-date D --approval-date D`."""
+    added = run("admin", "icf-version", "add", "--db", db, "--user", "boss", "V1.1",
+                "--version-date", "2026-03-01", "--approval-date", "2026-04-02")
+    assert added.returncode == 0, added.stderr
+    assert "V1.1, dated 2026-03-01 (ethics approval 2026-04-02)" in added.stdout
+    listed = run("admin", "icf-version", "list", "--db", db, "--user", "boss", lang="zh")
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert lines[0].split() == ["V1.0", "V1.0"]  # shipped, dates not recorded: no placeholder
+    assert lines[1].startswith("V1.1") and "版本日期 2026-03-01" in lines[1]
+    again = run("admin", "icf-version", "add", "--db", db, "--user", "boss", "V1.1",
+                "--version-date", "2026-03-01", "--approval-date", "2026-04-02")
+    assert again.returncode != 0 and "already recorded" in again.stderr
+    bad = run("admin", "icf-version", "add", "--db", db, "--user", "boss", "V1.2",
+              "--version-date", "2026-05-01", "--approval-date", "2026-04-02")
+    assert bad.returncode == 2 and "after the ethics approval date" in bad.stderr
+    assert "Traceback" not in again.stderr + bad.stderr

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tnt_desktop.cli.export import IMPORT_REFUSED_EXIT
-from tnt_desktop.services.demo import generate_demo
+from tnt_desktop.demo import generate_demo
 from tnt_desktop.storage import keyslots
 
 from .conftest import FAST_KDF, PASSWORD

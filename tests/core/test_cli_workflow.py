@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tnt_desktop.demo import generate_demo
 from tnt_desktop.services import auth, workflow
-from tnt_desktop.services.demo import generate_demo
 from tnt_desktop.services.export_read import subject_audit
 from tnt_desktop.storage import keyslots
 

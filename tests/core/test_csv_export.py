@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tnt_desktop.demo import generate_demo
 from tnt_desktop.errors import PermissionDenied
 from tnt_desktop.exports import csv_export
 from tnt_desktop.exports.analysis_scripts import R_CLASSES, R_SCRIPT, SAS_PROGRAM
@@ -40,7 +41,6 @@ from tnt_desktop.exports.csv_layout import (
 )
 from tnt_desktop.exports.dictionary import QUERY_COLUMNS
 from tnt_desktop.services import auth
-from tnt_desktop.services.demo import generate_demo
 from tnt_desktop.services.export_read import ExportProfile, export_log, export_subjects
 from tnt_desktop.services.form_entry import FormEntry, RowEntry, save_form
 from tnt_desktop.study.derivations import subject_level

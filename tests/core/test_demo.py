@@ -1,4 +1,4 @@
-"""The demo generator (services.demo): a small demo database, built once per module."""
+"""The demo generator (tnt_desktop.demo): a small demo database, built once per module."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from tnt_desktop.demo import USERNAMES, generate_demo, new_password
+from tnt_desktop.demo.data import Stage, choose_stages, make_plan
 from tnt_desktop.errors import PasswordRejected
 from tnt_desktop.services import auth, subjects
 from tnt_desktop.services.clinical_data import find_subject, load_subject
-from tnt_desktop.services.demo import USERNAMES, generate_demo, new_password
-from tnt_desktop.services.demo_data import Stage, choose_stages, make_plan
 from tnt_desktop.services.passwords import check_password
 from tnt_desktop.storage.audit import verify_chain
 from tnt_desktop.storage.models import AuditEntry, FormInstance
@@ -196,3 +196,32 @@ def test_the_demo_is_reviewed_queries_sdv_and_signatures_one_broken(demo, coordi
     assert len(broken) == 1 and broken == review.broken
     assert states[(broken[0], "EOSSIG")] == signatures.SignatureState.BROKEN
     assert states[(broken[0], "IESIG")] == signatures.SignatureState.VALID
+
+
+def test_the_deviation_log_holds_the_candidates_the_data_imply(demo, coordinator):
+    """Clarification 20: every deviation candidate the demo's data imply is in its DV log,
+    once, as a system-detected entry — counted against a recomputation from the stored data
+    (the edit checks run afresh, not the log's own bookkeeping)."""
+    from tnt_desktop.storage.models import Subject
+    from tnt_desktop.study.checks import run_checks
+
+    expected: set[tuple[str, str, str]] = set()
+    recorded: list[tuple[str, str, str]] = []
+    with coordinator.transaction(write=False) as session:
+        for subject in session.scalars(select(Subject)):
+            data = load_subject(session, coordinator.study, subject).data
+            for f in run_checks(data, coordinator.params, today=TODAY):
+                if f.dv_category is not None:
+                    visit = "" if f.event is None else (
+                        f"{f.event}#{f.repeat}" if f.repeat and f.repeat > 1 else f.event)
+                    expected.add((subject.key, f.check_id, visit))
+            ie = data.form("IE")
+            if subject.subject_id and ie is not None and ie.values.get("ELIGFL") == "N":
+                expected.add((subject.key, "IE-ELIGFL", ""))
+            log = data.form("DV")
+            for row in log.group_rows("DV") if log is not None else []:
+                if row.get("DVCHKID") and not row.get("DVWDRSN"):
+                    assert row["DVSRC"] in ("AUTO_TIMING_CHECK", "AUTO_DOSE_CHECK")
+                    recorded.append((subject.key, row["DVCHKID"], row.get("DVCHKREF", "")))
+    assert expected, "the demo plans out-of-window data: some candidates must be implied"
+    assert sorted(recorded) == sorted(expected)  # each exactly once

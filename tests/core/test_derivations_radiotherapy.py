@@ -59,9 +59,33 @@ def test_total_dose_tolerance():
     assert (summary.total_dose, summary.completed) == (Decimal("24.40"), "N")
 
 
+ZERO = RtSummary(fractions=0, total_dose=Decimal("0.00"), completed="N")
+
+
+def test_nothing_given_is_still_a_summary():
+    """Clarification 19: no fraction given → RTNFX 0, RTTOTDOSE 0.00, RTCOMPL N; the dates
+    and RTOTT stay empty (rows not answered yet count as not given)."""
+    assert rt_summary([], P) == ZERO
+    assert rt_summary([{"FXNUM": 1}], P) == ZERO  # FXGIVEN not answered yet
+    refused = rt_summary([{"FXGIVEN": "N", "FXNGRSN": "PATIENT_DECISION"}], P)
+    assert refused == RtSummary(fractions=0, total_dose=Decimal("0.00"), interrupted="Y",
+                                completed="N")  # fmt: skip
+
+
+def test_zero_fraction_summary_makes_the_reason_for_not_completing_required():
+    from tnt_desktop.study.definition import get_study
+    from tnt_desktop.study.validation import validate_form
+
+    record = FormRecord("SE.RT", "RT", values={"RTPLDOSE": Decimal("25.0"), "RTPLFX": 5})
+    derived = derive_all(SubjectData("TNT-01-001", [record]), P)
+    values = derived.form("RT").values
+    assert (values["RTNFX"], values["RTTOTDOSE"], values["RTCOMPL"]) == (0, Decimal("0.00"), "N")
+    assert not {"RTSTDAT", "RTENDAT", "RTOTT"} & set(values)
+    findings = validate_form(get_study().form("RT"), derived.form("RT"), derived, complete=True)
+    assert "RT.RTNCRSN" in {ref for f in findings if f.check_id == "REQUIRED" for ref in f.items}
+
+
 def test_missing_data():
-    assert rt_summary([], P) == RtSummary()
-    assert rt_summary([{"FXNUM": 1}], P) == RtSummary()  # FXGIVEN not answered yet
     no_date = rt_summary([fx(3), fx(4), fx(None), fx(6), fx(7)], P)
     assert (no_date.start, no_date.end, no_date.ott) == (None, None, None)
     assert (no_date.fractions, no_date.total_dose) == (5, Decimal("25.00"))
@@ -85,4 +109,5 @@ def test_derive_all_writes_the_summary_and_clears_stale_values():
     assert derived.values["RTCOMPL"] == "Y"
     derived.rows["FX"] = []
     cleared = derive_all(SubjectData("S", [derived]), P).form("RT").values
-    assert "RTSTDAT" not in cleared and "RTCOMPL" not in cleared
+    assert "RTSTDAT" not in cleared and "RTOTT" not in cleared
+    assert (cleared["RTNFX"], cleared["RTCOMPL"]) == (0, "N")  # clarification 19

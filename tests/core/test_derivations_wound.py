@@ -66,6 +66,21 @@ def test_no_surgery_is_not_evaluable():
     assert mwc_summary(data, P) == MwcSummary(evaluable="N")
 
 
+@pytest.mark.parametrize("eos", [
+    {"EOSDAT": date(2026, 1, 5), "EOSSTAT": "CONSENT_WITHDRAWN"},
+    {"EOSSTAT": "DEATH"},
+    {"EOTSTAT": "CONSENT_WITHDRAWN"},
+])  # fmt: skip
+def test_no_surgery_date_at_end_of_study_or_withdrawal_is_not_evaluable(eos):
+    """Clarification 19: WCEVAL = N for every subject with no SURGDAT at end of study."""
+    ended = SubjectData("S", [FormRecord("SE.EOS", "EOS", values=dict(eos))])
+    assert mwc_summary(ended, P) == MwcSummary(evaluable="N")
+    assert subject_level(ended, P)["WCEVAL"] == "N"
+    surgery_pending = SubjectData("S", [FormRecord("SE.SURG", "SURG", values={"SURGYN": "Y"})])
+    assert mwc_summary(surgery_pending, P) == MwcSummary()  # still on study: not decided yet
+    assert mwc_summary(SubjectData("S", []), P) == MwcSummary()
+
+
 def test_incomplete_follow_up():
     short = subject([], checks=(14, 40))  # last observed on day 40, no complication
     assert mwc_summary(short, P).incomplete_followup == "Y"

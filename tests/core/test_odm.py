@@ -15,6 +15,7 @@ import pytest
 from lxml import etree
 
 from tests.core.conftest import FAST_KDF, audit_count, audit_entries, enrol_one
+from tnt_desktop.demo import generate_demo
 from tnt_desktop.errors import PermissionDenied
 from tnt_desktop.exports.odm_export import export_odm, verify_sha256
 from tnt_desktop.exports.odm_extension import extended_schema
@@ -22,7 +23,6 @@ from tnt_desktop.exports.odm_import import OdmFileError, import_odm
 from tnt_desktop.exports.odm_metadata import ODM_NS, write_metadata
 from tnt_desktop.exports.odm_schema import odm_schema_path
 from tnt_desktop.services import auth, subjects
-from tnt_desktop.services.demo import generate_demo
 from tnt_desktop.services.export_read import ExportProfile, export_log
 from tnt_desktop.services.form_entry import FormEntry, save_form
 from tnt_desktop.storage import keyslots

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tnt_desktop.demo import generate_demo
 from tnt_desktop.errors import NotFound
 from tnt_desktop.exports.pdf_blank_crf import blank_crf_pdf
 from tnt_desktop.exports.pdf_casebook import casebook_pdf, casebooks_pdf, display_value
@@ -30,7 +31,6 @@ from tnt_desktop.exports.pdf_report import (
     study_report_pdf,
 )
 from tnt_desktop.services import auth
-from tnt_desktop.services.demo import generate_demo
 from tnt_desktop.services.export_read import ExportProfile, export_subjects
 from tnt_desktop.study.definition import get_study
 from tnt_desktop.study.derivations import subject_level

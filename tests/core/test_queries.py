@@ -219,6 +219,9 @@ def test_overridden_soft_check_raises_an_auto_query(team, subject_id):
     site, monitor = team["coordinator"], team["monitor"]
     change = FormEntry(subject_id, "SE.SCR", "DM", values={"HEIGHT": "210"},
                        reason="TRANSCRIPTION_ERROR")  # fmt: skip
+    save_form(site, change)  # in progress: shown, no question, no query (issue 16, item 4)
+    assert db_rows(site) == (0, 0)
+    change = FormEntry(subject_id, "SE.SCR", "DM", complete=True)  # marked complete: asked
     with pytest.raises(OverrideRequired):
         save_form(site, change)
     assert db_rows(site) == (0, 0)  # refused save: no query either

@@ -149,8 +149,13 @@ def test_a_hard_range_refuses_the_save_and_names_the_field(coordinator, enrolled
 def test_a_soft_range_needs_an_override_that_is_audited_and_not_asked_again(
     coordinator, enrolled
 ):
-    change = FormEntry(enrolled, "SE.SCR", "DM", values={"HEIGHT": "210"},
-                       reason="TRANSCRIPTION_ERROR")  # fmt: skip
+    in_progress = save_form(coordinator, FormEntry(enrolled, "SE.SCR", "DM",
+                                                   values={"HEIGHT": "210"},
+                                                   reason="TRANSCRIPTION_ERROR"))  # fmt: skip
+    # a form still in progress shows the finding but asks nothing yet (issue 16, item 4)
+    assert [f.check_id for f in in_progress.findings] == ["SOFT-RANGE"]
+    assert audit_entries(coordinator, action="CHECK_OVERRIDDEN") == []
+    change = FormEntry(enrolled, "SE.SCR", "DM", complete=True)
     before = audit_count(coordinator)
     with pytest.raises(OverrideRequired) as info:
         save_form(coordinator, change)
@@ -361,7 +366,7 @@ REFUSED = {
     "hard": (FormEntry("{s}", "SE.SCR", "DM", values={"WEIGHT": "10", "SEX": "F"},
                        reason="LATE_DATA"), ValidationFailed),
     "soft": (FormEntry("{s}", "SE.SCR", "DM", values={"HEIGHT": "205.0", "SEX": "F"},
-                       reason="LATE_DATA"), OverrideRequired),
+                       reason="LATE_DATA", complete=True), OverrideRequired),
     "derived": (FormEntry("{s}", "SE.SCR", "DM", values={"AGE": "30", "SEX": "F"},
                           reason="LATE_DATA"), ValidationFailed),
     "conflict": (FormEntry("{s}", "SE.SCR", "DM", values={"SEX": "F"}, reason="LATE_DATA",
@@ -375,7 +380,8 @@ REFUSED = {
 def test_nothing_is_written_when_a_save_fails(coordinator, enrolled, case):
     template, error = REFUSED[case]
     entry = FormEntry(enrolled, template.event, template.form, values=dict(template.values),
-                      reason=template.reason, expected_version=template.expected_version)
+                      reason=template.reason, expected_version=template.expected_version,
+                      complete=template.complete)  # fmt: skip
     before = (audit_count(coordinator), value_rows(coordinator),
               stored(coordinator, enrolled, "SE.SCR", "DM").instance.version)  # fmt: skip
     with pytest.raises(error):

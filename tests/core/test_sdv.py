@@ -93,7 +93,7 @@ def test_only_the_monitor_marks(trial, team, subject_id, role):
     with pytest.raises(PermissionDenied):
         sdv.unmark_sdv(app, subject_id, *IE, [("", 0, "INC01")], "wrong item")
     with pytest.raises(PermissionDenied):
-        workflow.verify_form(app, subject_id, *IE)
+        sdv.verify_form(app, subject_id, *IE)
     assert not any(i.verified for i in sdv.form_sdv(team["monitor"], subject_id, *IE))
 
 
@@ -135,7 +135,7 @@ def test_a_changed_value_makes_the_mark_stale_until_verified_again(team, subject
 def test_verify_form_marks_every_stored_item(team, subject_id):
     monitor, coordinator = team["monitor"], team["coordinator"]
     save_form(coordinator, FormEntry(subject_id, *IE[:1], "IE", complete=True))
-    workflow.verify_form(monitor, subject_id, *IE)
+    sdv.verify_form(monitor, subject_id, *IE)
     items = sdv.form_sdv(monitor, subject_id, *IE)
     assert len(items) == len(ELIGIBLE_IE) and all(i.verified for i in items)
     [entry] = audit_entries(monitor, action="ITEM_SDV")

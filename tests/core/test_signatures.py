@@ -13,8 +13,8 @@ from sqlalchemy import text
 
 from tests.core.conftest import PASSWORD, audit_entries, enrol_one
 from tnt_desktop.errors import AccountLocked, PermissionDenied
+from tnt_desktop.services import sdv, workflow
 from tnt_desktop.services import signatures as sg
-from tnt_desktop.services import workflow
 from tnt_desktop.services.form_entry import FormEntry, OverrideRequired, save_form
 from tnt_desktop.services.signatures import (
     AcknowledgementRequired,
@@ -203,7 +203,7 @@ def test_only_a_complete_or_verified_form_can_be_signed(team):
     with pytest.raises(UnknownSignaturePoint):
         sg.sign(inv, sid, *IE, "EOSSIG", PASSWORD, username="investigator")
     save_form(coordinator, FormEntry(sid, "SE.SCR", "IE", complete=True))
-    workflow.verify_form(team["monitor"], sid, *IE)
+    sdv.verify_form(team["monitor"], sid, *IE)
     assert sign_ie(inv, sid).state is SignatureState.VALID
     assert status_of(inv, sid) == "SIGNED"
     with pytest.raises(NotSignable):  # already signed

@@ -7,8 +7,8 @@ import sqlite3
 
 import pytest
 
+from tnt_desktop.demo import generate_demo
 from tnt_desktop.services import auth, backups
-from tnt_desktop.services.demo import generate_demo
 from tnt_desktop.services.form_entry import FormEntry, save_form
 from tnt_desktop.storage.engine import connect_raw
 

@@ -23,7 +23,7 @@ from tnt_desktop.errors import PermissionDenied
 from tnt_desktop.exports.odm_export import export_odm
 from tnt_desktop.exports.odm_import import import_odm
 from tnt_desktop.exports.odm_metadata import ODM_NS
-from tnt_desktop.services import subjects, workflow
+from tnt_desktop.services import sdv, subjects, workflow
 from tnt_desktop.services.export_read import ExportProfile
 from tnt_desktop.services.form_entry import FormEntry, FormStatus, ReasonRequired, save_form
 from tnt_desktop.services.workflow import (
@@ -77,7 +77,7 @@ def test_complete_verified_locked_unlocked_each_audited(trial, team):
     coordinator, monitor, dm = team["coordinator"], team["monitor"], team["datamanager"]
     subject_id = complete_dm(coordinator)
 
-    assert workflow.verify_form(monitor, subject_id, *DM) == FormStatus.VERIFIED
+    assert sdv.verify_form(monitor, subject_id, *DM) == FormStatus.VERIFIED
     assert status_of(dm, subject_id) == FormStatus.VERIFIED
     assert workflow.lock_form(dm, subject_id, *DM, reason="interim analysis") == "LOCKED"
     assert status_of(dm, subject_id) == FormStatus.LOCKED
@@ -168,7 +168,7 @@ def _lock_database(dm, subject_id):
 # name → (roles allowed, what must be true first, the call)
 TRANSITIONS = {
     "verify_form": ({"monitor"}, _prepare_none,
-                    lambda app, s: workflow.verify_form(app, s, *DM)),
+                    lambda app, s: sdv.verify_form(app, s, *DM)),
     "lock_form": ({"datamanager"}, _prepare_none,
                   lambda app, s: workflow.lock_form(app, s, *DM)),
     "unlock_form": ({"datamanager"}, _lock_form,
@@ -216,12 +216,12 @@ def test_illegal_form_transitions_are_refused_naming_form_and_states(trial, team
     before = audit_count(dm)
 
     with pytest.raises(IllegalTransition) as info:  # verify a form in progress
-        workflow.verify_form(monitor, subject_id, *DM)
+        sdv.verify_form(monitor, subject_id, *DM)
     bilingual(info)
     assert "DM" in info.value.message.en and "in progress" in info.value.message.en
     assert "verified" in info.value.message.en and "录入中" in info.value.message.zh
     with pytest.raises(IllegalTransition):  # a form never started
-        workflow.verify_form(monitor, subject_id, "SE.SCR", 1, "MH")
+        sdv.verify_form(monitor, subject_id, "SE.SCR", 1, "MH")
     with pytest.raises(IllegalTransition):
         workflow.lock_form(dm, subject_id, "SE.SCR", 1, "MH")
     with pytest.raises(IllegalTransition) as info:  # unlock a form that is not locked
@@ -234,7 +234,7 @@ def test_illegal_form_transitions_are_refused_naming_form_and_states(trial, team
     with pytest.raises(IllegalTransition):  # lock an already locked form
         workflow.lock_form(dm, subject_id, *DM)
     with pytest.raises(IllegalTransition):  # verify a locked form
-        workflow.verify_form(monitor, subject_id, *DM)
+        sdv.verify_form(monitor, subject_id, *DM)
     for reason in ("", "   "):  # unlock without a reason
         with pytest.raises(UnlockReasonRequired) as info:
             workflow.unlock_form(dm, subject_id, *DM, reason=reason)
@@ -246,9 +246,9 @@ def test_illegal_form_transitions_are_refused_naming_form_and_states(trial, team
 @pytest.mark.req("REQ-DQ-04")
 def test_verifying_twice_is_refused(trial, team):
     subject_id = complete_dm(team["coordinator"])
-    workflow.verify_form(team["monitor"], subject_id, *DM)
+    sdv.verify_form(team["monitor"], subject_id, *DM)
     with pytest.raises(IllegalTransition):
-        workflow.verify_form(team["monitor"], subject_id, *DM)
+        sdv.verify_form(team["monitor"], subject_id, *DM)
 
 
 @pytest.mark.req("REQ-DQ-04")
@@ -289,7 +289,7 @@ def test_illegal_subject_and_database_transitions(trial, team):
 def test_editing_a_verified_form_returns_it_to_complete_with_a_reason(trial, team):
     coordinator, monitor = team["coordinator"], team["monitor"]
     subject_id = complete_dm(coordinator)
-    workflow.verify_form(monitor, subject_id, *DM)
+    sdv.verify_form(monitor, subject_id, *DM)
 
     # saving without a change leaves it verified
     assert save_form(coordinator, FormEntry(subject_id, "SE.SCR", "DM")).status == "VERIFIED"
@@ -319,7 +319,7 @@ def test_adding_a_value_to_a_verified_form_needs_a_reason(trial, team):
     save_form(coordinator, FormEntry(subject_id, "SE.SCR", "DM", values=values,
                                      missing={"ECOG": "NOT DONE", "ECOGDAT": "NOT DONE"},
                                      complete=True))  # fmt: skip
-    workflow.verify_form(team["monitor"], subject_id, *DM)
+    sdv.verify_form(team["monitor"], subject_id, *DM)
     with pytest.raises(ReasonRequired):
         save_form(coordinator, FormEntry(subject_id, "SE.SCR", "DM",
                                          values={"ECOG": "1", "ECOGDAT": "2025-02-05"}))
@@ -396,7 +396,7 @@ def test_a_frozen_subject_refuses_data_entry(trial, team):
         subjects.screen_fail(coordinator, screening, "INC01")
     assert audit_count(dm) == before
     # monitoring goes on: a frozen subject's complete form can still be verified
-    workflow.verify_form(team["monitor"], subject_id, *DM)
+    sdv.verify_form(team["monitor"], subject_id, *DM)
     workflow.unfreeze_subject(dm, subject_id, reason="late data")
     assert save_form(coordinator, change_weight(subject_id, reason="LATE_DATA")).changed
 
@@ -419,7 +419,7 @@ def test_a_locked_subject_refuses_every_change(trial, team):
     with pytest.raises(SubjectLocked):
         subjects.screen_fail(coordinator, screening, "INC01")
     with pytest.raises(SubjectLocked):  # no verification either
-        workflow.verify_form(monitor, subject_id, *DM)
+        sdv.verify_form(monitor, subject_id, *DM)
     with pytest.raises(SubjectLocked):
         workflow.lock_form(dm, subject_id, *DM)
     assert audit_count(dm) == before
@@ -439,7 +439,7 @@ def test_a_locked_database_refuses_every_change(trial, team):
                  lambda: subjects.enrol(coordinator, screening),
                  lambda: subjects.screen_fail(coordinator, screening, "INC01"),
                  lambda: subjects.withdraw(coordinator, subject_id, "ALL", date(2025, 6, 1)),
-                 lambda: workflow.verify_form(monitor, subject_id, *DM),
+                 lambda: sdv.verify_form(monitor, subject_id, *DM),
                  lambda: workflow.lock_form(dm, subject_id, *DM),
                  lambda: workflow.freeze_subject(dm, subject_id),
                  lambda: workflow.lock_subject(dm, subject_id)):  # fmt: skip

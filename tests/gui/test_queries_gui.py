@@ -173,3 +173,22 @@ def test_a_locked_subject_takes_no_query_step_a_frozen_one_does(qtbot, team, sub
     site = open_form(qtbot, context_for(team["coordinator"]), subject, "SE.SCR", "DM")
     site.review.panel.select(qid)
     assert not site.review.panel.buttons["answer"].isEnabled()
+
+
+def test_an_automatic_query_says_so_on_its_own_line(qtbot, team, subject, context_for):
+    """Issue 16: the thread header read "openRaised automatically"; the status and the note
+    that a confirmed warning raised the query are separate."""
+    from tnt_desktop.services.form_entry import FormEntry, save_form
+
+    site = team["coordinator"]
+    save_form(site, FormEntry(subject, "SE.SCR", "DM", values={"HEIGHT": "210"},
+                              reason="TRANSCRIPTION_ERROR"))  # fmt: skip
+    key = "SOFT-RANGE|SE.SCR#1|DM.HEIGHT|"
+    save_form(site, FormEntry(subject, "SE.SCR", "DM", complete=True,
+                              overrides={key: "very tall, measured twice"}))  # fmt: skip
+    [auto] = queries.list_queries(site, subject)
+    view = open_form(qtbot, context_for(team["monitor"]), subject, "SE.SCR", "DM")
+    assert view.review.panel.select(auto.id)
+    thread = view.review.panel.thread_view.toPlainText()
+    assert "openRaised" not in thread
+    assert "\nRaised automatically: a warning was confirmed (SOFT-RANGE)" in thread

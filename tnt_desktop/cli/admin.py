@@ -31,11 +31,13 @@ def admin_init(args: argparse.Namespace) -> int:
         confirm=True,
     )  # fmt: skip
     auth.initialise(Path(args.db), site_id=args.site, admin_username=args.admin,
-                    admin_password=password)  # fmt: skip
-    say(Text(f"created the encrypted database {args.db} (site {args.site}) with administrator "
+                    admin_password=password, workstation=args.workstation,
+                    screening_block=args.screening_block, id_block=args.id_block)  # fmt: skip
+    where = f"site {args.site}, workstation {args.workstation}"
+    say(Text(f"created the encrypted database {args.db} ({where}) with administrator "
              f"{args.admin}; its key file is {args.db}.keys — keep both together",
-             f"已创建加密数据库 {args.db}（中心 {args.site}），管理员 {args.admin}；"
-             f"密钥文件为 {args.db}.keys，请与数据库一同保管"))  # fmt: skip
+             f"已创建加密数据库 {args.db}（中心 {args.site}，工作站 {args.workstation}），"
+             f"管理员 {args.admin}；密钥文件为 {args.db}.keys，请与数据库一同保管"))  # fmt: skip
     return 0
 
 
@@ -99,6 +101,34 @@ def user_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def icf_version_add(args: argparse.Namespace) -> int:
+    from tnt_desktop.services import auth, consent_versions
+
+    app = login(args)
+    try:
+        version = consent_versions.add_version(app, args.label, args.version_date,
+                                               args.approval_date)  # fmt: skip
+    finally:
+        auth.logout(app)
+    say(Text(f"recorded consent version {version.decode.en}",
+             f"已记录知情同意书版本 {version.decode.zh}"))  # fmt: skip
+    return 0
+
+
+def icf_version_list(args: argparse.Namespace) -> int:
+    from tnt_desktop.cli.common import ui_language
+    from tnt_desktop.services import auth, consent_versions
+
+    app = login(args)
+    try:
+        versions = consent_versions.list_versions(app)
+    finally:
+        auth.logout(app)
+    for version in versions:
+        print(f"{version.label:<16} {version.decode.get(ui_language())}")
+    return 0
+
+
 def admin_verify(args: argparse.Namespace) -> int:
     from tnt_desktop.services import auth, integrity
 
@@ -133,7 +163,7 @@ def admin_restore(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
-    from tnt_desktop.services.demo import generate_demo
+    from tnt_desktop.demo import generate_demo
 
     if args.subjects < 1:
         raise UsageError(Text("--subjects must be at least 1", "--subjects 至少为 1"))
@@ -144,7 +174,8 @@ def demo(args: argparse.Namespace) -> int:
 
     report = generate_demo(Path(args.db), args.subjects, seed=args.seed,
                            password=os.environ.get(PASSWORD_ENV) or None,
-                           progress=progress)  # fmt: skip
+                           progress=progress, site_id=args.site,
+                           workstation=args.workstation)  # fmt: skip
     if sys.stderr.isatty():
         print(file=sys.stderr)
     say(Text(f"demo database {args.db}: {args.subjects} subjects; accounts admin, coordinator, "
@@ -154,6 +185,11 @@ def demo(args: argparse.Namespace) -> int:
     print(f"password: {report.password}")
     return 0
 
+
+def add_workstation_arguments(parser) -> None:
+    parser.add_argument("--workstation", type=int, default=1, metavar="W",
+                        help="this workstation's number within the site, 1-99 (default 1); it "
+                        "picks the number blocks and names the workstation's export packages")
 
 def add_admin_parsers(commands, parser_class) -> None:
     db_help = "database file (default: the per-user data folder)"
@@ -173,6 +209,13 @@ def add_admin_parsers(commands, parser_class) -> None:
                                   "admin account"), user=False)  # fmt: skip
     init.add_argument("--site", required=True, help="site number, e.g. 01")
     init.add_argument("--admin", required=True, metavar="NAME", help="first admin's user name")
+    add_workstation_arguments(init)
+    init.add_argument("--screening-block", default=None, metavar="FIRST-LAST",
+                      help="this workstation's screening numbers (default by workstation: "
+                      "W1 1-999, W2 1000-1999, …)")  # fmt: skip
+    init.add_argument("--id-block", default=None, metavar="FIRST-LAST",
+                      help="this workstation's study IDs (default by workstation: W1 1-99, "
+                      "W2 100-199, …)")  # fmt: skip
     init.set_defaults(handler=admin_init)
 
     user = sub.add_parser("user", help="user accounts: add, reset, deactivate, list")
@@ -193,6 +236,19 @@ def add_admin_parsers(commands, parser_class) -> None:
     listing = with_db(users.add_parser("list", help="list accounts"))
     listing.set_defaults(handler=user_list)
 
+    icf = sub.add_parser("icf-version", help="informed consent form versions approved by the "
+                         "ethics committee: add, list")  # fmt: skip
+    icfs = icf.add_subparsers(dest="icf_command", metavar="ACTION")
+    icf.set_defaults(handler=lambda a: (icf.print_help(), 0)[1])
+    icf_add = with_db(icfs.add_parser("add", help="record an approved version (audited)"))
+    icf_add.add_argument("label", metavar="LABEL", help="the version's code, e.g. V1.1")
+    icf_add.add_argument("--version-date", required=True, metavar="YYYY-MM-DD")
+    icf_add.add_argument("--approval-date", required=True, metavar="YYYY-MM-DD",
+                         help="ethics committee approval date")
+    icf_add.set_defaults(handler=icf_version_add)
+    icf_list = with_db(icfs.add_parser("list", help="list the approved versions"))
+    icf_list.set_defaults(handler=icf_version_list)
+
     verify = with_db(sub.add_parser("verify", help="check database integrity and the audit "
                                     "chain (exit 8 on a problem)"))  # fmt: skip
     verify.set_defaults(handler=admin_verify)
@@ -211,4 +267,6 @@ def add_admin_parsers(commands, parser_class) -> None:
     demo_parser.add_argument("--db", type=Path, required=True)
     demo_parser.add_argument("--subjects", type=int, default=60)
     demo_parser.add_argument("--seed", type=int, default=1)
+    demo_parser.add_argument("--site", default=None, help="site number (default: the study's)")
+    add_workstation_arguments(demo_parser)
     demo_parser.set_defaults(handler=demo)

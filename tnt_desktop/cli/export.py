@@ -5,7 +5,7 @@
     tnt-desktop import --db PATH --user NAME FILE.xml [--reason TEXT]
     tnt-desktop package open FILE (--key SECRETKEYFILE | --passphrase-env VAR) --out DIR
 
-The user's password comes from a prompt or TNT_PASSWORD (cli_admin.read_password); a package
+The user's password comes from a prompt or TNT_PASSWORD (cli.common.read_password); a package
 passphrase only from the environment variable named by --passphrase-env, never from the command
 line (it would show in the process list and the shell history). `--recipient` or
 `--passphrase-env` imply `--package`; without either, a package goes to the sponsor key of the
@@ -13,8 +13,8 @@ study settings. `package open` needs no database: it is what the sponsor (or the
 a copy) runs; it decrypts in memory, verifies every manifest hash and writes nothing unless all
 of them match (exit 8 otherwise).
 
-`add_export_parsers(commands, parser_class)` adds the three commands to the main parser (cli.py);
-`python -m tnt_desktop.cli_export …` runs them on their own.
+`add_export_parsers(commands, parser_class)` adds the three commands to the main parser
+(cli.main).
 """
 
 from __future__ import annotations

@@ -60,12 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     from tnt_desktop.cli.admin import add_admin_parsers
     from tnt_desktop.cli.export import add_export_parsers
+    from tnt_desktop.cli.sponsor import add_sponsor_parsers
     from tnt_desktop.cli.workflow import add_workflow_parsers
     from tnt_desktop.paths import default_db_path
 
     add_admin_parsers(commands, Parser)
     add_export_parsers(commands, Parser)
     add_workflow_parsers(commands, Parser)
+    add_sponsor_parsers(commands, Parser)
     passwd = commands.add_parser(
         "passwd", help=f"change your own password (also the forced change of a new account): "
         f"current password from a prompt or {PASSWORD_ENV}, new one from a prompt or "

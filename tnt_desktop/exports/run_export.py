@@ -176,6 +176,14 @@ def run_export(
                 for entry in files:
                     writer.add_file(entry.path, part / entry.path, entry.sha256)
                     steps.check()
+            from tnt_desktop.sponsor.payload import PAYLOAD_NAME, build_payload, payload_bytes
+
+            payload = payload_bytes(build_payload(app, profile))  # the sponsor store's data
+            writer.write(PAYLOAD_NAME, payload)
+            if plain:
+                (part / PAYLOAD_NAME).parent.mkdir(exist_ok=True)
+                (part / PAYLOAD_NAME).write_bytes(payload)
+            del payload
             manifest = writer.finish(manifest)
             package_sha = writer.seal(sealed, recipient=key.cert, passphrase=key.passphrase)
         if plain:

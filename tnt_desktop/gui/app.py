@@ -62,8 +62,8 @@ def build_demo(folder: Path, subjects: int, translations: Translations) -> tuple
     """Generate the demo database with a progress dialog; returns (path, password)."""
     import secrets
 
+    from tnt_desktop.demo import generate_demo
     from tnt_desktop.gui.tasks import BackgroundTask
-    from tnt_desktop.services.demo import generate_demo
 
     password = "Demo-" + secrets.token_urlsafe(9)
     db = folder / "tnt-demo.db"

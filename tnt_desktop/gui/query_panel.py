@@ -384,7 +384,9 @@ class QueryPanel(QWidget):
                  f"<span style='color:{status_colour(query.status)}'>"
                  f"{escape(query_status_label(query.status, lang))}</span>"]
         if query.origin == queries.ORIGIN_AUTO:
-            parts.append(f"<i>{escape(self.tr('Raised automatically: a warning was confirmed'))}"
+            auto = self.tr("Raised automatically: a warning was confirmed")
+            # its own line: the status before it must not run into it ("openRaised …")
+            parts.append(f"<br><i>{escape(auto)}"
                          f"{escape(f' ({query.check_id})' if query.check_id else '')}</i>")
         for step in query.steps:
             try:

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from tnt_desktop.gui.context import GuiContext
 from tnt_desktop.gui.errors import show_error
-from tnt_desktop.services import workflow
+from tnt_desktop.services import sdv, workflow
 from tnt_desktop.services.permissions import Permission, allowed
 from tnt_desktop.services.workflow import (
     LOCKABLE,
@@ -291,7 +291,7 @@ class WorkflowActions(QObject):
     # ---- forms
     def verify_form(self, parent: QWidget | None, key: str, event: str, repeat: int,
                     form: str) -> bool:  # fmt: skip
-        return self._run(parent, key, lambda: workflow.verify_form(self.app, key, event, repeat,
+        return self._run(parent, key, lambda: sdv.verify_form(self.app, key, event, repeat,
                                                                    form))  # fmt: skip
 
     def lock_form(self, parent: QWidget | None, key: str, event: str, repeat: int,

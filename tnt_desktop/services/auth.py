@@ -73,10 +73,16 @@ def _validate_username(username: str) -> None:
 
 def initialise(
     db_path: Path, *, site_id: str, admin_username: str, admin_password: str,
-    admin_display_name: str | None = None,
+    admin_display_name: str | None = None, workstation: int = 1,
+    screening_block: str | None = None, id_block: str | None = None,
 ) -> None:  # fmt: skip
-    """Create the encrypted database and its first admin account (`admin init`)."""
+    """Create the encrypted database and its first admin account (`admin init`), for
+    workstation `workstation` of the site with its number blocks (services.sequences)."""
+    from tnt_desktop.services.sequences import check_workstation, initial_blocks
+
     db_path = Path(db_path)
+    workstation = check_workstation(workstation)
+    blocks = initial_blocks(workstation, screening_block, id_block)
     _validate_username(admin_username)
     check_password(admin_username, admin_password)
     if db_path.exists() or keyslot_path(db_path).exists():
@@ -84,9 +90,11 @@ def initialise(
     key, database_id = storage.new_key(), storage.new_database_id()
     slots = KeySlotFile(database_id)
     slots.add(admin_username, key, admin_password)
-    db = storage.create_database(db_path, key, database_id=database_id, site_id=site_id)
+    db = storage.create_database(db_path, key, database_id=database_id, site_id=site_id,
+                                 workstation=workstation)  # fmt: skip
     try:
         with db.transaction() as session:
+            session.add_all(Setting(key=k, value=v) for k, v in blocks.items())
             session.add(
                 User(
                     username=admin_username, display_name=admin_display_name or admin_username,
@@ -95,7 +103,9 @@ def initialise(
                 )
             )  # fmt: skip
             app = AppSession(db, key, admin_username, Role.ADMIN.value, admin_username)
-            app.audit(session, "DATABASE_CREATED", detail=f"site {site_id}")
+            numbering = ", ".join(f"{k} {v}" for k, v in blocks.items())
+            app.audit(session, "DATABASE_CREATED",
+                      detail=f"site {site_id}, workstation {workstation}; {numbering}")
             app.audit(session, "USER_ADDED", new_value=f"{admin_username}:{Role.ADMIN.value}")
         _save_slots(slots, db_path)
     except BaseException:
@@ -145,6 +155,9 @@ def login(db_path: Path, username: str, password: str, *, before_migration=None)
                 must_change_password=user.must_change_password,
                 idle_minutes=int(idle.value) if idle else 15,
             )  # fmt: skip
+            from tnt_desktop.services.consent_versions import apply_configured
+
+            apply_configured(app, session)  # ICVER offers the configured consent versions
             failures = slots.slots[username].failures
             if failures:
                 app.audit(session, "LOGIN_FAILED", detail=f"{failures} failed attempt(s)")

@@ -175,9 +175,32 @@ def _events(study: Study, loaded: LoadedSubject, visits: list[PlannedVisit]
             mine.append(PlannedVisit(event.oid, repeat, _label(event, repeat), None, None, None,
                                      None, state))  # fmt: skip
         for visit in mine:
-            result.append(CasebookEvent(visit, _forms(study, event, visit.repeat, loaded),
+            forms = _forms(study, event, visit.repeat, loaded)
+            result.append(CasebookEvent(_visit_state(event, visit, forms, loaded), forms,
                                         scheduled and visit.repeat in known))  # fmt: skip
     return result
+
+
+def _visit_state(event: Event, visit: PlannedVisit, forms: tuple[CasebookForm, ...],
+                 loaded: LoadedSubject) -> PlannedVisit:  # fmt: skip
+    """A documented visit is Done only when every form it expects is complete (issue 16):
+    RT with fractions still to enter, or screening with forms not started, is In progress.
+    A visit documented as not done (a cycle not given, no surgery) expects nothing more; a
+    screen failure's screening expects F01 only; an unscheduled visit and the logs expect the
+    forms that were started."""
+    if visit.state is not VisitState.DONE or visit.note is not None:
+        return visit
+    expected = [f for f in forms if not (visit.event == "SE.SCR" and f.form != "IE"
+                                         and loaded.subject.status == "SCREEN_FAILED")]
+    if not event.mandatory or event.type != "Scheduled":
+        expected = [f for f in expected if f.started]
+    if all(f.status in _FORM_DONE for f in expected):
+        return visit
+    return visit._replace(state=VisitState.IN_PROGRESS)
+
+
+_FORM_DONE = frozenset({FormStatus.COMPLETE.value, FormStatus.VERIFIED.value,
+                        FormStatus.SIGNED.value, FormStatus.LOCKED.value})  # fmt: skip
 
 
 def _label(event: Event, repeat: int) -> Text:
@@ -246,7 +269,7 @@ def form_values(app: AppSession, subject_key: str, event: str, repeat: int, form
             }  # fmt: skip
         record = found.record if found is not None else FormRecord(event, form_code, repeat)
         status = found.instance.status if found is not None else FormStatus.NOT_STARTED.value
-        findings = validate_form(definition, record, loaded.data,
+        findings = validate_form(definition, record, loaded.data, study=study,
                                  complete=status == FormStatus.COMPLETE.value)  # fmt: skip
         findings += [f for f in run_checks(loaded.data, study.parameters, forms=[form_code],
                                            today=today)

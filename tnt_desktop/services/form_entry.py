@@ -363,11 +363,16 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
                 select(CheckOverride).where(CheckOverride.form_pk == old.instance.id)
             )
         }
+    from tnt_desktop.services.query_timing import soft_findings_are_final
+
+    final = soft_findings_are_final(form.code, new_record, app.params,
+                                    completing=entry.complete or old_status in COMPLETE_OR_BEYOND)
     soft_here = list({
         finding_key(f, row_key_of(f, row_keys, form)): f
         for f in findings
         if f.severity is Severity.SOFT and _points_only_at(f, form.code)
-    }.items())  # fmt: skip
+        and f.dv_category is None  # a deviation candidate goes to the DV log (clar. 20)
+    }.items()) if final else []  # in progress: shown, confirmed when complete (issue 16)
     unresolved = [(k, f) for k, f in soft_here if k not in existing and not (
         entry.overrides.get(k, "").strip())]  # fmt: skip
     if unresolved:
@@ -452,6 +457,9 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
     from tnt_desktop.services.signatures import check_signatures
 
     check_signatures(app, session, loaded.subject)  # signed data changed: signature broken
+    from tnt_desktop.services.deviation_candidates import after_save
+
+    after_save(app, session, loaded.subject, today)  # DV candidates, kept queries (clar. 20)
     status = instance.status
     remaining = [f for f in findings if f.severity is not Severity.HARD or f in cross_hard]
     return SaveResult(status, instance.version, len(changes), derived_changed, remaining)
@@ -506,7 +514,7 @@ def _evaluate(app: AppSession, form: Form, entry: FormEntry, loaded, old, record
         r for r in derived.records
         if (r.event, r.repeat, r.form) == (entry.event, entry.repeat, entry.form)
     )  # fmt: skip
-    findings = validate_form(form, new_record, derived, complete=entry.complete)
+    findings = validate_form(form, new_record, derived, complete=entry.complete, study=app.study)
     findings += [n for n in notes if _points_only_at(n, form.code)]
     findings += run_checks(derived, app.params, forms=[form.code], today=today)
     return derived, new_record, [f for f in findings if _about_this_instance(f, entry)]

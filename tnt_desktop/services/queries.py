@@ -66,7 +66,8 @@ QUERY_STEP_LABELS: dict[QueryStepKind, Text] = {
 }
 
 ORIGIN_MANUAL = "MANUAL"
-ORIGIN_AUTO = "AUTO"
+ORIGIN_AUTO = "AUTO"  # a soft check the site confirmed with a reason
+ORIGIN_CHECK = "CHECK"  # a cross-form check kept as a query (clarification 20)
 
 _AUDIT_ACTIONS = {
     QueryStepKind.RAISE: "QUERY_OPENED",
@@ -209,7 +210,7 @@ def _where(query: DataQuery, subject_key: str) -> dict:
 
 def _add_step(app: AppSession, session: Session, query: DataQuery, subject_key: str,
               kind: QueryStepKind, text: str, old_status: str | None, *,
-              system: bool = False) -> None:  # fmt: skip
+              system: bool = False, cause: str = "") -> None:  # fmt: skip
     now = utc_now_text()
     username = SYSTEM_USER if system else app.username
     role = SYSTEM_USER if system else app.role
@@ -219,6 +220,8 @@ def _add_step(app: AppSession, session: Session, query: DataQuery, subject_key: 
     detail = f"query #{query.id}: {old_status or '-'} -> {query.status}"
     if query.check_id:
         detail += f" ({query.check_id})"
+    if cause:
+        detail += f"; {cause}"
     app.audit(session, _AUDIT_ACTIONS[kind], system=system, **_where(query, subject_key),
               old_value=old_status, new_value=text or None, reason_text=None,
               detail=detail)  # fmt: skip
@@ -226,7 +229,8 @@ def _add_step(app: AppSession, session: Session, query: DataQuery, subject_key: 
 
 def _new_query(app: AppSession, session: Session, subject: Subject, event: str, repeat: int,
                form_code: str, item_name: str | None, group_name: str, row_key: int, text: str,
-               origin: str, check_id: str | None, system: bool) -> int:  # fmt: skip
+               origin: str, check_id: str | None, system: bool,
+               cause: str = "") -> int:  # fmt: skip
     now = utc_now_text()
     query = DataQuery(
         subject_pk=subject.id, event_oid=event, repeat_key=repeat, form_code=form_code,
@@ -237,7 +241,8 @@ def _new_query(app: AppSession, session: Session, subject: Subject, event: str, 
     )  # fmt: skip
     session.add(query)
     session.flush()
-    _add_step(app, session, query, subject.key, QueryStepKind.RAISE, text, None, system=system)
+    _add_step(app, session, query, subject.key, QueryStepKind.RAISE, text, None, system=system,
+              cause=cause)  # fmt: skip
     return query.id
 
 
@@ -265,6 +270,42 @@ def raise_auto_query(app: AppSession, session: Session, subject: Subject, event:
     clean = (text or "").strip()[:MAX_TEXT] or check_id
     return _new_query(app, session, subject, event, repeat, form_code, item_name, group_name,
                       row_key, clean, ORIGIN_AUTO, check_id, True)  # fmt: skip
+
+
+def raise_check_query(app: AppSession, session: Session, subject: Subject, event: str,
+                      repeat: int, form_code: str, item_name: str | None, check_id: str,
+                      text: str, *, group_name: str = "", row_key: int = 0,
+                      cause: str = "") -> int:  # fmt: skip
+    """The query a cross-form edit check keeps (origin CHECK, raised by SYSTEM; clarification
+    20), inside the save's transaction (services.deviation_candidates); `cause` names the save
+    that raised it in the audit detail."""
+    clean = (text or "").strip()[:MAX_TEXT] or check_id
+    return _new_query(app, session, subject, event, repeat, form_code, item_name, group_name,
+                      row_key, clean, ORIGIN_CHECK, check_id, True, cause)  # fmt: skip
+
+
+def check_query_text(finding: Finding) -> str:
+    """A kept check query's question: the finding's message in English / Chinese."""
+    return f"{finding.message.en} / {finding.message.zh}"
+
+
+def closed_by_system(query: DataQuery) -> bool:
+    """Closed, and the last step was the system's (the data stopped triggering the check)."""
+    last = query.messages[-1] if query.messages else None
+    return (query.status == QueryStatus.CLOSED.value and last is not None
+            and last.username == SYSTEM_USER and last.kind == QueryStepKind.CLOSE.value)
+
+
+def system_step(app: AppSession, session: Session, query: DataQuery, subject_key: str, *,
+                reopen: bool, text: str) -> None:
+    """The system closes a kept check query its data no longer trigger, or re-opens one they
+    trigger again (audited as SYSTEM, inside the save's transaction)."""
+    old = query.status
+    query.status = (QueryStatus.OPEN if reopen else QueryStatus.CLOSED).value
+    kind = QueryStepKind.REOPEN if reopen else QueryStepKind.CLOSE
+    _add_step(app, session, query, subject_key, kind, text, old, system=True)
+    session.flush()
+    session.refresh(query, ["messages"])
 
 
 def finding_target(form: Form, finding: Finding, row_key: int | None
@@ -506,6 +547,7 @@ __all__ = [
     "list_queries",
     "query_counts",
     "raise_auto_query",
+    "raise_check_query",
     "raise_query",
     "reopen_query",
     "study_query_counts",

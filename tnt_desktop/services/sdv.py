@@ -1,7 +1,7 @@
 """Source data verification (issue 6, CRF_SPEC.md REQ-DQ-03, REQ-AT-06).
 
 A monitor marks item values as verified against the source documents (`mark_sdv`), or a whole
-form (`workflow.verify_form`, which marks every stored item of the form). A mark stores the
+form (`verify_form`, which marks every stored item of the form). A mark stores the
 SHA-256 of the value and missing reason it verified: when the value changes later the mark is
 *stale* (shown, but no longer counted as verified) until the monitor verifies it again.
 The critical items of the risk-based plan (study.sdv_plan) need 100 % SDV; `sdv_progress`
@@ -25,7 +25,12 @@ from tnt_desktop.errors import TntError
 from tnt_desktop.services.clinical_data import find_subject
 from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.session import AppSession
-from tnt_desktop.services.workflow import check_writable, find_form_instance
+from tnt_desktop.services.workflow import (
+    FormStatus,
+    check_writable,
+    find_form_instance,
+    form_transition,
+)
 from tnt_desktop.storage.audit import utc_now_text
 from tnt_desktop.storage.models import EventInstance, FormInstance, ItemValue, SdvMark, Subject
 from tnt_desktop.study.model import Text
@@ -153,7 +158,7 @@ def mark_sdv(app: AppSession, subject_key: str, event: str, repeat: int, form_co
     """Mark items (group_name, row_key, item_name) of one form instance as verified against
     source (monitor). Only items with a stored value or missing reason; each mark audited —
     or, with `audit_each` False, one entry for the form. `items` None marks every stored item
-    (form-level SDV: `workflow.verify_form` calls it inside its own transaction)."""
+    (form-level SDV: `verify_form` calls it inside its own transaction)."""
     app.require(Permission.VERIFY)
     items = None if items is None else list(items)
     with app.transaction() as session:
@@ -258,3 +263,15 @@ def sdv_progress(app: AppSession, subject_key: str | None = None) -> SdvProgress
     with app.transaction(write=False) as session:
         pk = find_subject(session, subject_key).id if subject_key is not None else None
         return _progress(session, pk)
+
+
+def verify_form(app: AppSession, subject_key: str, event: str, repeat: int,
+                form_code: str) -> str:  # fmt: skip
+    """COMPLETE → VERIFIED (source data verification, monitor) and every stored item of the form
+    marked verified (one ITEM_SDV audit entry for the form), in one transaction."""
+    with app.transaction():
+        status = form_transition(app, Permission.VERIFY, subject_key, event, repeat, form_code,
+                                 frozenset({FormStatus.COMPLETE.value}), FormStatus.VERIFIED,
+                                 "FORM_VERIFIED")  # fmt: skip
+        mark_sdv(app, subject_key, event, repeat, form_code, None, audit_each=False)
+    return status

@@ -3,6 +3,8 @@
 A screening number (SCR-0001…) is assigned when a person is screened; a study ID
 (TNT-01-001…) only at enrolment, only for a subject whose derived eligibility is Y, sequential
 and never reused (a counter in the database, incremented inside the enrolling transaction).
+Both come from this workstation's number block (services.sequences: unique across the site's
+workstations without a network).
 Form values these steps set (SCRNUM, SUBJID, SITEID, SFREAS, EOS fields) go through the same
 write path as everything else.
 """
@@ -20,7 +22,7 @@ from tnt_desktop.errors import TntError
 from tnt_desktop.services.clinical_data import MAIN, find_subject, load_subject
 from tnt_desktop.services.form_entry import FormEntry, save_form
 from tnt_desktop.services.permissions import Permission
-from tnt_desktop.services.sequences import next_number
+from tnt_desktop.services.sequences import SCREENING, STUDY_ID, next_in_block
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.services.workflow import (
     check_database_open,
@@ -55,7 +57,7 @@ def screen_subject(app: AppSession) -> str:
     app.require(Permission.ENTER_DATA)
     with app.transaction() as session:
         check_database_open(session)
-        number = f"SCR-{next_number(session, 'SCRNUM'):04d}"
+        number = f"SCR-{next_in_block(session, SCREENING, app.db.workstation):04d}"
         subject = Subject(site_id=app.db.site_id, screening_number=number,
                           status=SubjectStatus.SCREENING.value, created_utc=_utc())  # fmt: skip
         session.add(subject)
@@ -148,9 +150,7 @@ def enrol(app: AppSession, screening_number: str) -> str:
                 Text(f"{subject.key} is not eligible ({failing}); enrolment refused",
                      f"{subject.key} 不符合入组条件（{failing}），拒绝入组")
             )  # fmt: skip
-        number = next_number(session, "SUBJID")
-        if number > 999:
-            raise TntError(Text("no study IDs left (999 used)", "研究编号已用完（999）"))
+        number = next_in_block(session, STUDY_ID, app.db.workstation)
         subject_id = f"{params.subject_id_prefix}{number:03d}"
         old_key = subject.key
         subject.subject_id = subject_id

@@ -2,7 +2,7 @@
 REQ-AT-06).
 
 Form instance: NOT_STARTED → IN_PROGRESS → COMPLETE (set by `form_entry.save_form`) →
-VERIFIED (`verify_form`, a monitor's source data verification; it also marks every stored
+VERIFIED (`sdv.verify_form`, a monitor's source data verification; it also marks every stored
 item verified, services.sdv) → SIGNED (`signatures.sign`, the investigator's e-signature of a
 COMPLETE or VERIFIED form; a later change to the signed data breaks the signature and returns
 the form to COMPLETE) → LOCKED (`lock_form`, a data manager, from any started state);
@@ -201,7 +201,7 @@ def _reason(reason: str | None, what: str) -> str:
     return text
 
 
-def _form_transition(app: AppSession, permission: Permission, subject_key: str, event: str,
+def form_transition(app: AppSession, permission: Permission, subject_key: str, event: str,
                      repeat: int, form_code: str, allowed: frozenset[str], target: FormStatus,
                      action: str, reason: str | None = None, *, need_reason: bool = False,
                      wanted: Text | None = None) -> str:  # fmt: skip
@@ -228,33 +228,20 @@ def _form_transition(app: AppSession, permission: Permission, subject_key: str, 
         app.audit(session, action, subject_key=subject.key, event_oid=event, repeat_key=repeat,
                   form_code=form_code, old_value=current, new_value=new,
                   reason_text=text)  # fmt: skip
-        if target is FormStatus.VERIFIED:  # form-level SDV marks every stored item verified
-            from tnt_desktop.services.sdv import mark_sdv
-
-            mark_sdv(app, subject.key, event, repeat, form_code, None, audit_each=False)
         return new
-
-
-def verify_form(app: AppSession, subject_key: str, event: str, repeat: int,
-                form_code: str) -> str:  # fmt: skip
-    """COMPLETE → VERIFIED (source data verification, monitor); every stored item of the form
-    is marked verified too (services.sdv, one ITEM_SDV audit entry for the form)."""
-    return _form_transition(app, Permission.VERIFY, subject_key, event, repeat, form_code,
-                            frozenset({FormStatus.COMPLETE.value}), FormStatus.VERIFIED,
-                            "FORM_VERIFIED")  # fmt: skip
 
 
 def lock_form(app: AppSession, subject_key: str, event: str, repeat: int, form_code: str,
               reason: str | None = None) -> str:  # fmt: skip
     """Any started, unlocked state → LOCKED (data manager)."""
-    return _form_transition(app, Permission.FREEZE_LOCK, subject_key, event, repeat, form_code,
+    return form_transition(app, Permission.FREEZE_LOCK, subject_key, event, repeat, form_code,
                             LOCKABLE, FormStatus.LOCKED, "FORM_LOCKED", reason)  # fmt: skip
 
 
 def unlock_form(app: AppSession, subject_key: str, event: str, repeat: int, form_code: str,
                 reason: str) -> str:  # fmt: skip
     """LOCKED → the status it had before the lock (data manager, with a reason)."""
-    return _form_transition(app, Permission.FREEZE_LOCK, subject_key, event, repeat, form_code,
+    return form_transition(app, Permission.FREEZE_LOCK, subject_key, event, repeat, form_code,
                             frozenset({FormStatus.LOCKED.value}), FormStatus.COMPLETE,
                             "FORM_UNLOCKED", reason, need_reason=True,
                             wanted=Text("unlocked", "已解锁"))  # fmt: skip

@@ -305,3 +305,17 @@ class AuditEntry(Base):
     metadata_version: Mapped[str] = mapped_column(String(32))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class ConsentVersion(Base):
+    """An informed consent form version the ethics committee approved (clarification 24): the
+    ICFVER codelist is the study definition's versions plus these rows. Rows are only added
+    (audited as CONSENT_VERSION_ADDED), never changed or removed: entered data keep theirs."""
+
+    __tablename__ = "consent_version"
+
+    label: Mapped[str] = mapped_column(String(16), primary_key=True)  # the ICVER code, "V1.1"
+    version_date: Mapped[str] = mapped_column(String(10))  # ISO 8601 date on the form
+    approval_date: Mapped[str] = mapped_column(String(10))  # ethics committee approval
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_utc: Mapped[str] = mapped_column(String(32))

@@ -73,6 +73,7 @@ SCHEDULE_ROW_ITEMS: dict[str, tuple[tuple[str, ...], str]] = {
 
 class VisitState(StrEnum):
     DONE = "DONE"
+    IN_PROGRESS = "IN_PROGRESS"  # documented, but a form of the visit is not complete yet
     DUE = "DUE"
     OVERDUE = "OVERDUE"
     UPCOMING = "UPCOMING"
@@ -82,6 +83,7 @@ class VisitState(StrEnum):
 
 VISIT_STATE_LABELS: dict[str, Text] = {
     VisitState.DONE: T("Done", "已完成"),
+    VisitState.IN_PROGRESS: T("In progress", "进行中"),
     VisitState.DUE: T("Due", "应访"),
     VisitState.OVERDUE: T("Overdue", "已超窗"),
     VisitState.UPCOMING: T("Upcoming", "未到期"),

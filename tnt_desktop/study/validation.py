@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tnt_desktop.study.expressions import parse
 from tnt_desktop.study.model import (
@@ -27,6 +27,9 @@ from tnt_desktop.study.model import (
 )
 from tnt_desktop.study.subject import FormRecord, SubjectData
 from tnt_desktop.study.values import format_value
+
+if TYPE_CHECKING:
+    from tnt_desktop.study.definition import Study
 
 # Ids of item-level findings (the named checks use the spec's ids).
 RANGE = "RANGE"
@@ -68,8 +71,10 @@ def is_applicable(
     return parse(item.condition).evaluate(lookup)
 
 
-def validate_value(form: Form, group: ItemGroup, item: Item, value: Any) -> list[Finding]:
-    """Codelist, length, pattern and range findings for one present value."""
+def validate_value(form: Form, group: ItemGroup, item: Item, value: Any,
+                   study: Study | None = None) -> list[Finding]:
+    """Codelist, length, pattern and range findings for one present value. `study` gives the
+    codelists (a database's configured consent versions); the definition's by default."""
     if _empty(value):
         return []
     ref = item_ref(form, group, item)
@@ -83,7 +88,7 @@ def validate_value(form: Form, group: ItemGroup, item: Item, value: Any) -> list
     if item.codelist is not None:
         from tnt_desktop.study.definition import get_study
 
-        codes = get_study().codelist(item.codelist).codes()
+        codes = (study or get_study()).codelist(item.codelist).codes()
         chosen = value if item.multiple else (value,)
         unknown = [str(code) for code in chosen if str(code) not in codes]
         if unknown:
@@ -138,6 +143,7 @@ def _validate_items(
     subject: SubjectData | None,
     complete: bool,
     row: int | None,
+    study: Study | None = None,
 ) -> Iterable[Finding]:
     for item in group.items:
         value = values.get(item.name)
@@ -160,7 +166,7 @@ def _validate_items(
                      f"{item.name} 已填写，但不适用（{item.condition}）"),
                 (item_ref(form, group, item),), row=row,
             )  # fmt: skip
-        for finding in validate_value(form, group, item, value):
+        for finding in validate_value(form, group, item, value, study):
             yield Finding(finding.check_id, finding.severity, finding.message, finding.items,
                           row=row)  # fmt: skip
         if complete and applicable and _empty(value) and reason is None:
@@ -175,19 +181,25 @@ def validate_form(
     record: FormRecord,
     subject: SubjectData | None = None,
     complete: bool = False,
+    *,
+    study: Study | None = None,
 ) -> list[Finding]:
-    """Item-level findings for one form instance; `complete` adds the required-answer checks."""
+    """Item-level findings for one form instance; `complete` adds the required-answer checks.
+    `study`: the study whose codelists apply (an AppSession's, with its configured consent
+    versions); the definition's by default."""
     findings: list[Finding] = []
     for group in form.groups:
         if group.repeating:
             for index, row_values in enumerate(record.group_rows(group.name)):
                 row_missing = record.row_missing.get(group.name, {}).get(index, {})
                 findings += _validate_items(
-                    form, group, row_values, row_missing, record.values, subject, complete, index
+                    form, group, row_values, row_missing, record.values, subject, complete, index,
+                    study,
                 )
         else:
             findings += _validate_items(
-                form, group, record.values, record.missing, record.values, subject, complete, None
+                form, group, record.values, record.missing, record.values, subject, complete, None,
+                study,
             )
     return [
         Finding(f.check_id, f.severity, f.message, f.items, record.event, record.repeat, f.row)

@@ -72,18 +72,21 @@ def given_fraction_dates(rows: Sequence[Mapping[str, Any]]) -> list[date] | None
 def rt_summary(rows: Sequence[Mapping[str, Any]], params: StudyParameters) -> RtSummary:
     """RTSTDAT, RTENDAT, RTNFX, RTTOTDOSE, RTOTT, RTINTFL and RTCOMPL from the FX rows (F05).
 
-    Rows whose FXGIVEN is still blank are ignored; with no answered row at all nothing is
-    derived. RTINTFL = Y when a fraction was not given or consecutive fraction dates are more
+    Rows whose FXGIVEN is still blank are ignored. Nothing given is still a summary
+    (clarification 19): with no fraction given, RTNFX = 0, RTTOTDOSE = 0.00 and RTCOMPL = N
+    (so RTNCRSN applies); RTSTDAT, RTENDAT and RTOTT stay empty. RTINTFL = Y when a fraction
+    was not given or consecutive fraction dates are more
     than `rt_interruption_gap_days` apart. RTCOMPL = Y when RTNFX = `rt_fractions`, RTTOTDOSE is
     within `rt_total_tolerance` of `rt_total_dose` and RTOTT ≤ `rt_max_ott_days`; N as soon as
     one of these is known to fail.
     """
     answered = [row for row in rows if row.get("FXGIVEN") in (YES, NO)]
-    if not answered:
-        return RtSummary()
     given = [row for row in answered if row.get("FXGIVEN") == YES]
     skipped = any(row.get("FXGIVEN") == NO for row in answered)
     fractions = len(given)
+    if not given:  # clarification 19: D-08 over zero rows
+        return RtSummary(fractions=0, total_dose=Decimal("0.00"),
+                         interrupted=YES if skipped else None, completed=NO)
 
     doses = [as_decimal(row.get("FXDOSE")) for row in given]
     total = None if None in doses else round_half_up(sum(doses, Decimal(0)), 2)  # type: ignore[arg-type]
@@ -91,15 +94,13 @@ def rt_summary(rows: Sequence[Mapping[str, Any]], params: StudyParameters) -> Rt
     dates = given_fraction_dates(given)
     start = end = ott = None
     gap_found: bool | None = None
-    if dates is not None and dates:
+    if dates:
         start, end = dates[0], dates[-1]
         ott = (end - start).days + 1
         gap_found = any(
             (later - earlier).days > params.rt_interruption_gap_days
             for earlier, later in pairwise(dates)
         )
-    elif dates is not None:  # answered rows, none given
-        gap_found = False
 
     if skipped or gap_found:
         interrupted: str | None = YES
@@ -187,11 +188,13 @@ D08 = Derivation(
         "count, RTTOTDOSE = Σ FXDOSE, RTOTT = RTENDAT − RTSTDAT + 1. RTINTFL = Y if a fraction "
         "was not given or two consecutive fractions are more than 3 days apart (study "
         "parameter). RTCOMPL = Y if RTTOTDOSE = 25 ± 0.5 Gy, RTNFX = 5 and RTOTT ≤ 7 days "
-        "(study parameters).",
+        "(study parameters). With no fraction given: RTNFX = 0, RTTOTDOSE = 0.00, RTCOMPL = N "
+        "(clarification 19).",
         "对 FXGIVEN = Y 的分次：RTSTDAT = 最早 FXDAT，RTENDAT = 最晚 FXDAT，RTNFX = 次数，"
         "RTTOTDOSE = Σ FXDOSE，RTOTT = RTENDAT − RTSTDAT + 1。任一分次未执行或相邻两次间隔"
         "超过 3 天（研究参数）时 RTINTFL = Y。RTTOTDOSE = 25 ± 0.5 Gy、RTNFX = 5 且 RTOTT ≤ 7 天"
-        "（研究参数）时 RTCOMPL = Y。",
+        "（研究参数）时 RTCOMPL = Y。未实施任何分次时：RTNFX = 0，RTTOTDOSE = 0.00，RTCOMPL = N"
+        "（澄清 19）。",
     ),
     function=_derive_summary,
 )

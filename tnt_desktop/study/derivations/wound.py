@@ -111,11 +111,23 @@ def last_observation(subject: SubjectData) -> date | None:
     return latest(dates)
 
 
+def study_ended(subject: SubjectData) -> bool:
+    """The subject's participation is over: end of study or withdrawal recorded on F13
+    (EOSDAT, EOSSTAT or a treatment disposition of consent withdrawn)."""
+    eos = subject.form("EOS")
+    if eos is None:
+        return False
+    values = eos.values
+    return bool(values.get("EOSDAT") or values.get("EOSSTAT")
+                or values.get("EOTSTAT") == "CONSENT_WITHDRAWN")
+
+
 def mwc_summary(subject: SubjectData, params: StudyParameters) -> MwcSummary:
     """ANYWC90, MWC90, MWC120, first MWC date, WCEVAL and the incomplete follow-up flag.
 
     Complications count by their onset date (clarification 16), from the WC rows of every
-    wound assessment. Subjects without surgery are not evaluable (WCEVAL = N, the rest blank).
+    wound assessment. Subjects without surgery (SURGYN = N, or no SURGDAT at end of study or
+    withdrawal, clarification 19) are not evaluable (WCEVAL = N, the rest blank).
     WCINCFU = Y for a subject with surgery, no MWC ≤ day 90 and less than 90 days observed
     (not evaluable for MWC90, §6.2).
     """
@@ -124,7 +136,8 @@ def mwc_summary(subject: SubjectData, params: StudyParameters) -> MwcSummary:
         return MwcSummary(evaluable=NO)
     surgery = surgery_date(subject)
     if surgery is None:
-        return MwcSummary()
+        # clarification 19: no SURGDAT at end of study or withdrawal → not evaluable
+        return MwcSummary(evaluable=NO) if study_ended(subject) else MwcSummary()
     short, long = params.mwc_days
     rows = [row for record in subject.forms("WND") for row in record.group_rows(WC)]
     pods = [post_op_day(as_date(row.get("WCSTDAT")), surgery) for row in rows]
@@ -199,20 +212,21 @@ D14 = Derivation(
     inputs=(
         "WND.WC.WCSTDAT", "WND.WC.WCREOP", "WND.WC.WCINVPR", "WND.WC.WCREADM", "WND.WC.WCPACK",
         "WND.WC.WCPACKSTDAT", "WND.WC.WCPACKENDAT", "WND.WNDDAT", "SURG.SURGYN", "SURG.SURGDAT",
-        "FU.FUDAT", "EOS.LASTCONT", "DTH.DTHDAT",
+        "FU.FUDAT", "EOS.LASTCONT", "DTH.DTHDAT", "EOS.EOSDAT", "EOS.EOSSTAT", "EOS.EOTSTAT",
     ),
     method=T(
         "Per event: WCPOD = WCSTDAT − SURGDAT; major if any of WCREOP, WCINVPR, WCREADM, "
         "WCPACK = Y; WCMAJ120 / WCMAJ90 = major with WCPOD ≤ 120 / ≤ 90 (study parameters); "
         "WCPACKDUR = WCPACKENDAT − WCPACKSTDAT. Per subject: ANYWC90 (any complication with "
         "onset ≤ day 90), MWC90, MWC120, MWCDAT (onset of the first MWC ≤ day 120); WCEVAL = N "
-        "without surgery; WCINCFU = Y when less than 90 days were observed after surgery and no "
-        "MWC90 occurred.",
+        "without surgery (SURGYN = N, or no SURGDAT at end of study or withdrawal); "
+        "WCINCFU = Y when less than 90 days were observed after surgery and no MWC90 occurred.",
         "每个事件：WCPOD = WCSTDAT − SURGDAT；WCREOP、WCINVPR、WCREADM、WCPACK 任一为“是”即为"
         "主要并发症；WCMAJ120 / WCMAJ90 = 主要并发症且 WCPOD ≤ 120 / ≤ 90（研究参数）；"
         "WCPACKDUR = WCPACKENDAT − WCPACKSTDAT。每位受试者：ANYWC90（术后 ≤90 天发生的任何"
-        "并发症）、MWC90、MWC120、MWCDAT（≤120 天内首个主要并发症的发生日期）；未手术者 "
-        "WCEVAL = N；术后观察不足 90 天且无 MWC90 时 WCINCFU = Y。",
+        "并发症）、MWC90、MWC120、MWCDAT（≤120 天内首个主要并发症的发生日期）；未手术者"
+        "（SURGYN = N，或研究结束/退出时仍无 SURGDAT）WCEVAL = N；"
+        "术后观察不足 90 天且无 MWC90 时 WCINCFU = Y。",
     ),
     function=_derive_wc,
     subject_outputs=SUMMARY_ITEMS,

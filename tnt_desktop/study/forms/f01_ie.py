@@ -21,8 +21,9 @@ from tnt_desktop.study.model import Form, SignaturePoint, T
 CODELISTS = (
     codelist(
         "ICFVER", "Informed consent form version", "知情同意书版本",
-        code("V1.0", "Version 1.0, dated YYYY-MM-DD (date set on Ethics Committee approval)",
-             "1.0 版，版本日期 YYYY-MM-DD（经伦理委员会批准后填写）"),
+        # the version and approval dates, and later versions, are configuration (clarification
+        # 24, services.consent_versions): the decode shows them once the administrator records them
+        code("V1.0", "Version 1.0", "1.0 版"),
         extensible=True,
     ),
     codelist(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tnt_desktop.study.forms._build import (
     C,
     D,
+    O,
     R,
     boolean,
     coded,
@@ -98,6 +99,22 @@ FORM = Form(
                                "是 = 确认偏离；否 = 否决（须填写理由）。")),
             text("DVCONFRSN", "Reason for rejecting the candidate", "否决候选偏离的理由", C,
                  length=300, condition=f"{_AUTO} and DVCONF == 'N'"),
+            # clarification 20: a system-detected candidate names its check and visit, and is
+            # withdrawn (with the reason) when the data no longer trigger it
+            text("DVCHKID", "Detected by edit check", "检出该偏离的核查", O, length=20,
+                 condition=_AUTO,
+                 help=help_("Set by the system: the edit check (e.g. TIM-02) that detected "
+                            "the candidate.",
+                            "由系统设定：检出该候选偏离的核查编号（例如 TIM-02）。")),
+            text("DVCHKREF", "Visit of the detection", "检出所在访视", O, length=20,
+                 condition=_AUTO,
+                 help=help_("Set by the system: the visit whose data triggered the check.",
+                            "由系统设定：触发该核查的数据所在访视。")),
+            text("DVWDRSN", "Withdrawn by the system: reason", "系统撤回该候选偏离的理由", O,
+                 length=300, condition=_AUTO,
+                 help=help_("Set by the system when the data no longer trigger the check; "
+                            "cleared when they trigger it again.",
+                            "数据不再触发该核查时由系统填写；再次触发时清除。")),
             repeating=True,
         ),
     ),

@@ -1,7 +1,7 @@
-"""Synthetic-data vocabulary and the random plan of one demo subject (services.demo).
+"""Synthetic-data vocabulary and the random plan of one demo subject (tnt_desktop.demo).
 
 Everything here is pure: a `SubjectPlan` is drawn from a `random.Random` and a date "today";
-nothing touches the database. The writer (services.demo_subject) turns a plan into form saves.
+nothing touches the database. The writer (demo.subject) turns a plan into form saves.
 All names, numbers and identifiers are invented; none belongs to a real person.
 """
 

@@ -1,4 +1,4 @@
-"""Writing one demo subject through the services (services.demo).
+"""Writing one demo subject through the services (tnt_desktop.demo).
 
 `SubjectWriter(ctx, plan).run()` screens the subject and enters its forms in schedule order up
 to `ctx.today`, with `screen_subject`, `save_form`, `enrol`, `screen_fail` and `withdraw` only:
@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from tnt_desktop.services import subjects
-from tnt_desktop.services.clinical_data import find_subject, load_subject
-from tnt_desktop.services.demo_data import (
+from tnt_desktop.demo.data import (
     AE_TERMS,
     CHEMO_AES,
     DEFAULT_OVERRIDE,
@@ -30,6 +28,8 @@ from tnt_desktop.services.demo_data import (
     d2,
     iso,
 )
+from tnt_desktop.services import subjects
+from tnt_desktop.services.clinical_data import find_subject, load_subject
 from tnt_desktop.services.entry_session import Confirm, EntrySession, EntryState, EntryStep
 from tnt_desktop.services.form_entry import (
     FormEntry,
@@ -1188,6 +1188,32 @@ class SubjectWriter:
                 source="MONITOR",
             )
         if self.dvs:
-            self.save(
-                LOG, "DV", rows={"DV": [RowEntry(values=d) for d in self.dvs]}, investigator=True
-            )
+            self.save_deviations()
+
+    def save_deviations(self) -> None:
+        """The site's deviation log: the candidates the system detected (clarification 20)
+        are completed with the description and action the demo planned for them (matched by
+        category, earliest first); a planned automatic deviation the system did not detect,
+        and the monitor's and site's own, are new rows recorded by the site."""
+        from tnt_desktop.services.deviation_candidates import AUTO_SOURCES
+
+        system = [(key, row) for key, row in self.stored_rows(LOG, "DV", "DV")
+                  if row.get("DVCHKID") and not row.get("DVWDRSN")]  # fmt: skip
+        system.sort(key=lambda kr: str(kr[1].get("DVSTDAT")))
+        entries = {key: RowEntry(key=key) for key, _row in self.stored_rows(LOG, "DV", "DV")}
+        new: list[RowEntry] = []
+        for planned in self.dvs:
+            match = next((key for key, row in system if planned["DVSRC"] in AUTO_SOURCES
+                          and row.get("DVCAT") == planned["DVCAT"]
+                          and not entries[key].values), None)  # fmt: skip
+            if match is None:
+                site = {**planned, "DVSRC": "MONITOR" if planned["DVSRC"] == "MONITOR"
+                        else "SITE"}  # fmt: skip
+                site.pop("DVCONF", None)
+                new.append(RowEntry(values=site))
+                continue
+            entries[match].values = {k: v for k, v in planned.items()
+                                     if k not in ("DVSRC", "DVSTDAT", "DVIDDAT", "DVCAT")}
+        complete = all(entries[key].values for key, _row in system)
+        self.save(LOG, "DV", rows={"DV": [*entries.values(), *new]}, investigator=True,
+                  complete=complete)  # fmt: skip

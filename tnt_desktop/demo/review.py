@@ -5,7 +5,7 @@ After `generate_demo` has entered the subjects, `review_demo` — through the se
 the monitor, the data manager, the coordinator and the investigator — does, in subject order:
 
 1. **SDV**: the monitor verifies the complete screening forms (F01 IE, F02 DM, F04 TUBL, F15 LB)
-   of the first two thirds of the enrolled subjects (`workflow.verify_form`, which marks every
+   of the first two thirds of the enrolled subjects (`sdv.verify_form`, which marks every
    stored item verified).
 2. **Queries**: on every third enrolled subject the monitor asks about the weight (DM.WEIGHT);
    they cycle through the life cycle: left open; answered by the coordinator; answered and
@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from tnt_desktop.services import queries, signatures, workflow
+from tnt_desktop.services import queries, sdv, signatures
 from tnt_desktop.services.casebook import open_casebook
 from tnt_desktop.services.entry_session import Confirm, EntrySession, EntryState
 from tnt_desktop.services.form_entry import FormEntry
@@ -86,7 +86,7 @@ def review_demo(monitor: AppSession, datamanager: AppSession, coordinator: AppSe
     for key in enrolled[: (2 * len(enrolled) + 2) // 3]:
         for (event, repeat, code), status in forms[key].items():
             if code in SDV_FORMS and status == "COMPLETE":
-                workflow.verify_form(monitor, key, event, repeat, code)
+                sdv.verify_form(monitor, key, event, repeat, code)
                 counts.verified_forms += 1
     # 2. queries
     for n, key in enumerate(enrolled[::3]):

@@ -10,7 +10,7 @@ What it does, in order:
    (the one given, else one generated with `secrets`). The accounts are made with `add_user`
    (a temporary password), then each user logs in once and `change_password`s to the shared
    password — the ordinary first-login path — so none of them is asked to change it again.
-2. Plans N subjects (services.demo_data) with `random.Random(seed)`: every stage at least once
+2. Plans N subjects (demo.data) with `random.Random(seed)`: every stage at least once
    when N ≥ 9 (screening, screen failed, on RT, on chemotherapy cycle 1–3, awaiting surgery,
    follow-up, completed, withdrawn, died), the rest by weight. Each subject's dates are placed so
    that *today* falls in its stage: enrolments spread over the ~29 months before today (a
@@ -20,7 +20,7 @@ What it does, in order:
    failure, withdrawal): `screen_subject`, `save_form`, `enrol`, `screen_fail`, `withdraw`.
    Nothing writes a table directly; every value is validated, derived and audited.
 4. Reviews them as monitors, the data manager and the investigator would have by *today*
-   (services.demo_review): SDV of screening forms, queries in every state, signed eligibility
+   (demo.review): SDV of screening forms, queries in every state, signed eligibility
    and casebooks, one casebook signature broken by a later correction.
 
 Data quality on purpose: dates follow the schedule with jitter; a few are deliberately out of
@@ -48,11 +48,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from tnt_desktop.demo.data import Stage, choose_stages, make_plan
+from tnt_desktop.demo.review import ReviewCounts, review_demo
+from tnt_desktop.demo.subject import DemoContext, SubjectWriter
 from tnt_desktop.errors import PasswordRejected
 from tnt_desktop.services import auth
-from tnt_desktop.services.demo_data import Stage, choose_stages, make_plan
-from tnt_desktop.services.demo_review import ReviewCounts, review_demo
-from tnt_desktop.services.demo_subject import DemoContext, SubjectWriter
 from tnt_desktop.services.passwords import check_password
 from tnt_desktop.services.permissions import Role
 from tnt_desktop.services.session import AppSession
@@ -117,10 +117,12 @@ def new_password() -> str:
         return password
 
 
-def _accounts(db_path: Path, password: str, site_id: str) -> dict[str, AppSession]:
+def _accounts(db_path: Path, password: str, site_id: str,
+              workstation: int = 1) -> dict[str, AppSession]:  # fmt: skip
     """The five accounts; returns the sessions of all but the admin, still logged in."""
     auth.initialise(db_path, site_id=site_id, admin_username="admin", admin_password=password,
-                    admin_display_name="Demo administrator")  # fmt: skip
+                    admin_display_name="Demo administrator",
+                    workstation=workstation)  # fmt: skip
     admin = auth.login(db_path, "admin", password)
     sessions = {}
     try:
@@ -138,12 +140,14 @@ def _accounts(db_path: Path, password: str, site_id: str) -> dict[str, AppSessio
 def generate_demo(
     db_path, subjects: int, seed: int = 1, password: str | None = None,
     today: date | None = None, progress: Callable[[int, int], None] | None = None,
+    site_id: str | None = None, workstation: int = 1,
 ) -> DemoReport:  # fmt: skip
     """Create a new demo database at `db_path` with `subjects` synthetic subjects.
 
     The password is checked for every account (PasswordRejected if unacceptable); an existing
     database at `db_path` raises DatabaseExists. `progress(done, total)` is called after each
-    subject. See the module docstring for what is generated and how."""
+    subject. `site_id` and `workstation` name the database's site and workstation (its number
+    blocks, services.sequences). See the module docstring for what is generated and how."""
     started = time.monotonic()
     db_path = Path(db_path)
     if subjects < 0:
@@ -158,7 +162,7 @@ def generate_demo(
     stages = choose_stages(rng, subjects)
     plans = [make_plan(rng, index, stage, today) for index, stage in enumerate(stages)]
     plans.sort(key=lambda plan: (plan.screening, plan.index))
-    sessions = _accounts(db_path, password, DEFAULT_PARAMETERS.site_id)
+    sessions = _accounts(db_path, password, site_id or DEFAULT_PARAMETERS.site_id, workstation)
     coordinator, investigator = sessions["coordinator"], sessions["investigator"]
     ctx = DemoContext(coordinator, investigator, today)
     done: list[tuple[str, str]] = []
