@@ -23,7 +23,7 @@ import pytest
 from tnt_desktop.demo import generate_demo
 from tnt_desktop.errors import PermissionDenied
 from tnt_desktop.exports import csv_export
-from tnt_desktop.exports.analysis_scripts import R_CLASSES, R_SCRIPT, SAS_PROGRAM
+from tnt_desktop.exports.analysis_scripts import PY_READER, R_CLASSES, R_SCRIPT, SAS_PROGRAM
 from tnt_desktop.exports.csv_export import (
     ExportCancelled,
     ExportLeak,
@@ -123,7 +123,7 @@ def test_files_have_bom_hashes_and_no_leftovers(exported, manager):
     names = {f.name for f in result.files}
     plan = layouts(manager.study)
     assert names == {lo.file_name for lo in plan} | {DICTIONARY_FILE, R_SCRIPT, SAS_PROGRAM,
-                                                     "QUERIES.csv"}  # fmt: skip
+                                                     PY_READER, "QUERIES.csv"}  # fmt: skip
     assert {"CT.csv", "CT_DOXADM.csv", "CT_IFOADM.csv", "AE_AE.csv", "DM.csv"} <= names
     assert sorted(p.name for p in out.iterdir()) == sorted(names)  # no .part files left
     for f in result.files:
@@ -137,7 +137,11 @@ def test_files_have_bom_hashes_and_no_leftovers(exported, manager):
 def test_row_counts_match_the_services(exported, frames, sponsor_subjects):
     result, _out, calls = exported
     assert result.subjects == len(sponsor_subjects)
-    assert calls[-1][0] == len(sponsor_subjects) and len(calls) == len(sponsor_subjects)
+    # one call per exported subject; `done` counts the subjects read (issue 15: "15/51" when 47
+    # were exported meant the counter skipped the ones left out)
+    assert len(calls) == len(sponsor_subjects)
+    assert [done for done, _total in calls] == [s.position for s in sponsor_subjects]
+    assert all(total == sponsor_subjects[0].total for _done, total in calls)
     forms: Counter[str] = Counter()
     rows: Counter[str] = Counter()
     for subject in sponsor_subjects:
@@ -387,7 +391,7 @@ def test_r_script_reads_every_file_with_its_types(exported, manager, tmp_path):
     reader = script.split("read_tnt_sts <- function", 1)[1]
     assert "colClasses = classes" in reader and "spec$types" in reader
     assert set(re.findall(r"spec\$(\w+)", reader)) == {"types", "form", "group"}
-    assert script.count("= list(form =") == len(result.data_files)
+    assert script.count("= list(form =") == len(result.data_files) + 1  # + QUERIES.csv
     rscript = shutil.which("Rscript")
     if rscript is None:  # no R here: the static checks above are the test
         return
@@ -403,7 +407,7 @@ def test_r_script_reads_every_file_with_its_types(exported, manager, tmp_path):
     words = done.stdout.split()
     assert words[:3] == ["Date", "integer", "numeric"]
     assert int(words[-2]) == result.file("CT_DOXADM.csv").rows
-    assert int(words[-1]) == len(result.data_files)
+    assert int(words[-1]) == len(result.data_files) + 1  # QUERIES.csv as well
 
 
 @pytest.mark.req("REQ-ARC-02")
@@ -428,7 +432,7 @@ def test_sas_program_reads_every_file_with_formats(exported, manager):
 def test_identifier_reaching_the_writer_stops_the_export(manager, monkeypatch, tmp_path):
     real = csv_export.export_subjects
 
-    def leaky(app, profile):
+    def leaky(app, profile, **_kw):
         for subject in real(app, ExportProfile.SITE_ARCHIVE):  # the profile "forgot" its filter
             if subject.data.value("IE.ICXFER") != "N":
                 yield subject

@@ -64,6 +64,9 @@ def test_time_to_event_censoring():
     assert (alive.days, alive.censored) == (214, 1)
     horizon = time_to_event(origin, None, date(2028, 1, 1), 24)  # censored at 1 Jun 2027
     assert (horizon.end, horizon.days, horizon.censored) == (date(2027, 6, 1), 730, 1)
+    # the exported day counts have no horizon (clarification 22): never capped at 730
+    uncapped = time_to_event(origin, date(2027, 8, 1), None)
+    assert (uncapped.days, uncapped.censored) == (791, 0)
     late = time_to_event(origin, date(2027, 8, 1), None, 24)  # event after the horizon
     assert (late.end, late.censored) == (date(2027, 6, 1), 1)
     cut = time_to_event(origin, date(2026, 3, 1), date(2026, 3, 1), 24, cutoff=date(2026, 1, 1))
@@ -164,3 +167,23 @@ def test_r2_resection_is_a_local_failure_at_surgery():
     subject.add(FormRecord("SE.PATH", "PATH", values={"RSTAT": "R2"}))
     lc = lc_times(subject, P)["TC"]
     assert (lc.end, lc.days, lc.censored) == (date(2025, 6, 1), 0, 0)
+
+
+def test_day_counts_are_not_capped_and_the_cutoff_censors():
+    """Clarifications 21–23: a death after 24 months is an event with its full day count; the
+    data cut-off censors everything after it; OS from enrolment exists for every enrolled
+    subject, the times from treatment completion only for the treated."""
+    subject = treated_subject()
+    dth = subject.form("DTH")
+    dth.values["DTHDAT"] = date(2027, 9, 1)  # > 24 months after surgery on 1 Jun 2025
+    values = subject_level(subject, P)
+    full = (date(2027, 9, 1) - date(2025, 6, 1)).days
+    assert (values["OSTCDAYS"], values["OSTCCNSR"]) == (full, 0)
+    cut = subject_level(subject, P, cutoff=date(2026, 1, 1))
+    assert (cut["OSTCDAYS"], cut["OSTCCNSR"]) == ((date(2026, 1, 1) - date(2025, 6, 1)).days, 1)
+    assert cut["LASTALIVE"] <= date(2026, 1, 1)
+    untreated = treated_subject()
+    untreated.records = [r for r in untreated.records if r.form not in ("RT", "SURG", "PATH")]
+    values = subject_level(untreated, P)
+    assert values["OSENRDAYS"] is not None
+    assert values["OSTCDAYS"] is None and values["LCENRDAYS"] is None

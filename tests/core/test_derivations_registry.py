@@ -171,7 +171,8 @@ def test_subject_level_has_every_declared_output():
     assert values["CHEMOPERIODEND"] == date(2025, 5, 15)  # 25 Apr + 20
     assert (values["MWC90"], values["WCINCFU"]) == ("Y", "N")
     # death June 2027 imputed to the day after LASTCONT: 2 Jun 2027, beyond the 24 months
-    # from EOTDAT (26 May 2027) → censored at the horizon
+    # from EOTDAT (26 May 2025): an event all the same — day counts are never capped
+    # (clarification 22)
     assert values["DTHDATIMP"] == date(2027, 6, 2)
-    assert (values["OSTCDAYS"], values["OSTCCNSR"]) == (730, 1)
+    assert (values["OSTCDAYS"], values["OSTCCNSR"]) == (737, 0)
     assert DERIVATIONS_BY_ID["D-13"].subject_outputs[1] == "RESP_AC"

@@ -84,7 +84,10 @@ def test_no_surgery_date_at_end_of_study_or_withdrawal_is_not_evaluable(eos):
 def test_incomplete_follow_up():
     short = subject([], checks=(14, 40))  # last observed on day 40, no complication
     assert mwc_summary(short, P).incomplete_followup == "Y"
-    assert mwc_summary(short, P).mwc90 == "N"
+    # clarification 22: not evaluable is not "no" — empty, with its reason
+    assert mwc_summary(short, P).mwc90 is None
+    assert mwc_summary(short, P).reasons() == {"MWC90": "NOT EVALUABLE",
+                                               "MWC120": "NOT EVALUABLE"}
     died = subject([wc(20)], checks=(14,))  # an MWC on day 20: MWC90 known
     assert mwc_summary(died, P).incomplete_followup == "N"
 
@@ -104,3 +107,23 @@ def test_wndpod_and_subject_level():
     assert (values["WCEVAL"], values["ANYWC90"], values["MWC90"], values["MWC120"]) == (
         "Y", "Y", "Y", "Y")
     assert values["MWCDAT"] == day(60)
+
+
+def test_the_cutoff_decides_evaluability():
+    """Clarification 22/23: operated fewer than 90 (120) days before the cut-off and no MWC in
+    the window → empty and NOT EVALUABLE; an MWC that occurred stays Y; onsets after the
+    cut-off do not count."""
+    none = subject([])  # checks up to day 120, no complication
+    assert (mwc_summary(none, P).mwc90, mwc_summary(none, P).mwc120) == ("N", "N")
+    at100 = mwc_summary(none, P, cutoff=day(100))
+    assert (at100.mwc90, at100.mwc120) == ("N", None)
+    assert at100.reasons() == {"MWC120": "NOT EVALUABLE"}
+    at60 = mwc_summary(none, P, cutoff=day(60))
+    assert (at60.mwc90, at60.mwc120, at60.incomplete_followup) == (None, None, "Y")
+    early = subject([wc(20)])
+    at30 = mwc_summary(early, P, cutoff=day(30))
+    assert (at30.mwc90, at30.mwc120, at30.reasons()) == ("Y", "Y", {})
+    after = mwc_summary(subject([wc(50)]), P, cutoff=day(40))  # onset after the cut-off
+    assert (after.mwc90, after.first_mwc) == (None, None)
+    values = subject_level(none, P, cutoff=day(100))
+    assert (values["MWC90"], values["MWC120"]) == ("N", None)

@@ -21,8 +21,7 @@ PACKAGE = Path(tnt_desktop.__file__).parent
 ROOT = PACKAGE.parent
 HOME = "tnt_desktop/services/entry_session.py"
 QUESTIONS = {"ReasonRequired", "OverrideRequired"}
-# the ODM importer moves onto the entry session in the imports engineer's change (issue 13)
-PENDING = {"tnt_desktop/exports/odm_import.py"}
+PENDING: set[str] = set()  # the ODM importer drives the entry session too (odm_import_write)
 
 
 def _names(node: ast.AST | None) -> set[str]:

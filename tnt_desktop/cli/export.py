@@ -2,7 +2,9 @@
 
     tnt-desktop export --db PATH --user NAME --out DIR [--formats csv,pdf,odm,define,dsjson]
                        [--package] [--recipient KEYFILE] [--passphrase-env VAR] [--keep-plain]
-    tnt-desktop import --db PATH --user NAME FILE.xml [--reason TEXT]
+                       [--cutoff YYYY-MM-DD] [--quiet]
+    tnt-desktop import --db PATH --user NAME FILE.xml [--reason TEXT]   # reason: needed to change
+                                                                       # saved data
     tnt-desktop package open FILE (--key SECRETKEYFILE | --passphrase-env VAR) --out DIR
 
 The user's password comes from a prompt or TNT_PASSWORD (cli.common.read_password); a package
@@ -41,16 +43,55 @@ def _passphrase(var: str | None, what: Text) -> str | None:
     return value
 
 
-def _progress_printer():
-    if not sys.stderr.isatty():
+class _Progress:
+    """Progress of a long export on stderr: on a terminal one line rewritten in place; otherwise
+    (a script, a log file) one line per stage and at most one a second within a stage, so a
+    scripted export is never silent. `--quiet` prints nothing."""
+
+    def __init__(self, stream=None, clock=None) -> None:
+        import time
+
+        self.stream = stream or sys.stderr
+        self.clock = clock or time.monotonic
+        self.tty = self.stream.isatty()
+        self.stage: str | None = None
+        self.last = -1.0
+        self.printed = False
+
+    def __call__(self, percent: int, message: Text) -> None:
+        from tnt_desktop.cli.common import ui_language
+
+        text = message.get(ui_language())
+        if self.tty:
+            print(f"\r{percent:3d}% {text[:70]:<70}", end="", file=self.stream, flush=True)
+            self.printed = True
+            return
+        stage = text.split(":", 1)[0].split("：", 1)[0]
+        now = self.clock()
+        if stage != self.stage or now - self.last >= 1.0 or percent >= 100:
+            print(f"{percent:3d}% {text}", file=self.stream, flush=True)
+            self.stage, self.last = stage, now
+
+    def close(self) -> None:
+        if self.tty and self.printed:
+            print(file=self.stream)
+
+
+def _progress_printer(quiet: bool = False) -> _Progress | None:
+    return None if quiet else _Progress()
+
+
+def _cutoff(text: str | None):
+    """--cutoff YYYY-MM-DD (clarification 23; default: the export date)."""
+    from datetime import date
+
+    if not text:
         return None
-    from tnt_desktop.cli.common import ui_language
-
-    def show(percent: int, message: Text) -> None:
-        print(f"\r{percent:3d}% {message.get(ui_language())[:70]:<70}", end="", file=sys.stderr,
-              flush=True)  # fmt: skip
-
-    return show
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(Text(f"--cutoff needs a date YYYY-MM-DD, not {text!r}",
+                              f"--cutoff 需要日期 YYYY-MM-DD，而不是 {text!r}")) from None
 
 
 # ---- handlers ----------------------------------------------------------------------------------
@@ -68,19 +109,20 @@ def export_command(args: argparse.Namespace) -> int:
     if args.recipient is not None and not Path(args.recipient).is_file():
         raise UsageError(Text(f"no key file at {args.recipient}",
                               f"未找到密钥文件：{args.recipient}"))  # fmt: skip
+    cutoff = _cutoff(args.cutoff)
     app = login(args)
-    show = _progress_printer()
+    show = _progress_printer(args.quiet)
     try:
         result = run_export(
             app, Path(args.out), formats=formats, package=package,
             recipient_key=Path(args.recipient) if args.recipient else None,
             passphrase=passphrase, purpose=args.purpose, recipient=args.recipient_name,
             progress=show, profile=ExportProfile(args.profile), keep_plain=args.keep_plain,
-            lang=args.lang or "en",
+            lang=args.lang or "en", cutoff=cutoff,
         )  # fmt: skip
     finally:
         if show is not None:
-            print(file=sys.stderr)
+            show.close()
         auth.logout(app)
     say(result.message())
     return 0
@@ -129,7 +171,12 @@ def _print_import_report(report, verbose: bool) -> None:
 
 
 def package_open_command(args: argparse.Namespace) -> int:
-    from tnt_desktop.exports.package import open_package, read_secret_key
+    from tnt_desktop.exports.package import (
+        check_chain,
+        load_site_key,
+        open_package,
+        read_secret_key,
+    )
 
     if args.key is None and not args.passphrase_env:
         raise UsageError(Text("give --key SECRETKEYFILE or --passphrase-env VAR",
@@ -141,7 +188,13 @@ def package_open_command(args: argparse.Namespace) -> int:
         decryptor = read_secret_key(Path(args.key), key_pass)
     else:
         passphrase = _passphrase(args.passphrase_env, Text("package passphrase", "数据包口令"))
-    opened = open_package(Path(args.file), decryptor=decryptor, passphrase=passphrase)
+    site_key = load_site_key(args.site_key) if args.site_key else None
+    opened = open_package(Path(args.file), decryptor=decryptor, passphrase=passphrase,
+                          site_key=site_key, site_key_path=args.site_key)  # fmt: skip
+    if args.previous is not None:  # the same workstation's package before this one
+        previous = open_package(Path(args.previous), decryptor=decryptor, passphrase=passphrase,
+                                site_key=site_key, site_key_path=args.site_key)  # fmt: skip
+        check_chain(opened, previous)
     target = opened.extract(Path(args.out))
     m = opened.manifest
     subjects = m.get("subjects", {}).get("count", "?")
@@ -150,14 +203,22 @@ def package_open_command(args: argparse.Namespace) -> int:
         else Text("", "")
     say(Text(f"package verified{checked.en}: {len(opened.files)} files match the manifest; "
              f"{subjects} subjects, {forms} forms, profile {m.get('profile')}, data cut-off "
-             f"{m.get('data_cutoff_utc')}, {m.get('app', {}).get('name')} "
+             f"{m.get('data_cutoff') or m.get('data_cutoff_utc')}, {m.get('app', {}).get('name')} "
              f"{m.get('app', {}).get('version')}, metadata {m.get('metadata_version')}; "
              f"extracted to {target}",
              f"数据包校验通过{checked.zh}：{len(opened.files)} 个文件与清单一致；"
              f"{subjects} 名受试者、{forms} 份表单，导出配置 {m.get('profile')}，数据截止 "
-             f"{m.get('data_cutoff_utc')}，{m.get('app', {}).get('name')} "
+             f"{m.get('data_cutoff') or m.get('data_cutoff_utc')}，{m.get('app', {}).get('name')} "
              f"{m.get('app', {}).get('version')}，元数据版本 {m.get('metadata_version')}；"
              f"已解出到 {target}"))  # fmt: skip
+    if opened.signed_by_site:
+        chained = Text(f"; it continues {args.previous}", f"；并接续 {args.previous}") \
+            if args.previous else Text("", "")
+        say(Text(f"signed by the site key in {args.site_key}{chained.en}",
+                 f"已由 {args.site_key} 中的中心密钥签署{chained.zh}"))  # fmt: skip
+    else:
+        say(Text("the site's signature was not checked: give --site-key FILE",
+                 "未核验中心签名：请提供 --site-key 文件"))  # fmt: skip
     return 0
 
 
@@ -196,6 +257,11 @@ def add_export_parsers(commands, parser_class) -> None:
                         "(default: the key's user ID)")  # fmt: skip
     export.add_argument("--lang", choices=["en", "zh"], default=None,
                         help="language of the PDFs (default en)")
+    export.add_argument("--cutoff", default=None, metavar="YYYY-MM-DD",
+                        help="data cut-off: caps every censoring date and 'as of' statement "
+                        "and decides evaluability (default: today)")  # fmt: skip
+    export.add_argument("--quiet", action="store_true",
+                        help="no progress lines on stderr")
     export.set_defaults(handler=export_command)
 
     importer = commands.add_parser(
@@ -204,7 +270,10 @@ def add_export_parsers(commands, parser_class) -> None:
     importer.add_argument("--user", required=True, metavar="NAME", help=user_help)
     importer.add_argument("file", type=Path, metavar="FILE.xml")
     importer.add_argument("--reason", default=None, metavar="TEXT",
-                          help="reason for change recorded where the file has no AuditRecord")
+                          help="your reason for the changes the file makes to saved data: a "
+                          "code (TRANSCRIPTION_ERROR, SOURCE_CORRECTED, QUERY_RESPONSE, "
+                          "LATE_DATA), 'CODE: text' or free text; required when the file "
+                          "changes saved data")  # fmt: skip
     importer.add_argument("--verbose", action="store_true",
                           help="list every changed form and every warning")
     importer.set_defaults(handler=import_command)
@@ -223,4 +292,10 @@ def add_export_parsers(commands, parser_class) -> None:
                         help="environment variable holding the package passphrase")
     opener.add_argument("--out", required=True, type=Path, metavar="DIR",
                         help="folder to extract the verified files into")
+    opener.add_argument("--site-key", type=Path, default=None, metavar="FILE",
+                        help="the site's OpenPGP public key (tnt-desktop admin site-key): refuse "
+                        "a package it did not sign")  # fmt: skip
+    opener.add_argument("--previous", type=Path, default=None, metavar="PACKAGE",
+                        help="the same workstation's previous package: refuse this one unless "
+                        "it continues that one (sequence, hash, unchanged audit history)")
     opener.set_defaults(handler=package_open_command)

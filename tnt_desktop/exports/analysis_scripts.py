@@ -25,6 +25,10 @@ from tnt_desktop.study.model import DataType, Item
 
 R_SCRIPT = "read_tnt_sts.R"
 SAS_PROGRAM = "read_tnt_sts.sas"
+PY_READER = "read_tnt_sts.py"
+GUARD = "'"  # csv_export.neutralise: the leading quote that keeps a cell from being a formula
+# QUERIES.csv (exports.dictionary.QUERY_COLUMNS): read like the data files
+QUERY_TYPES = {"QUERYID": "integer", "REPEAT": "integer", "ROWKEY": "integer", "STEP": "integer"}
 
 R_CLASSES: dict[ColumnType, str] = {
     ColumnType.TEXT: "character",
@@ -51,6 +55,9 @@ read_tnt_sts <- function(dir = ".", lang = c("en", "zh")) {
     classes[names(spec$types)] <- spec$types
     d <- utils::read.csv(path, fileEncoding = "UTF-8-BOM", colClasses = classes,
                          na.strings = "", check.names = FALSE)
+    for (v in names(d)) {  # the formula guard: one leading ' added on export, removed here
+      if (is.character(d[[v]])) d[[v]] <- sub("^'", "", d[[v]])
+    }
     rows <- dd$form == spec$form &
       (if (spec$group == "") dd$repeating == "N" else dd$group == spec$group)
     meta <- dd[rows & dd$variable %%in%% names(d), , drop = FALSE]
@@ -103,14 +110,17 @@ def r_script(plan: list[Layout], profile: ExportProfile) -> str:
         "",
         "tnt_files <- list(",
     ]
-    for n, layout in enumerate(plan):
+    for layout in plan:
         group = layout.group.name if layout.group else ""
         lines.append(f"  {layout.name} = list(form = {_r_string(layout.form.code)}, "
                      f"group = {_r_string(group)}, types = c(")  # fmt: skip
         types = [f"{c.name} = {_r_string(R_CLASSES[c.type])}" for c in layout.columns
                  if R_CLASSES[c.type] != "character"]  # fmt: skip
         lines += wrap(types, 4, ", ")
-        lines.append("  ))" + ("," if n < len(plan) - 1 else ""))
+        lines.append("  )),")
+    queries = [f"{name} = {_r_string(kind)}" for name, kind in QUERY_TYPES.items()]
+    lines.append('  QUERIES = list(form = "QUERIES", group = "", types = c('
+                 + ", ".join(queries) + "))")
     lines.append(")")
     return "\n".join(lines) + "\n" + _R_READER % {"dictionary": DICTIONARY_FILE}
 
@@ -179,7 +189,9 @@ def sas_program(study: Study, plan: list[Layout], profile: ExportProfile) -> str
         "   dates are SAS dates, partial dates (YYYY, YYYY-MM) are text; coded columns carry a",
         "   format with the English decode (Chinese decodes are in the _LABEL_ZH columns);",
         "   reasons for missing data are in <NAME>_MISSING. A text cell that began with",
-        "   = + - @ tab or CR starts with ' (a guard against spreadsheet formulas). */",
+        "   = + - @ tab, CR or ' was written with one more ' in front (a guard against",
+        "   spreadsheet formulas); each DATA step removes it, so values read back exactly.",
+        "   QUERIES.csv is read into WORK.QUERIES. */",
         "%let tntdir = .;",
         "",
         "proc format;",
@@ -198,7 +210,34 @@ def sas_program(study: Study, plan: list[Layout], profile: ExportProfile) -> str
     lines += ["run;", ""]
     for layout in plan:
         lines += _sas_step(study, layout)
+    lines += _sas_queries()
     return "\n".join(lines) + "\n"
+
+
+def _sas_unguard() -> list[str]:
+    return ["  array _tnt_c _character_;",
+            "  do over _tnt_c; if substr(_tnt_c, 1, 1) = \"'\" then _tnt_c = substr(_tnt_c, 2);"
+            " end;"]  # fmt: skip
+
+
+def _sas_queries() -> list[str]:
+    from tnt_desktop.exports.dictionary import QUERIES_FILE, QUERY_COLUMNS
+
+    names = [name for name, _kind, _en, _zh in QUERY_COLUMNS]
+    lengths = [f"{n} {'8' if n in QUERY_TYPES else '$2000' if n == 'STEPTEXT' else '$64'}"
+               for n in names]  # fmt: skip
+    lines = ["data work.QUERIES;",
+             f"  infile \"&tntdir/{QUERIES_FILE}\" dsd firstobs=2 truncover lrecl=1048576",
+             "         encoding='utf-8' termstr=crlf;", "  length"]  # fmt: skip
+    lines += wrap(lengths, 4)
+    lines[-1] += ";"
+    lines.append("  input")
+    lines += wrap([f"{n}{'' if n in QUERY_TYPES else ' $'}" for n in names], 4)
+    lines[-1] += ";"
+    lines += _sas_unguard()
+    lines += ["  label"] + [f"    {n} = {_sas_string(en)}" for n, _k, en, _z in QUERY_COLUMNS]
+    lines[-1] += ";"
+    return [*lines, "run;", ""]
 
 
 def _sas_step(study: Study, layout: Layout) -> list[str]:
@@ -227,6 +266,7 @@ def _sas_step(study: Study, layout: Layout) -> list[str]:
     lines += wrap([f"{c.name}{' $' if _length(study, layout, i).startswith('$') else ''}"
                    for i, c in enumerate(columns)], 4)  # fmt: skip
     lines[-1] += ";"
+    lines += _sas_unguard()
     labels = [f"    {c.name} = {_sas_string(_clip(c.item.label.en))}"
               for c in columns if c.kind is Kind.VALUE and c.item]  # fmt: skip
     if labels:
@@ -238,5 +278,9 @@ def _sas_step(study: Study, layout: Layout) -> list[str]:
 
 
 def scripts(study: Study, plan: list[Layout], profile: ExportProfile) -> dict[str, str]:
-    """File name → text of the R script and the SAS program for this export's layout."""
-    return {R_SCRIPT: r_script(plan, profile), SAS_PROGRAM: sas_program(study, plan, profile)}
+    """File name → text of the R script, the SAS program and the Python reader for this
+    export's layout."""
+    from tnt_desktop.exports.python_reader import python_reader
+
+    return {R_SCRIPT: r_script(plan, profile), SAS_PROGRAM: sas_program(study, plan, profile),
+            PY_READER: python_reader(plan, profile)}

@@ -9,7 +9,8 @@ canonical text of `study.values` (codes, ISO 8601 dates, plain decimals, multi-s
 joined with "|"); reasons for missing are in `<NAME>_MISSING`, never in the value column. Files
 are UTF-8 with a BOM (Excel shows Chinese) and CRLF line ends; a line break inside a cell is
 written as LF so that SAS (TERMSTR=CRLF) reads it as data. Text that a spreadsheet would run as a
-formula (=, +, -, @, tab, CR first) gets a leading single quote; numbers of numeric items are
+formula (=, +, -, @, tab, CR first) — or that begins with a single quote — gets a leading single
+quote, which the three readers remove; times are HH:MM; numbers of numeric items are
 written as numbers (-0.5 stays -0.5).
 
 Beside the data: the data dictionary (profile-filtered, `data_dictionary.csv`), `read_tnt_sts.R`
@@ -28,6 +29,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -57,7 +59,7 @@ from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.services.subjects import count_subjects
 from tnt_desktop.study.definition import Study
-from tnt_desktop.study.derivations import subject_level
+from tnt_desktop.study.derivations import subject_level_record
 from tnt_desktop.study.model import DataType, Item, Text
 from tnt_desktop.study.parameters import StudyParameters
 from tnt_desktop.study.subject import FormRecord
@@ -65,9 +67,11 @@ from tnt_desktop.study.subject_items import SUBJECT_FORM_CODE
 from tnt_desktop.study.values import MULTI_SEPARATOR, format_value
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+GUARD = "'"  # a text beginning with the guard itself gets one too, so readers strip exactly one
 _NEEDS_QUOTES = re.compile(r"[,\"\r\n]|^[' ]|\s$")
 BOOLEAN_LABELS = {"Y": Text("Yes", "是"), "N": Text("No", "否")}
-# progress(subjects written, subjects in the database); returning False cancels the export
+# progress(subjects read, subjects in the database — some may be left out by the profile);
+# returning False cancels the export
 Progress = Callable[[int, int], bool | None]
 
 
@@ -120,9 +124,11 @@ class CsvExportResult:
 # ---- cells -----------------------------------------------------------------------------------
 def neutralise(text: str) -> str:
     """Text as a spreadsheet shows it, never as a formula: a leading ' where Excel or LibreOffice
-    would evaluate the cell; line breaks inside the cell become LF."""
-    if text.startswith(FORMULA_STARTS):
-        text = "'" + text
+    would evaluate the cell — and before a text that itself begins with ', so that the readers
+    (R, SAS, Python) remove exactly one leading ' and every value round-trips; line breaks
+    inside the cell become LF."""
+    if text.startswith((*FORMULA_STARTS, GUARD)):
+        text = GUARD + text
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
@@ -131,6 +137,8 @@ def neutralise(text: str) -> str:
 def value_cell(item: Item, value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, time) and item.data_type is DataType.TIME:
+        return value.strftime("%H:%M")  # the spec's HH:MM
     numeric = item.data_type in (DataType.INTEGER, DataType.FLOAT) and not item.multiple
     if numeric and isinstance(value, int | Decimal) and not isinstance(value, bool):
         return format_value(item, value)  # a number, even when negative
@@ -333,9 +341,11 @@ class _Guard:
 
 
 def write_subject(subject: ExportSubject, plan: dict[tuple[str, str | None], Layout],
-                  sink: Callable[[Layout], Any], params: StudyParameters) -> None:
+                  sink: Callable[[Layout], Any], params: StudyParameters,
+                  cutoff: date | None = None) -> None:  # fmt: skip
     """Every row of one subject: its form instances, their repeating-group rows and its
-    subject-level derived values (`sink(layout).write(keys, values, missing)`)."""
+    subject-level derived values as of the data cut-off (`sink(layout).write(keys, values,
+    missing)`)."""
     for record in subject.data.records:
         where = (record.event, record.repeat, record.form)
         meta = subject.forms.get(where)
@@ -347,8 +357,8 @@ def write_subject(subject: ExportSubject, plan: dict[tuple[str, str | None], Lay
         _write_rows(subject, record, plan, sink, base, status)
     layout = plan.get((SUBJECT_FORM_CODE, None))
     if layout is not None:
-        sink(layout).write([subject.site_id, subject.key, subject.status],
-                           subject_level(subject.data, params), {})  # fmt: skip
+        values, reasons = subject_level_record(subject.data, params, cutoff=cutoff)
+        sink(layout).write([subject.site_id, subject.key, subject.status], values, reasons)
 
 
 def _write_rows(subject: ExportSubject, record: FormRecord,
@@ -369,14 +379,16 @@ def _write_rows(subject: ExportSubject, record: FormRecord,
 def export_csv(
     app: AppSession, out_dir: Path, profile: ExportProfile = ExportProfile.SPONSOR_CODED,
     progress: Progress | None = None, *, labels: bool = True, purpose: str | None = None,
-    recipient: str | None = None, record: bool = True,
+    recipient: str | None = None, record: bool = True, cutoff: date | None = None,
+    scan: Any = None,
 ) -> CsvExportResult:  # fmt: skip
     """Write the CSV files, the data dictionary and the R and SAS readers into `out_dir`.
 
     `labels=False` leaves out the `_LABEL_EN`/`_LABEL_ZH` columns. `progress(done, total)` is
     called after each subject (total: subjects in the database, some of whom the profile may
     leave out); when it returns False the export stops and nothing is left behind.
-    `record=False` skips the export log (for a caller that logs a larger export once)."""
+    `record=False` skips the export log (for a caller that logs a larger export once).
+    `cutoff`: the data cut-off of the subject-level values (default: today)."""
     # the same permission export_subjects asks for, checked before anything touches the disk
     app.require(Permission.EXPORT if profile is ExportProfile.SPONSOR_CODED
                 else Permission.VIEW_DATA)  # fmt: skip
@@ -390,6 +402,12 @@ def export_csv(
     except OSError as error:
         raise FolderNotWritable(out_dir) from error
     total = count_subjects(app)
+    cutoff = cutoff or date.today()
+    own_scan = scan is None and profile is ExportProfile.SPONSOR_CODED
+    if own_scan:  # REQ-PI-04: one scan for the files, the log and the site queries
+        from tnt_desktop.services.free_text_scan import FreeTextScan
+
+        scan = FreeTextScan(app)
     sinks: dict[str, _Sink] = {}
 
     def sink(layout: Layout) -> _Sink:
@@ -403,14 +421,14 @@ def export_csv(
     files: list[ExportedFile] = []
     others: list[Path] = []  # dictionary and scripts, under temporary names
     try:
-        stream = export_subjects(app, profile)
+        stream = export_subjects(app, profile, scan=scan)
         try:
             for subject in stream:
                 guard.check(subject)
-                write_subject(subject, plan, sink, study.parameters)
+                write_subject(subject, plan, sink, study.parameters, cutoff)
                 sites[subject.key] = subject.site_id
                 subjects += 1
-                if progress is not None and progress(subjects, total) is False:
+                if progress is not None and progress(subject.position, total) is False:
                     raise ExportCancelled()
         finally:
             stream.close()
@@ -427,12 +445,16 @@ def export_csv(
         files.append(ExportedFile(QUERIES_FILE, "queries", query_rows, *file_sha256(query_part)))
         result = CsvExportResult(out_dir, profile, subjects, files)
         if record:  # logged before the files appear: no export without its log entry
+            withheld = "".join(f"\n{line}" for line in (scan.log_lines() if scan else []))
             record_export(app, profile=profile, subject_count=subjects, purpose=purpose,
-                          recipient=recipient, files="CSV\n" + result.manifest())  # fmt: skip
+                          recipient=recipient, files="CSV\n" + result.manifest()
+                          + f"\ndata cut-off {cutoff}" + withheld)  # fmt: skip
         for s in sinks.values():
             os.replace(s.file.path, s.final)
         for path in others:
             os.replace(path, path.with_name(path.name[1:-len(".part")]))
+        if own_scan and scan is not None:
+            scan.finish(app)
     except BaseException as error:
         for s in sinks.values():
             s.close()

@@ -16,7 +16,7 @@ from enum import StrEnum
 from tnt_desktop.services.export_read import ExportProfile, removed_items
 from tnt_desktop.study.definition import Study
 from tnt_desktop.study.model import DataType, Form, Item, ItemGroup
-from tnt_desktop.study.subject_items import SUBJECT_FORM
+from tnt_desktop.study.subject_items import REASONED_ITEMS, SUBJECT_FORM
 
 SITE_COLUMN = "SITEID"
 # the study ID once enrolled, the screening number before (and for screen failures)
@@ -155,5 +155,9 @@ def subject_layout(labels: bool = True) -> Layout:
     keys = [Column(SITE_COLUMN, Kind.KEY, ColumnType.TEXT),
             Column(SUBJECT_COLUMN, Kind.KEY, ColumnType.TEXT),
             Column(SUBJECT_STATUS_COLUMN, Kind.KEY, ColumnType.TEXT)]  # fmt: skip
-    items = [c for _group, item in SUBJECT_FORM.items() for c in _item_columns(item, labels)]
+    items = []
+    for _group, item in SUBJECT_FORM.items():
+        items += _item_columns(item, labels)
+        if item.name in REASONED_ITEMS:  # empty with a reason: NOT EVALUABLE (clarification 22)
+            items.append(Column(item.name + MISSING_SUFFIX, Kind.MISSING, ColumnType.TEXT, item))
     return Layout(SUBJECT_FORM, None, tuple(keys + items))

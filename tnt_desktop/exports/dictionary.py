@@ -62,15 +62,77 @@ def query_dictionary_rows(*, user_names: bool = False) -> list[dict[str, str]]:
     return rows
 
 
+KEY_FORM = "KEYS"  # the key columns every data file starts with
+KEY_COLUMNS: dict[str, tuple[str, str, str]] = {
+    "SITEID": ("text", "Site number", "中心编号"),
+    "SUBJID_OR_SCRNUM": ("text", "Study ID, or screening number before enrolment (and for "
+                         "screen failures)", "受试者编号（入组前及筛选失败者为筛选号）"),
+    "EVENT": ("text", "Event OID (visit)", "访视 OID"),
+    "REPEAT": ("integer", "Repeat key of the event (1 for a non-repeating event)",
+               "访视重复序号（非重复访视为 1）"),
+    "ROWKEY": ("integer", "Stored key of the repeating-group row (never reused)",
+               "重复组行的存储编号（不重复使用）"),
+    "FORMSTATUS": ("text", "Form status: NOT_STARTED, IN_PROGRESS, COMPLETE, VERIFIED, SIGNED, "
+                   "LOCKED", "表单状态：NOT_STARTED、IN_PROGRESS、COMPLETE、VERIFIED、SIGNED、"
+                   "LOCKED"),
+    "SUBJSTATUS": ("text", "Subject status (SUBJECT_LEVEL.csv): SCREENING, SCREEN_FAILED, "
+                   "ENROLLED, WITHDRAWN", "受试者状态（SUBJECT_LEVEL.csv）：SCREENING、"
+                   "SCREEN_FAILED、ENROLLED、WITHDRAWN"),
+}  # fmt: skip
+
+
+def _row(**values: str) -> dict[str, str]:
+    row = dict.fromkeys(COLUMNS, "")
+    row.update(multiple="N", identifier="N", hgr="N")
+    row.update(values)
+    return row
+
+
+def column_dictionary_rows(study: Study) -> list[dict[str, str]]:
+    """Every exported column that is not an item: the key columns (form KEYS), and beside each
+    item its decodes (`<NAME>_LABEL_EN`, `<NAME>_LABEL_ZH`) and reason for missing
+    (`<NAME>_MISSING`), in the file (form, group) that holds them."""
+    from tnt_desktop.exports.csv_layout import Kind, layouts
+    from tnt_desktop.services.export_read import ExportProfile
+
+    rows = [_row(form=KEY_FORM, form_label_en="Key columns of every data file",
+                 form_label_zh="各数据文件的键列", repeating="N", variable=name, label_en=en,
+                 label_zh=zh, type=kind) for name, (kind, en, zh) in KEY_COLUMNS.items()]
+    what = {Kind.LABEL_EN: ("decode in English", "英文解码"),
+            Kind.LABEL_ZH: ("decode in Chinese", "中文解码"),
+            Kind.MISSING: ("reason for missing (NOT DONE, UNKNOWN, NOT APPLICABLE; NOT "
+                           "EVALUABLE for a subject-level rate)",
+                           "缺失原因（NOT DONE、UNKNOWN、NOT APPLICABLE；受试者层面比例为 "
+                           "NOT EVALUABLE）")}  # fmt: skip
+    for layout in layouts(study, ExportProfile.SITE_ARCHIVE):  # the study is already filtered
+        for column in layout.columns:
+            if column.kind not in what or column.item is None:
+                continue
+            en, zh = what[column.kind]
+            rows.append(_row(
+                form_number=layout.form.number, form=layout.form.code,
+                form_label_en=layout.form.label.en, form_label_zh=layout.form.label.zh,
+                group=layout.group.name if layout.group else layout.form.groups[0].name,
+                repeating="Y" if layout.group else "N", variable=column.name,
+                label_en=f"{column.item.label.en}: {en}", label_zh=f"{column.item.label.zh}：{zh}",
+                type="text"))  # fmt: skip
+    return rows
+
+
 def export_dictionary_rows(study: Study, *, user_names: bool = False) -> list[dict[str, str]]:
-    """The dictionary of an export: every item, the subject-level values, the QUERIES.csv
-    columns."""
-    return dictionary_rows(study) + query_dictionary_rows(user_names=user_names)
+    """The dictionary of an export: every item, the subject-level values, every other exported
+    column (keys, decodes, reasons for missing), the QUERIES.csv columns — every column of every
+    file of the export is described (tests/core/test_export_columns.py)."""
+    return (dictionary_rows(study) + column_dictionary_rows(study)
+            + query_dictionary_rows(user_names=user_names))
 
 
-def write_dictionary_csv(study: Study, out: Path, *, user_names: bool = False) -> int:
-    """Write the dictionary atomically (temporary file + rename); returns the number of rows."""
-    rows = export_dictionary_rows(study, user_names=user_names)
+def write_dictionary_csv(study: Study, out: Path, *, user_names: bool = False,
+                         columns: bool = True) -> int:  # fmt: skip
+    """Write the dictionary atomically (temporary file + rename); returns the number of rows.
+    `columns=False`: the items only (plus QUERIES.csv), as `study dictionary` prints them."""
+    rows = (export_dictionary_rows(study, user_names=user_names) if columns
+            else dictionary_rows(study) + query_dictionary_rows(user_names=user_names))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".dictionary-", suffix=".csv", dir=out.parent)

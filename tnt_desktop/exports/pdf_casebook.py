@@ -57,6 +57,7 @@ from tnt_desktop.services.export_read import (
     subject_audit,
 )
 from tnt_desktop.services.session import AppSession
+from tnt_desktop.services.workflow import FORM_STATUS_LABELS
 from tnt_desktop.study.definition import Study
 from tnt_desktop.study.derivations import subject_level
 from tnt_desktop.study.model import DataType, Form, Item, ItemGroup, SignaturePoint, Text
@@ -65,11 +66,9 @@ from tnt_desktop.study.values import format_value
 
 TITLE = Text("Subject casebook", "受试者病例报告表")
 
-FORM_STATUS = {
-    "NOT_STARTED": Text("Not started", "未开始"),
-    "IN_PROGRESS": Text("In progress", "填写中"),
-    "COMPLETE": Text("Complete", "已完成"),
-}
+# every form status in the reader's language (services.workflow, capitalised)
+FORM_STATUS = {status.value: Text(text.en[:1].upper() + text.en[1:], text.zh)
+               for status, text in FORM_STATUS_LABELS.items()}  # fmt: skip
 SUBJECT_STATUS = {
     "SCREENING": Text("Screening", "筛选中"),
     "SCREEN_FAILED": Text("Screen failed", "筛选失败"),
@@ -89,6 +88,24 @@ ACTIONS = {
     "SUBJECT_ENROLLED": Text("enrolled", "入组"),
     "SCREEN_FAILED": Text("screen failure", "筛选失败"),
     "SUBJECT_WITHDRAWN": Text("withdrawn", "退出"),
+    "SUBJECT_FROZEN": Text("subject frozen", "受试者已冻结"),
+    "SUBJECT_UNFROZEN": Text("subject unfrozen", "受试者已解冻"),
+    "SUBJECT_LOCKED": Text("subject locked", "受试者已锁定"),
+    "SUBJECT_UNLOCKED": Text("subject unlocked", "受试者已解锁"),
+    "FORM_VERIFIED": Text("form verified (SDV)", "表单已核查（SDV）"),
+    "FORM_LOCKED": Text("form locked", "表单已锁定"),
+    "FORM_UNLOCKED": Text("form unlocked", "表单已解锁"),
+    "ITEM_SDV": Text("item verified (SDV)", "条目已核查（SDV）"),
+    "ITEM_SDV_REMOVED": Text("item verification withdrawn", "条目核查已撤销"),
+    "SIGNED": Text("signed", "已签名"),
+    "SIGNATURE_BROKEN": Text("signature broken", "签名已失效"),
+    "SIGNATURE_FAILED": Text("signing failed", "签名失败"),
+    "QUERY_OPENED": Text("query raised", "发起质疑"),
+    "QUERY_ANSWERED": Text("query answered", "回复质疑"),
+    "QUERY_CLOSED": Text("query closed", "关闭质疑"),
+    "QUERY_REOPENED": Text("query re-opened", "重新打开质疑"),
+    "DATABASE_LOCKED": Text("database locked", "数据库已锁定"),
+    "DATABASE_UNLOCKED": Text("database unlocked", "数据库已解锁"),
 }
 # subject-level values (no form): label and, for dates/days, how to show them
 SUBJECT_VALUES: tuple[tuple[str, Text], ...] = (
@@ -171,7 +188,12 @@ def _plain(value: Any, lang: str) -> str:
 
 
 def _who(view: AuditView, profile: ExportProfile, lang: str) -> str:
-    role = tr("system", "系统", lang) if view.role == "SYSTEM" else view.role
+    from tnt_desktop.services.permissions import ROLE_LABELS, Role
+
+    try:
+        role = ROLE_LABELS[Role(view.role)].get(lang)
+    except ValueError:
+        role = tr("system", "系统", lang) if view.role == "SYSTEM" else view.role
     if profile is ExportProfile.SITE_ARCHIVE and view.username != "SYSTEM":
         return f"{view.username} ({role})"
     return role
@@ -211,6 +233,7 @@ def page_info(study: Study, subject: ExportSubject | None, lang: str, profile: E
         study=f"{params.study_name} · {params.protocol_name}",
         lang=lang,
         subject=None if subject is None else subject.key,
+        site=None if subject is None else subject.site_id,
         profile=str(profile),
         metadata_version=params.metadata_version,
         watermark=WATERMARK_SITE if profile is ExportProfile.SITE_ARCHIVE else WATERMARK,
@@ -223,13 +246,16 @@ def write_casebook(
     audit: list[AuditView], *, lang: str = "en",
     profile: ExportProfile = ExportProfile.SPONSOR_CODED, generated: datetime | None = None,
     queries: list | None = None, signatures: list | None = None, sdv: Any = None,
+    cutoff: date | None = None,
 ) -> int:  # fmt: skip
     """Write one subject's casebook from data already read through export_read (and its
-    queries through services.queries.export_queries: `queries`); returns the number of
-    pages."""
+    queries through services.queries.export_queries: `queries`; its signatures and SDV
+    progress: `casebook_signatures`), as of the data cut-off (default today); returns the
+    number of pages."""
     with PdfWriter(out, page_info(study, subject, lang, profile, generated)) as writer:
         book = _Casebook(writer, study, subject, audit, lang, profile)
         book.queries = queries
+        book.cutoff = cutoff or date.today()
         book.signature_views, book.sdv = signatures or [], sdv  # services.signatures / sdv
         book.write()
         pages = writer.page
@@ -250,6 +276,8 @@ class _Casebook:
     def t(self, en: str, zh: str) -> str:
         return tr(en, zh, self.lang)
 
+    cutoff: date = date.max
+
     def write(self) -> None:
         self._summary()
         self._derived()
@@ -258,6 +286,7 @@ class _Casebook:
             self._form(event_oid, repeat, code, record)
         self._queries()
         self._audit()
+        self._audit_trail()
 
     # summary -----------------------------------------------------------------------------
     def _summary(self) -> None:
@@ -277,7 +306,7 @@ class _Casebook:
             (self.t("Form instances", "表单实例"), f"{len(s.forms)} ({forms_text})"),
             (self.t("Metadata version", "元数据版本"), ", ".join(versions) or "—"),
             (self.t("Export profile", "导出方案"), str(self.profile)),
-            (self.t("Data as of", "数据截至"), w.info.generated_text),
+            (self.t("Data cut-off", "数据截止日"), self.cutoff.isoformat()),
         ]
         if self.queries is not None:
             pairs.append((self.t("Queries", "质疑"), self._query_counts()))
@@ -292,22 +321,23 @@ class _Casebook:
                 header=False, zebra=False)  # fmt: skip
         if self.profile is ExportProfile.SPONSOR_CODED:
             w.note(self.t(
-                "Coded data: direct identifiers and genetic data are not part of this document "
-                "(CRF_SPEC.md §10); people are named by role.",
-                "编码数据：本文件不含直接身份识别信息及遗传数据（CRF_SPEC.md §10）；"
+                "Coded data: direct identifiers and genetic data are not part of this document; "
+                "free text that may hold a personal identifier is withheld; people are named "
+                "by role.",
+                "编码数据：本文件不含直接身份识别信息及遗传数据；可能含个人身份信息的自由文本已隐去；"
                 "人员仅以角色表示。"))
 
     def _derived(self) -> None:
         s, lang = self.subject, self.lang
         if s.subject_id is None:
             return
-        values = subject_level(s.data, self.study.parameters)
+        values = subject_level(s.data, self.study.parameters, cutoff=self.cutoff)
         shown = [(label, values.get(name)) for name, label in SUBJECT_VALUES]
         if all(v is None for _l, v in shown):
             return
         self.w.heading(self.t("Derived subject-level values", "受试者水平推导值"), 2,
-                       right=self.t("computed by the system (CRF_SPEC.md §6)",
-                                    "系统计算（CRF_SPEC.md §6）"))  # fmt: skip
+                       right=self.t("computed by the system, as of the data cut-off",
+                                    "系统计算，截至数据截止日"))  # fmt: skip
         rows = []
         cells = [(Cell(label.get(lang), color=GREY), Cell(_plain(value, lang)))
                  for label, value in shown]  # fmt: skip
@@ -347,9 +377,9 @@ class _Casebook:
 
     def _signature_state(self, view) -> tuple[str, Any]:
         if view.state == "BROKEN":
-            return self.t("signature broken — re-signature required",
-                          "签名已失效 — 需重新签名"), WARN  # fmt: skip
-        return self.t("signed", "已签名"), ACCENT
+            return self.t("signature broken (BROKEN) — re-signature required",
+                          "签名已失效（BROKEN）— 需重新签名"), WARN  # fmt: skip
+        return self.t("signed — signature valid (VALID)", "已签名 — 签名有效（VALID）"), ACCENT
 
     def _utc(self, ts: str) -> str:
         return f"{ts[:19].replace('T', ' ')} UTC"
@@ -671,7 +701,7 @@ class _Casebook:
             else:
                 change = Cell(ACTIONS[view.action].get(lang) if view.action in ACTIONS
                               else view.action)  # fmt: skip
-            reason = " — ".join(p for p in (view.reason_code, view.reason_text) if p)
+            reason = self._reason(view)
             body.append([
                 Cell(local_time(view.ts_utc), sub=_who(view, self.profile, lang)),
                 Cell(label, sub=where),
@@ -682,6 +712,76 @@ class _Casebook:
                  Column(0.28, self.t("Where", "位置")),
                  Column(0.2, self.t("Change", "修改")),
                  Column(0.35, self.t("Reason", "理由"))], body, size=7.6)  # fmt: skip
+
+    def _reason(self, view: AuditView) -> str:
+        """The reason for change in the reader's language (the code decoded), then its text."""
+        from tnt_desktop.services.form_entry import CHANGE_REASON_LABELS, ChangeReason
+
+        code = view.reason_code
+        try:
+            code = CHANGE_REASON_LABELS[ChangeReason(code)].get(self.lang) if code else code
+        except ValueError:
+            pass
+        return " — ".join(p for p in (code, view.reason_text) if p)
+
+    def _status_word(self, code: str | None) -> str:
+        if not code:
+            return "—"
+        status = FORM_STATUS.get(code) or SUBJECT_STATUS.get(code)
+        return status.get(self.lang) if status else code
+
+    def _change(self, view: AuditView) -> Cell:
+        lang = self.lang
+        if view.action in ("DATA_ENTERED", "DATA_CHANGED", "DATA_CLEARED", "DERIVED_VALUE"):
+            item = self._item(view)
+            old = display_text(self.study, item, view.old_value, lang) or "—"
+            new = display_text(self.study, item, view.new_value, lang) or "—"
+            raw = f"{view.old_value or '—'} → {view.new_value or '—'}"
+            shown = f"{old} → {new}"
+            return Cell(shown, sub=raw if raw != shown else None)
+        if view.action == "FORM_STATUS":
+            return Cell(f"{self._status_word(view.old_value)} → "
+                        f"{self._status_word(view.new_value)}")  # fmt: skip
+        label = ACTIONS[view.action].get(lang) if view.action in ACTIONS else view.action
+        return Cell(label)
+
+    def _audit_trail(self) -> None:
+        """Appendix: the item-level audit trail — every entry in chain order: when (local time),
+        who (by role for the sponsor), where, old → new in the reader's language, reason."""
+        w, lang = self.w, self.lang
+        w.heading(self.t("Appendix — audit trail", "附录 — 稽查轨迹"), 1,
+                  right=self.t(f"{len(self.audit)} entries", f"共 {len(self.audit)} 条"))
+        if not self.audit:
+            w.paragraph(self.t("No audit entries.", "无稽查记录。"), size=8)
+            return
+        body = []
+        for view in self.audit:
+            item = self._item(view)
+            where = []
+            if view.form_code:
+                try:
+                    where.append(f"{self.study.form(view.form_code).number} {view.form_code}")
+                except KeyError:
+                    where.append(view.form_code)
+            if view.group_name:
+                where.append(f"{view.group_name}#{view.row_key}")
+            if view.item_name:
+                where.append(view.item_name)
+            event = self._event_label(view.event_oid, view.repeat_key or 1) \
+                if view.event_oid else None
+            reason = self._reason(view)
+            body.append([
+                Cell(local_time(view.ts_utc), sub=_who(view, self.profile, lang)),
+                Cell(item.label.get(lang) if item else " · ".join(where) or "—",
+                     sub=" · ".join(p for p in (" · ".join(where) if item else None, event)
+                                    if p) or None),
+                self._change(view),
+                Cell(reason or "—"),
+            ])  # fmt: skip
+        w.table([Column(0.17, self.t("When / who", "时间 / 人员")),
+                 Column(0.3, self.t("Where", "位置")),
+                 Column(0.28, self.t("Old → new", "原值 → 新值")),
+                 Column(0.25, self.t("Reason", "理由"))], body, size=7.2)  # fmt: skip
 
 
 # --- reading through the services --------------------------------------------------------
@@ -722,6 +822,7 @@ def _matches(subject: ExportSubject, key: str) -> bool:
 def casebook_pdf(
     app: AppSession, subject_key: str, out: str | os.PathLike | IO[bytes], lang: str = "en",
     profile: ExportProfile = ExportProfile.SPONSOR_CODED, *, generated: datetime | None = None,
+    cutoff: date | None = None,
 ) -> CasebookResult:  # fmt: skip
     """One subject's casebook (study ID or screening number). NotFound when there is no such
     subject in the export — including a subject whose consent forbids transfer (ICXFER = N)
@@ -733,7 +834,7 @@ def casebook_pdf(
             pages = write_casebook(out, app.study, subject, audit, lang=lang, profile=profile,
                                    generated=generated,
                                    queries=casebook_queries(app, subject, profile),
-                                   signatures=signed, sdv=progress)  # fmt: skip
+                                   signatures=signed, sdv=progress, cutoff=cutoff)  # fmt: skip
             path = Path(out) if isinstance(out, str | os.PathLike) else None
             return CasebookResult(subject.key, path, pages)
     raise NotFound(Text(f"no subject {subject_key} in the {profile} export",
@@ -745,7 +846,7 @@ def casebooks_pdf(
     profile: ExportProfile = ExportProfile.SPONSOR_CODED, *,
     subjects: Iterable[str] | None = None, generated: datetime | None = None,
     progress: Callable[[int, str], None] | None = None,
-    cancelled: Callable[[], bool] | None = None,
+    cancelled: Callable[[], bool] | None = None, cutoff: date | None = None,
 ) -> BatchResult:  # fmt: skip
     """One casebook per exported subject, `casebook_<key>.pdf` in `out_dir`, written while the
     subjects stream from export_read (one subject in memory at a time). `subjects` limits the
@@ -768,7 +869,7 @@ def casebooks_pdf(
         pages = write_casebook(path, app.study, subject, audit, lang=lang, profile=profile,
                                generated=generated,
                                queries=casebook_queries(app, subject, profile),
-                               signatures=signed, sdv=verified)  # fmt: skip
+                               signatures=signed, sdv=verified, cutoff=cutoff)  # fmt: skip
         result.files.append(CasebookResult(subject.key, path, pages))
         if progress is not None:
             progress(len(result.files), subject.key)

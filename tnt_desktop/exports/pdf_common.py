@@ -302,6 +302,8 @@ class PageInfo:
     study: str  # e.g. "TNT-STS · NCT06593899"
     lang: str = "en"
     subject: str | None = None  # header right: the subject ID of a casebook
+    site: str | None = None  # header right, after the subject: its site
+    header_note: str | None = None  # header right when there is no subject (e.g. the cut-off)
     profile: str | None = None
     metadata_version: str | None = None
     generated: datetime = field(default_factory=lambda: datetime.now().astimezone())
@@ -495,7 +497,12 @@ class PdfWriter:
         self.text(MARGIN, top, left, 8.5, bold=True, color=ACCENT)
         if info.subject:
             label = tr("Subject ", "受试者 ", lang) + info.subject
+            if info.site:
+                label += tr(" · Site ", " · 中心 ", lang) + info.site
             self.text(PAGE_WIDTH - MARGIN, top, label, 9.5, bold=True, align="right")
+        elif info.header_note:
+            self.text(PAGE_WIDTH - MARGIN, top, info.header_note, 8.5, bold=True,
+                      align="right")  # fmt: skip
         self.rule(MARGIN, top - 6, PAGE_WIDTH - MARGIN, top - 6, width=0.6)
         # footer
         base = 26

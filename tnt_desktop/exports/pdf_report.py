@@ -1,21 +1,18 @@
-"""The study status report as PDF (issue 5, item 2c; CRF_SPEC.md §6).
+"""The study status report as PDF (issue 5, item 2c; issue 15; CRF_SPEC.md §6).
 
-    result = study_report_pdf(app, Path("status.pdf"), lang="zh")
+    result = study_report_pdf(app, Path("status.pdf"), lang="zh", cutoff=date(2026, 6, 30))
 
-Sections: key figures; enrolment over time (chart: cumulative against the target, monthly bars);
-subjects by status (chart); treatment compliance (RT completed, cycles given, relative dose
-intensity, surgery); the primary endpoint (A–E distribution as bars; A–C count and proportion
-with an exact 95 % Clopper–Pearson interval in the treated and the per-protocol populations);
-wound complications (MWC90, MWC120); protocol deviations; Kaplan–Meier curves of overall
-survival and local control (from the treatment-completion date, §6.3–6.4) once events exist.
+Drawn from `exports.report_model.ReportModel` (one population — the subjects of the export —
+as of one data cut-off; every number recomputable from SUBJECT_LEVEL.csv and the AE, DV and
+query files). Sections: key figures with the population stated; enrolment from the first to the
+last enrolment; subjects by status; treatment compliance (cycles only for subjects whose
+chemotherapy is over); the primary endpoint (A–E bars; A–C with its exact 95 % Clopper–Pearson
+interval); wound complications (rates over the evaluable, not evaluable counted apart); adverse
+events by CTCAE term and worst grade; protocol deviations; queries; Kaplan–Meier curves of OS from
+enrolment and OS / LC from treatment completion, estimates "not estimable" after the longest
+observed time. Percentages round half up.
 
-Counts by status and enrolment by month come from services.dashboard (every subject screened
-at the site, aggregate counts only); everything else from the subjects of the export profile
-(services.export_read) and their subject-level derivations (study.derivations.subject_level).
-
-The statistics are implemented here (scipy is not available): `regularized_beta` (continued
-fraction), `binom_cdf`, `clopper_pearson` (bisection on the binomial CDF) and `kaplan_meier`
-(with Greenwood's variance).
+The statistics live in `exports.report_stats` (re-exported here).
 """
 
 from __future__ import annotations
@@ -25,9 +22,8 @@ import os
 import statistics
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import IO, Any
 
 from reportlab.graphics.shapes import Drawing, Line, PolyLine, Rect
@@ -47,306 +43,32 @@ from tnt_desktop.exports.pdf_common import (
     chart_text,
     tr,
 )
-from tnt_desktop.services.dashboard import MonthCount, dashboard
-from tnt_desktop.services.export_read import ExportProfile, export_subjects
+from tnt_desktop.exports.report_model import ReportModel, collect, percent
+from tnt_desktop.exports.report_stats import (  # re-exported for callers
+    KMStep,
+    _half_up,
+    at_risk_at,
+    binom_cdf,
+    clopper_pearson,
+    format_ci,
+    format_pct,
+    kaplan_meier,
+    km_at,
+    km_estimate,
+    regularized_beta,
+)
+from tnt_desktop.services.dashboard import MonthCount
+from tnt_desktop.services.export_read import ExportProfile
 from tnt_desktop.services.session import AppSession
-from tnt_desktop.study.derivations import subject_level
 from tnt_desktop.study.model import Text
-from tnt_desktop.study.schedule import STAGE_LABELS
 
 TITLE = Text("Study status report", "研究进展报告")
 DAYS_PER_MONTH = 30.4375
 SCORES = ("A", "B", "C", "D", "E")
 
-
-# --- statistics ----------------------------------------------------------------------------
-
-
-def _beta_fraction(a: float, b: float, x: float) -> float:
-    """Continued fraction of the incomplete beta function (modified Lentz)."""
-    tiny, eps = 1e-300, 1e-15
-    qab, qap, qam = a + b, a + 1.0, a - 1.0
-    c, d = 1.0, 1.0 - qab * x / qap
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    h = d
-    for m in range(1, 500):
-        m2 = 2 * m
-        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > tiny else tiny)
-        c = 1.0 + aa / c
-        c = c if abs(c) > tiny else tiny
-        h *= d * c
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > tiny else tiny)
-        c = 1.0 + aa / c
-        c = c if abs(c) > tiny else tiny
-        delta = d * c
-        h *= delta
-        if abs(delta - 1.0) < eps:
-            break
-    return h
-
-
-def regularized_beta(x: float, a: float, b: float) -> float:
-    """I_x(a, b), the regularised incomplete beta function (a, b > 0, 0 ≤ x ≤ 1)."""
-    if a <= 0 or b <= 0:
-        raise ValueError("a and b must be positive")
-    if x <= 0.0:
-        return 0.0
-    if x >= 1.0:
-        return 1.0
-    log_front = (math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
-                 + a * math.log(x) + b * math.log1p(-x))  # fmt: skip
-    front = math.exp(log_front)
-    if x < (a + 1.0) / (a + b + 2.0):
-        return front * _beta_fraction(a, b, x) / a
-    return 1.0 - front * _beta_fraction(b, a, 1.0 - x) / b
-
-
-def binom_cdf(k: int, n: int, p: float) -> float:
-    """P(X ≤ k) for X ~ Binomial(n, p), through I_{1−p}(n − k, k + 1)."""
-    if k < 0:
-        return 0.0
-    if k >= n:
-        return 1.0
-    return regularized_beta(1.0 - p, n - k, k + 1)
-
-
-def _bisect(function, target: float, increasing: bool, tol: float = 1e-12) -> float:
-    low, high = 0.0, 1.0
-    for _ in range(200):
-        middle = (low + high) / 2
-        value = function(middle)
-        if (value < target) == increasing:
-            low = middle
-        else:
-            high = middle
-        if high - low < tol:
-            break
-    return (low + high) / 2
-
-
-def clopper_pearson(x: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
-    """The exact (Clopper–Pearson) 1 − alpha confidence interval of a binomial proportion:
-    lower = p with P(X ≥ x | p) = alpha/2, upper = p with P(X ≤ x | p) = alpha/2, each found by
-    bisection on the binomial CDF. x = 0 gives lower 0, x = n gives upper 1."""
-    if n <= 0 or not 0 <= x <= n:
-        raise ValueError(f"need 0 ≤ x ≤ n and n > 0, not x={x}, n={n}")
-    half = alpha / 2
-    lower = 0.0 if x == 0 else _bisect(lambda p: 1.0 - binom_cdf(x - 1, n, p), half, True)
-    upper = 1.0 if x == n else _bisect(lambda p: binom_cdf(x, n, p), half, False)
-    return lower, upper
-
-
-def format_pct(value: float) -> str:
-    return f"{value * 100:.1f} %"
-
-
-def format_ci(interval: tuple[float, float]) -> str:
-    """How the report prints a 95 % CI: "8.7–49.1 %"."""
-    return f"{interval[0] * 100:.1f}–{interval[1] * 100:.1f} %"
-
-
-@dataclass(frozen=True)
-class KMStep:
-    time: float  # days (or any unit) at which the estimate changes or a subject is censored
-    at_risk: int
-    events: int
-    censored: int
-    survival: float  # S(t) just after `time`
-    variance: float  # Greenwood
-
-
-def kaplan_meier(times: Sequence[float], events: Sequence[bool | int]) -> list[KMStep]:
-    """Kaplan–Meier estimate, one step per distinct time. Events at a time are counted before
-    the censorings at that time (those censored at t were at risk at t)."""
-    if len(times) != len(events):
-        raise ValueError("times and events differ in length")
-    data = sorted(zip(times, (bool(e) for e in events), strict=True))
-    at_risk = len(data)
-    survival, greenwood = 1.0, 0.0
-    steps: list[KMStep] = []
-    index = 0
-    while index < len(data):
-        time = data[index][0]
-        deaths = censored = 0
-        while index < len(data) and data[index][0] == time:
-            if data[index][1]:
-                deaths += 1
-            else:
-                censored += 1
-            index += 1
-        if deaths:
-            survival *= 1.0 - deaths / at_risk
-            if at_risk > deaths:
-                greenwood += deaths / (at_risk * (at_risk - deaths))
-        steps.append(KMStep(time, at_risk, deaths, censored, survival,
-                            survival * survival * greenwood))  # fmt: skip
-        at_risk -= deaths + censored
-    return steps
-
-
-def km_at(steps: Sequence[KMStep], time: float) -> float:
-    """S(time): the estimate after the last step at or before `time`."""
-    value = 1.0
-    for step in steps:
-        if step.time > time:
-            break
-        value = step.survival
-    return value
-
-
-def at_risk_at(steps: Sequence[KMStep], time: float, total: int) -> int:
-    """Subjects still at risk just before `time`."""
-    left = total
-    for step in steps:
-        if step.time >= time:
-            break
-        left -= step.events + step.censored
-    return left
-
-
-# --- what the report counts --------------------------------------------------------------
-
-
-@dataclass
-class Proportion:
-    x: int
-    n: int
-
-    @property
-    def value(self) -> float | None:
-        return self.x / self.n if self.n else None
-
-    @property
-    def ci(self) -> tuple[float, float] | None:
-        return clopper_pearson(self.x, self.n) if self.n else None
-
-
-@dataclass
-class ReportData:
-    today: date
-    profile: str
-    screened: int = 0
-    enrolled: int = 0
-    target: int = 0
-    enrolment: tuple[MonthCount, ...] = ()
-    by_stage: dict[str, int] = field(default_factory=dict)
-    exported: int = 0  # subjects in the export profile
-    exported_enrolled: int = 0
-    treated: int = 0
-    rt_completed: int = 0
-    cycles: Counter = field(default_factory=Counter)  # cycles given → treated subjects
-    rdi: dict[str, list[float]] = field(default_factory=lambda: {"DOXRDI": [], "IFORDI": [],
-                                                                 "CYRDI": []})
-    surgery: int = 0
-    no_surgery: int = 0
-    scores: Counter = field(default_factory=Counter)  # EORTCFIN among treated ("" = no score)
-    primary: Proportion = field(default_factory=lambda: Proportion(0, 0))
-    primary_pending: int = 0
-    per_protocol: Proportion = field(default_factory=lambda: Proportion(0, 0))
-    per_protocol_n: int = 0
-    pcr: Proportion = field(default_factory=lambda: Proportion(0, 0))
-    wound_evaluable: int = 0
-    mwc90: Proportion = field(default_factory=lambda: Proportion(0, 0))
-    mwc120: Proportion = field(default_factory=lambda: Proportion(0, 0))
-    anywc90: Proportion = field(default_factory=lambda: Proportion(0, 0))
-    wound_incomplete: int = 0
-    deviations: int = 0
-    dv_category: Counter = field(default_factory=Counter)
-    dv_severity: Counter = field(default_factory=Counter)
-    dv_candidates: Counter = field(default_factory=Counter)  # confirmed / rejected / open
-    subjects_with_dv: int = 0
-    os: list[tuple[int, bool]] = field(default_factory=list)  # (days, event) from EOTDAT
-    lc: list[tuple[int, bool]] = field(default_factory=list)
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, int | float | Decimal):
-        return float(value)
-    return None
-
-
-def collect(app: AppSession, profile: ExportProfile = ExportProfile.SPONSOR_CODED,
-            today: date | None = None) -> ReportData:  # fmt: skip
-    """Read everything the report shows (streams the subjects; one in memory at a time)."""
-    today = today or date.today()
-    board = dashboard(app, today)
-    data = ReportData(today=today, profile=str(profile), screened=board.screened,
-                      enrolled=board.enrolled, target=board.target,
-                      enrolment=board.enrolment_by_month, by_stage=dict(board.by_stage))
-    params = app.params
-    for subject in export_subjects(app, profile):
-        data.exported += 1
-        _count_deviations(data, subject.data)
-        if subject.subject_id is None:
-            continue
-        data.exported_enrolled += 1
-        values = subject_level(subject.data, params)
-        if values.get("TRTFL") == "Y":
-            _count_treated(data, subject.data, values, params.n_cycles)
-        if values.get("PPROTFL") == "Y":
-            data.per_protocol_n += 1
-            data.per_protocol.n += 1
-            data.per_protocol.x += values.get("RESP_AC") == "Y"
-        if values.get("WCEVAL") == "Y":
-            data.wound_evaluable += 1
-            for name, proportion in (("MWC90", data.mwc90), ("MWC120", data.mwc120),
-                                     ("ANYWC90", data.anywc90)):  # fmt: skip
-                if values.get(name) in ("Y", "N"):
-                    proportion.n += 1
-                    proportion.x += values.get(name) == "Y"
-            data.wound_incomplete += values.get("WCINCFU") == "Y"
-        for key, target in (("OSTC", data.os), ("LCTC", data.lc)):
-            days, censored = values.get(f"{key}DAYS"), values.get(f"{key}CNSR")
-            if days is not None and censored is not None and days >= 0:
-                target.append((int(days), censored == 0))  # < 0: treatment not completed
-    return data
-
-
-def _count_treated(data: ReportData, subject, values: dict[str, Any], n_cycles: int) -> None:
-    data.treated += 1
-    rt = subject.form("RT")
-    if rt is not None and rt.values.get("RTCOMPL") == "Y":
-        data.rt_completed += 1
-    given = [r for r in subject.forms("CT") if r.values.get("CYGIVEN") == "Y"]
-    data.cycles[min(len(given), n_cycles)] += 1
-    if given:
-        last = max(given, key=lambda r: (r.values.get("CYCNUM") or 0, r.event))
-        for name in data.rdi:
-            number = _number(last.values.get(name))
-            if number is not None:
-                data.rdi[name].append(number)
-    surg = subject.form("SURG")
-    if surg is not None and surg.values.get("SURGYN") == "Y":
-        data.surgery += 1
-    elif surg is not None and surg.values.get("SURGYN") == "N":
-        data.no_surgery += 1
-    score = values.get("EORTCFIN")
-    response = values.get("RESP_AC")
-    if response in ("Y", "N"):
-        data.scores[score if score in SCORES else ""] += 1
-        data.primary.n += 1
-        data.primary.x += response == "Y"
-        data.pcr.n += 1
-        data.pcr.x += values.get("PCRFL") == "Y"
-    else:
-        data.primary_pending += 1
-
-
-def _count_deviations(data: ReportData, subject) -> None:
-    rows = [row for record in subject.forms("DV") for row in record.group_rows("DV")]
-    if rows:
-        data.subjects_with_dv += 1
-    for row in rows:
-        data.deviations += 1
-        data.dv_category[row.get("DVCAT") or "—"] += 1
-        data.dv_severity[row.get("DVSEV") or "—"] += 1
-        confirmed = row.get("DVCONF")
-        data.dv_candidates["CONFIRMED" if confirmed == "Y" else
-                           "REJECTED" if confirmed == "N" else "NOT_A_CANDIDATE"] += 1
+__all__ = ["KMStep", "at_risk_at", "binom_cdf", "clopper_pearson", "format_ci", "format_pct",
+           "kaplan_meier", "km_at", "km_estimate", "regularized_beta", "study_report_pdf",
+           "write_report"]
 
 
 # --- charts --------------------------------------------------------------------------------
@@ -380,10 +102,11 @@ def _y_axis(drawing: Drawing, x: float, y: float, height: float, top: float, ste
     drawing.add(Line(x, y, x + width, y, strokeColor=_rl(GREY), strokeWidth=0.6))
 
 
-def enrolment_chart(months: Sequence[MonthCount], target: int, lang: str,
+def enrolment_chart(by_month: Sequence[tuple[str, int, int]], target: int, lang: str,
                     width: float = 523) -> Drawing:  # fmt: skip
     """Cumulative enrolment against the target (top) and subjects enrolled per month
-    (bottom)."""
+    (bottom); `by_month`: (YYYY-MM, count, cumulative)."""
+    months = [MonthCount(*entry) for entry in by_month]
     drawing = Drawing(width, 215)
     left, right = 42, 12
     plot_w = width - left - right
@@ -491,8 +214,8 @@ def km_chart(pairs: Sequence[tuple[int, bool]], title: str, lang: str, horizon_m
     steps = kaplan_meier([d / DAYS_PER_MONTH for d, _e in pairs], [e for _d, e in pairs])
     left, y0, h = 58, 48, 120
     plot_w = width - left - 14
-    longest = max([d / DAYS_PER_MONTH for d, _e in pairs] + [horizon_months])
-    x_max = math.ceil(longest / 3) * 3
+    longest = max([d / DAYS_PER_MONTH for d, _e in pairs] + [1.0])
+    x_max = max(3, math.ceil(longest / 3) * 3)  # the axis ends with the data
     _y_axis(drawing, left, y0, h, 1.0, 0.2, plot_w, fmt=lambda v: f"{v:.1f}")
 
     def sx(months: float) -> float:
@@ -518,9 +241,10 @@ def km_chart(pairs: Sequence[tuple[int, bool]], title: str, lang: str, horizon_m
             yy = y0 + h * step.survival
             drawing.add(Line(sx(step.time), yy - 3, sx(step.time), yy + 3,
                              strokeColor=_rl(ACCENT), strokeWidth=0.8))  # fmt: skip
-    horizon_x = sx(horizon_months)
-    drawing.add(Line(horizon_x, y0, horizon_x, y0 + h, strokeColor=_rl(WARN), strokeWidth=0.6,
-                     strokeDashArray=[3, 3]))  # fmt: skip
+    if horizon_months <= x_max:
+        horizon_x = sx(horizon_months)
+        drawing.add(Line(horizon_x, y0, horizon_x, y0 + h, strokeColor=_rl(WARN),
+                         strokeWidth=0.6, strokeDashArray=[3, 3]))  # fmt: skip
     drawing.add(chart_text(left, y0 + h + 9, title, 8.5, bold=True, color=ACCENT))
     # numbers at risk
     drawing.add(chart_text(left - 12, 8, tr("at risk", "风险人数", lang), 6.8, color=GREY,
@@ -539,25 +263,29 @@ def km_chart(pairs: Sequence[tuple[int, bool]], title: str, lang: str, horizon_m
 @dataclass
 class ReportResult:
     pages: int
-    data: ReportData
+    data: ReportModel
 
 
 def study_report_pdf(app: AppSession, out: str | os.PathLike | IO[bytes], lang: str = "en",
                      profile: ExportProfile = ExportProfile.SPONSOR_CODED, *,
-                     today: date | None = None,
-                     generated: datetime | None = None) -> ReportResult:  # fmt: skip
-    """Collect (through the services) and write the study status report."""
-    data = collect(app, profile, today)
-    pages = write_report(out, app, data, lang=lang, generated=generated)
-    return ReportResult(pages, data)
+                     cutoff: date | None = None, today: date | None = None,
+                     generated: datetime | None = None,
+                     scan: Any = None) -> ReportResult:  # fmt: skip
+    """Collect (through the export read path, as of the data cut-off; `today` is its old name)
+    and write the study status report."""
+    model = collect(app, profile, cutoff or today, scan=scan)
+    pages = write_report(out, app, model, lang=lang, generated=generated)
+    return ReportResult(pages, model)
 
 
-def write_report(out: str | os.PathLike | IO[bytes], app: AppSession, data: ReportData, *,
+def write_report(out: str | os.PathLike | IO[bytes], app: AppSession, data: ReportModel, *,
                  lang: str = "en", generated: datetime | None = None) -> int:  # fmt: skip
     study = app.study
     params = study.parameters
     info = PageInfo(
         title=TITLE, study=f"{params.study_name} · {params.protocol_name}", lang=lang,
+        header_note=tr(f"data cut-off {data.cutoff.isoformat()}",
+                   f"数据截止日 {data.cutoff.isoformat()}", lang),
         profile=data.profile, metadata_version=params.metadata_version,
         watermark=WATERMARK_SITE if data.profile == ExportProfile.SITE_ARCHIVE else WATERMARK,
         **({} if generated is None else {"generated": generated}),
@@ -569,18 +297,20 @@ def write_report(out: str | os.PathLike | IO[bytes], app: AppSession, data: Repo
 
 
 def _pct(x: int, n: int) -> str:
-    return f"{x} / {n} ({x / n * 100:.1f} %)" if n else f"{x} / 0"
+    """"x / n (p %)", half up; "x / 0" without a denominator."""
+    value = percent(x, n)
+    return f"{x} / {n} ({value} %)" if value is not None else f"{x} / 0"
 
 
 def _median_range(values: list[float]) -> str:
     if not values:
         return "—"
-    return (f"{statistics.median(values):.2f} ({min(values):.2f}–{max(values):.2f}), "
-            f"n = {len(values)}")  # fmt: skip
+    return (f"{_half_up(statistics.median(values), 2)} ({_half_up(min(values), 2)}–"
+            f"{_half_up(max(values), 2)}), n = {len(values)}")  # fmt: skip
 
 
 class _Report:
-    def __init__(self, writer: PdfWriter, app: AppSession, data: ReportData, lang: str) -> None:
+    def __init__(self, writer: PdfWriter, app: AppSession, data: ReportModel, lang: str) -> None:
         self.w = writer
         self.app = app
         self.study = app.study
@@ -597,7 +327,9 @@ class _Report:
         self._compliance()
         self._primary()
         self._wounds()
+        self._adverse_events()
         self._deviations()
+        self._queries()
         self._survival()
 
     def _kv(self, rows: list[tuple[str, str]], bold: bool = True) -> None:
@@ -606,47 +338,57 @@ class _Report:
 
     def _key_figures(self) -> None:
         d = self.d
-        self.w.heading(TITLE.get(self.lang), 1, right=self.t("data as of ", "数据截至 ")
-                       + d.today.isoformat())  # fmt: skip
+        cutoff = d.cutoff.isoformat()
+        self.w.heading(TITLE.get(self.lang), 1, right=self.t("data cut-off ", "数据截止日 ")
+                       + cutoff)  # fmt: skip
         rows = [
-            (self.t("Subjects screened", "已筛选受试者"), str(d.screened)),
-            (self.t("Subjects enrolled / target", "已入组 / 目标"), f"{d.enrolled} / {d.target}"),
+            (self.t("Subjects screened (this report's population)", "已筛选受试者（本报告人群）"),
+             str(d.in_export)),
+            (self.t("Enrolled / target", "已入组 / 目标"), f"{d.enrolled} / {d.target}"),
             (self.t("Treated (≥ 1 RT fraction)", "已治疗（≥1 次放疗）"), str(d.treated)),
             (self.t("Surgery performed", "已手术"), str(d.surgery)),
+            (self.t("Died (on or before the cut-off)", "死亡（截止日或之前）"), str(d.died)),
+            (self.t("Withdrawn", "已退出"), str(d.withdrawn)),
             (self.t("Primary endpoint known (A–E or non-responder)",
                     "主要终点已确定（A–E 或无反应者）"), str(d.primary.n)),
-            (self.t("Subjects in this export", "本次导出受试者"),
-             f"{d.exported} ({self.t('profile', '导出方案')} {d.profile})"),
         ]  # fmt: skip
         self._kv(rows)
-        left_out = d.screened - d.exported
-        if left_out > 0:
-            self.w.note(self.t(
-                f"{left_out} screened subject(s) are not in this export (consent forbids transfer, "
-                "CRF_SPEC.md §10); they are counted only in enrolment and status.",
-                f"{left_out} 名已筛选受试者不在本次导出中（不同意数据转移，CRF_SPEC.md §10），"
-                "仅计入入组及状态统计。"))  # fmt: skip
+        text_en = (f"Population: the {d.in_export} subjects of this export ({d.profile}), with "
+                   f"their data as of the cut-off {cutoff}; every count and rate in this report "
+                   "refers to them.")
+        text_zh = (f"人群：本次导出（{d.profile}）的 {d.in_export} 名受试者，数据截至 {cutoff}；"
+                   "本报告的所有计数和比例均基于该人群。")
+        if d.left_out > 0:
+            text_en += (f" {d.left_out} further subject(s) screened at the site are not included "
+                        "because they did not consent to the transfer of their data to third "
+                        "parties; they appear nowhere in this report.")
+            text_zh += (f"另有 {d.left_out} 名在本中心筛选的受试者因不同意向第三方转移数据"
+                        "而未纳入，本报告任何部分均不包含他们。")
+        self.w.note(self.t(text_en, text_zh))
 
     def _enrolment(self) -> None:
         d = self.d
         self.w.heading(self.t("1  Enrolment over time", "1  入组进度"), 2, keep=220)
-        if not d.enrolment:
+        by_month = d.enrolment_by_month()
+        if not by_month:
             self.w.paragraph(self.t("No subject enrolled yet.", "尚无受试者入组。"))
             return
-        self.w.drawing(enrolment_chart(d.enrolment, d.target, self.lang, self.w.width))
-        first, last = d.enrolment[0].month, d.enrolment[-1].month
-        months = len(d.enrolment)
-        rate = d.enrolled / months if months else 0
+        self.w.drawing(enrolment_chart(by_month, d.target, self.lang, self.w.width))
+        first, last = d.first_enrolment, d.last_enrolment
+        months = d.enrolment_months
+        rate = _half_up(d.enrolled / months) if months else "0"
         self.w.note(self.t(
-            f"{d.enrolled} enrolled from {first} to {last} ({months} months, "
-            f"{rate:.1f} per month); target {d.target}.",
-            f"{first} 至 {last} 共入组 {d.enrolled} 例（{months} 个月，平均每月 {rate:.1f} 例）；"
-            f"目标 {d.target} 例。"))  # fmt: skip
+            f"{d.enrolled} enrolled from {first} (first enrolment) to {last} (last enrolment), "
+            f"{months} calendar month(s), {rate} per month; target {d.target}.",
+            f"自 {first}（首例入组）至 {last}（末例入组）共入组 {d.enrolled} 例，历时 {months} "
+            f"个自然月，平均每月 {rate} 例；目标 {d.target} 例。"))  # fmt: skip
 
     def _status(self) -> None:
+        from tnt_desktop.exports.pdf_casebook import SUBJECT_STATUS
+
         self.w.heading(self.t("2  Subjects by status", "2  受试者状态"), 2, keep=150)
-        rows = [(STAGE_LABELS[stage].get(self.lang) if stage in STAGE_LABELS else stage, count)
-                for stage, count in self.d.by_stage.items()]  # fmt: skip
+        rows = [(SUBJECT_STATUS[s].get(self.lang) if s in SUBJECT_STATUS else s, n)
+                for s, n in sorted(self.d.by_status.items())]  # fmt: skip
         self.w.drawing(hbar_chart(rows, self.w.width))
 
     def _compliance(self) -> None:
@@ -655,138 +397,212 @@ class _Report:
         rows = [
             (self.t("Treated population (≥ 1 RT fraction)", "治疗人群（≥1 次放疗）"),
              str(d.treated)),
-            (self.t("RT completed per protocol (5 × 5 Gy, ≤ 7 days)",
-                    "按方案完成放疗（5 × 5 Gy，≤7 天）"), _pct(d.rt_completed, d.treated)),
+            (self.t("RT completed per protocol (5 × 5 Gy, ≤ 7 days), of the treated",
+                    "按方案完成放疗（5 × 5 Gy，≤7 天），占治疗人群"),
+             _pct(d.rt_completed.x, d.rt_completed.n)),
+            (self.t("Chemotherapy over / still ongoing", "化疗已结束 / 仍在进行"),
+             f"{d.chemo_over} / {d.chemo_ongoing}"),
         ]  # fmt: skip
         for count in range(n_cycles, -1, -1):
-            rows.append((self.t(f"AI cycles given: {count}", f"已给 AI 化疗周期：{count}"),
-                         _pct(d.cycles.get(count, 0), d.treated)))  # fmt: skip
+            rows.append((self.t(f"AI cycles given: {count} (chemotherapy over)",
+                                f"已给 AI 化疗周期：{count}（化疗已结束者）"),
+                         _pct(d.cycles.get(count, 0), d.chemo_over)))  # fmt: skip
         rows += [
             (self.t("Relative dose intensity, doxorubicin — median (range)",
-                    "多柔比星相对剂量强度 — 中位数（范围）"), _median_range(d.rdi["DOXRDI"])),
+                    "多柔比星相对剂量强度 — 中位数（范围）"), _median_range(d.rdi["RDIDOX"])),
             (self.t("Relative dose intensity, ifosfamide — median (range)",
-                    "异环磷酰胺相对剂量强度 — 中位数（范围）"), _median_range(d.rdi["IFORDI"])),
+                    "异环磷酰胺相对剂量强度 — 中位数（范围）"), _median_range(d.rdi["RDIIFO"])),
             (self.t("RDI ≥ 0.85 (lower of the two drugs)", "RDI ≥ 0.85（两药中较低者）"),
-             _pct(sum(1 for v in d.rdi["CYRDI"] if v >= 0.85), len(d.rdi["CYRDI"]))),
-            (self.t("Surgery performed / not performed", "已手术 / 未手术"),
-             f"{d.surgery} / {d.no_surgery}"),
+             _pct(sum(1 for v in d.rdi["RDI"] if v >= 0.85), len(d.rdi["RDI"]))),
+            (self.t("Surgery performed / not performed / pending",
+                    "已手术 / 未手术 / 待定"),
+             f"{d.surgery} / {d.no_surgery} / {d.surgery_pending}"),
         ]  # fmt: skip
         self._kv(rows)
         self.w.note(self.t(
-            "RDI: cumulative relative dose intensity at the last cycle given (CT form, D-09).",
-            "RDI：最后一个已给药周期的累计相对剂量强度（CT 表，D-09）。"))  # fmt: skip
+            "Cycles are counted only for treated subjects whose chemotherapy is over (every "
+            f"cycle given, or surgery done or documented as not done, end of study or death): "
+            f"{d.chemo_ongoing} subject(s) still on radiotherapy or chemotherapy are left out. "
+            "RDI: cumulative relative dose intensity at the last cycle given.",
+            "仅统计化疗已结束的治疗人群（全部周期已给，或已手术/记录未手术、研究结束或死亡）："
+            f"{d.chemo_ongoing} 名仍在放疗或化疗中的受试者未计入。RDI：最后一个已给药周期的"
+            "累计相对剂量强度。"))  # fmt: skip
+
+    def _rate_row(self, label: str, rate, sub: str | None = None) -> list:
+        ci = clopper_pearson(rate.x, rate.n) if rate.n else None
+        return [Cell(label, sub=sub), str(rate.n), Cell(str(rate.x), bold=True),
+                f"{rate.pct} %" if rate.n else "—", Cell(format_ci(ci) if ci else "—", bold=True)]
+
+    def _rate_header(self, first: str) -> list[Column]:
+        return [Column(0.34, first), Column(0.1, self.t("n evaluable", "可评估例数")),
+                Column(0.12, "x"), Column(0.16, self.t("Proportion", "比例")),
+                Column(0.28, self.t("Exact 95 % CI", "精确 95 % 置信区间"), "Clopper–Pearson")]
 
     def _primary(self) -> None:
         d = self.d
         self.w.heading(self.t("4  Primary endpoint — EORTC-STBSG response A–C",
                               "4  主要终点 — EORTC-STBSG A–C 级反应"), 2, keep=200)  # fmt: skip
         self.w.drawing(score_chart(d.scores, self.lang, self.w.width))
-        header = [Column(0.34, self.t("Population", "人群")), Column(0.1, "N"),
-                  Column(0.14, self.t("A–C (x)", "A–C（例）")),
-                  Column(0.16, self.t("Proportion", "比例")),
-                  Column(0.26, self.t("Exact 95 % CI", "精确 95 % 置信区间"),
-                         "Clopper–Pearson")]  # fmt: skip
-        rows = []
-        for label, proportion, note in (
-            (self.t("Treated, outcome known", "治疗人群（结局已确定）"), d.primary,
-             self.t(f"{d.primary_pending} pending", f"{d.primary_pending} 例待定")),
-            (self.t("Per-protocol", "符合方案人群"), d.per_protocol, None),
-            (self.t("pCR (score A), treated", "病理完全缓解（A 级），治疗人群"), d.pcr, None),
-        ):  # fmt: skip
-            ci = proportion.ci
-            rows.append([Cell(label, sub=note), str(proportion.n), Cell(str(proportion.x),
-                         bold=True),
-                         format_pct(proportion.value) if proportion.n else "—",
-                         Cell(format_ci(ci) if ci else "—", bold=True)])  # fmt: skip
-        self.w.table(header, rows)
+        rows = [
+            self._rate_row(self.t("Treated, outcome known", "治疗人群（结局已确定）"), d.primary,
+                           self.t(f"{d.primary.pending} pending", f"{d.primary.pending} 例待定")),
+            self._rate_row(self.t("Per-protocol", "符合方案人群"), d.per_protocol),
+            self._rate_row(self.t("pCR (score A), treated", "病理完全缓解（A 级），治疗人群"),
+                           d.pcr),
+        ]  # fmt: skip
+        self.w.table(self._rate_header(self.t("Population", "人群")), rows)
         self.w.note(self.t(
             "Treated population: every enrolled subject with ≥ 1 RT fraction; subjects without "
-            "surgery or without evaluable pathology count as non-responders (§6.1). Subjects "
-            "whose surgery or pathology is still pending are not yet in the denominator.",
-            "治疗人群：接受 ≥1 次放疗的全部入组受试者；未手术或病理不可评估者按无反应者计"
-            "（§6.1）。手术或病理尚未完成者暂不计入分母。"))  # fmt: skip
+            "surgery or without evaluable pathology count as non-responders. Subjects whose "
+            f"surgery or pathology is still pending ({d.primary.pending}) are not in the "
+            "denominator.",
+            "治疗人群：接受 ≥1 次放疗的全部入组受试者；未手术或病理不可评估者按无反应者计。"
+            f"手术或病理尚未完成者（{d.primary.pending} 例）不计入分母。"))  # fmt: skip
 
     def _wounds(self) -> None:
         d = self.d
         self.w.heading(self.t("5  Wound complications", "5  伤口并发症"), 2, keep=90)
-        header = [Column(0.44, self.t("Outcome", "结局")), Column(0.26, self.t("n / N (%)",
-                  "例数 / 总数（%）")), Column(0.3, self.t("Exact 95 % CI", "精确 95 % 置信区间"))]
-        rows = [[Cell(self.t("Evaluable (surgery done)", "可评估（已手术）")),
-                 str(d.wound_evaluable), ""]]  # fmt: skip
-        for label, proportion in (
+        rows = []
+        for label, rate in (
             (self.t("Major wound complication ≤ day 90 (MWC90)",
                     "术后 90 天内主要伤口并发症（MWC90）"), d.mwc90),
             (self.t("Major wound complication ≤ day 120 (MWC120)",
                     "术后 120 天内主要伤口并发症（MWC120）"), d.mwc120),
             (self.t("Any wound complication ≤ day 90", "术后 90 天内任何伤口并发症"), d.anywc90),
         ):  # fmt: skip
-            ci = proportion.ci
-            rows.append([Cell(label), Cell(_pct(proportion.x, proportion.n), bold=True),
-                         format_ci(ci) if ci else "—"])
-        self.w.table(header, rows)
-        if d.wound_incomplete:
-            self.w.note(self.t(
-                f"{d.wound_incomplete} subject(s) with < 90 days of post-operative follow-up "
-                "and no MWC yet (not evaluable for MWC90, §6.2).",
-                f"{d.wound_incomplete} 例术后随访不足 90 天且尚无主要伤口并发症（MWC90 不可评估，"
-                "§6.2）。"))  # fmt: skip
+            parts = []
+            if rate.not_evaluable:
+                parts.append(self.t(f"{rate.not_evaluable} not evaluable",
+                                    f"{rate.not_evaluable} 例不可评估"))
+            if rate.pending:
+                parts.append(self.t(f"{rate.pending} pending", f"{rate.pending} 例待定"))
+            rows.append(self._rate_row(label, rate, "; ".join(parts) or None))
+        self.w.table(self._rate_header(self.t("Outcome", "结局")), rows)
+        self.w.note(self.t(
+            f"Operated subjects: {d.wound_evaluable}. Not evaluable: no major complication in the "
+            "window and fewer post-operative days observed than the window (operated too "
+            "shortly before the cut-off, or follow-up incomplete); they are left out of the "
+            "denominator, which is the number of evaluable subjects printed beside each rate.",
+            f"已手术受试者：{d.wound_evaluable} 例。不可评估：窗口内无主要并发症且术后观察天数不足"
+            "（距截止日手术时间过短或随访不完整）；此类受试者不计入分母，分母即每项比例旁所列的"
+            "可评估例数。"))  # fmt: skip
+
+    def _adverse_events(self) -> None:
+        d = self.d
+        self.w.heading(self.t("6  Adverse events", "6  不良事件"), 2, keep=90)
+        self.w.paragraph(self.t(
+            f"{d.ae_records} adverse event(s) in {d.ae_subjects} of {d.enrolled} enrolled "
+            f"subject(s); worst grade ≥ 3 in {d.ae_grade3}; serious in {d.ae_serious} "
+            "(onset on or before the cut-off).",
+            f"{d.enrolled} 名入组受试者中 {d.ae_subjects} 名共发生 {d.ae_records} 例不良事件；"
+            f"最严重分级 ≥3 级者 {d.ae_grade3} 名；严重不良事件 {d.ae_serious} 名（发生于截止日"
+            "或之前）。"), size=8.5)  # fmt: skip
+        if not d.ae_terms:
+            return
+        terms = self.study.codelist("CTCAE50")
+        rows = []
+        for code, term in sorted(d.ae_terms.items(), key=lambda kv: (-kv[1].subjects, kv[0])):
+            rows.append([Cell(terms.decode(code, self.lang) if code != "—" else "—", sub=code),
+                         Cell(str(term.subjects), bold=True),
+                         *[str(term.worst.get(g, 0) or "") for g in GRADE_COLUMNS]])
+        self.w.table([Column(0.4, self.t("CTCAE term", "CTCAE 术语")),
+                      Column(0.15, self.t("Subjects", "受试者")),
+                      *[Column(0.09, self.t(f"G{g}", f"{g} 级")) for g in GRADE_COLUMNS]],
+                     rows, size=7.6)  # fmt: skip
+        self.w.note(self.t("Subjects by term and by their worst grade of that term.",
+                           "按术语及该术语的最严重分级统计受试者例数。"))
 
     def _deviations(self) -> None:
         d = self.d
-        self.w.heading(self.t("6  Protocol deviations", "6  方案偏离"), 2, keep=80)
+        self.w.heading(self.t("7  Protocol deviations", "7  方案偏离"), 2, keep=80)
         self.w.paragraph(self.t(
             f"{d.deviations} deviation record(s) in {d.subjects_with_dv} subject(s).",
             f"{d.subjects_with_dv} 名受试者共 {d.deviations} 条偏离记录。"), size=8.5)
         if not d.deviations:
             return
         categories = self.study.codelist("DVCAT")
-        severities = self.study.codelist("DVSEV")
+        sources = self.study.codelist("DVSRC")
         rows = [[Cell(categories.decode(code, self.lang), sub=code), str(count)]
                 for code, count in d.dv_category.most_common()]  # fmt: skip
-        rows += [[Cell(self.t("Severity: ", "严重程度：") + severities.decode(code, self.lang),
-                       bold=True), str(count)] for code, count in d.dv_severity.most_common()]
-        labels = {"CONFIRMED": self.t("automatic candidates confirmed", "自动候选已确认"),
-                  "REJECTED": self.t("automatic candidates rejected", "自动候选已否决"),
-                  "NOT_A_CANDIDATE": self.t("recorded by the site or monitor",
-                                            "由研究中心或监查员记录")}  # fmt: skip
+        rows += [[Cell(self.t("Source: ", "来源：") + sources.decode(code, self.lang),
+                       bold=True), str(count)] for code, count in d.dv_source.most_common()]
+        labels = {"CONFIRMED": self.t("system-detected, confirmed by the site",
+                                      "系统检出，研究中心已确认"),
+                  "REJECTED": self.t("system-detected, dismissed by the site",
+                                     "系统检出，研究中心已否决"),
+                  "PENDING": self.t("system-detected, awaiting the site",
+                                    "系统检出，待研究中心处理"),
+                  "SITE": self.t("recorded by the site or monitor", "由研究中心或监查员记录")}
         rows += [[Cell(labels[key], color=GREY), str(count)]
                  for key, count in d.dv_candidates.most_common()]  # fmt: skip
         self.w.table([Column(0.8, self.t("Category", "类别")), Column(0.2, "n")], rows)
 
+    def _queries(self) -> None:
+        from tnt_desktop.services.queries import QUERY_STATUS_LABELS
+
+        d = self.d
+        self.w.heading(self.t("8  Queries", "8  质疑"), 2, keep=60)
+        total = sum(d.queries.values())
+        parts = ", ".join(f"{QUERY_STATUS_LABELS[k].get(self.lang)} {d.queries.get(k, 0)}"
+                          for k in QUERY_STATUS_LABELS)  # fmt: skip
+        self.w.paragraph(self.t(
+            f"{total} queries ({parts}); raised by people {d.queries_manual}, by the system "
+            f"{d.queries_auto}, of which {d.queries_pi04} about free text withheld from this "
+            "export as a possible personal identifier.",
+            f"共 {total} 条质疑（{parts}）；人工发起 {d.queries_manual} 条，系统发起 "
+            f"{d.queries_auto} 条，其中 {d.queries_pi04} 条涉及因可能含个人身份信息而未随本次导出"
+            "的自由文本。"), size=8.5)  # fmt: skip
+
     def _survival(self) -> None:
         d = self.d
-        horizon = self.app.params.os_horizon_months
-        self.w.heading(self.t("7  Overall survival and local control",
-                              "7  总生存与局部控制"), 2, keep=60)  # fmt: skip
-        for pairs, title in (
-            (d.os, self.t("Overall survival from treatment completion (OS_TC)",
-                          "自治疗完成起的总生存（OS_TC）")),
-            (d.lc, self.t("Local control from treatment completion (LC_TC)",
-                          "自治疗完成起的局部控制（LC_TC）")),
-        ):  # fmt: skip
+        self.w.heading(self.t("9  Overall survival and local control",
+                              "9  总生存与局部控制"), 2, keep=200)  # fmt: skip
+        titles = {
+            "OSENR": self.t("Overall survival from enrolment (all enrolled)",
+                            "自入组起的总生存（全部入组受试者）"),
+            "OSTC": self.t("Overall survival from treatment completion (treated)",
+                           "自治疗完成起的总生存（治疗人群）"),
+            "LCTC": self.t("Local control from treatment completion (treated)",
+                           "自治疗完成起的局部控制（治疗人群）"),
+        }
+        for name, title in titles.items():
+            survival = d.survival.get(name)
+            pairs = survival.pairs if survival else []
             events = sum(1 for _d, e in pairs if e)
             if not events:
                 self.w.paragraph(f"{title}: " + self.t(
-                    f"no event yet among {len(pairs)} subject(s) with follow-up — "
+                    f"no event yet among {len(pairs)} subject(s) with a time — "
                     "the Kaplan–Meier curve appears once events exist.",
-                    f"{len(pairs)} 名有随访的受试者中尚无事件 — "
-                    "出现事件后显示 Kaplan–Meier 曲线。"),
-                    size=8.5)  # fmt: skip
+                    f"{len(pairs)} 名有时间数据的受试者中尚无事件 — 出现事件后显示 "
+                    "Kaplan–Meier 曲线。"), size=8.5)  # fmt: skip
                 continue
-            self.w.drawing(km_chart(pairs, title, self.lang, horizon, self.w.width))
-            steps = kaplan_meier([x for x, _e in pairs], [e for _x, e in pairs])
-            at12 = km_at(steps, 12 * DAYS_PER_MONTH)
-            at24 = km_at(steps, horizon * DAYS_PER_MONTH)
-            self.w.paragraph(self.t(
-                f"n = {len(pairs)}, events = {events}, censored = {len(pairs) - events}; "
-                f"Kaplan–Meier estimate at 12 months {at12 * 100:.1f} %, at {horizon} months "
-                f"{at24 * 100:.1f} %.",
-                f"n = {len(pairs)}，事件 {events} 例，删失 {len(pairs) - events} 例；"
-                f"Kaplan–Meier 估计 12 个月 {at12 * 100:.1f} %，"
-                f"{horizon} 个月 {at24 * 100:.1f} %。"),
-                size=8.2)  # fmt: skip
+            self.w.drawing(km_chart(pairs, title, self.lang, self.app.params.os_horizon_months,
+                                    self.w.width))  # fmt: skip
+            self.w.paragraph(self._km_line(pairs, events), size=8.2)
         self.w.note(self.t(
-            "Origin: treatment-completion date (EOTDAT, D-17); censored subjects are marked by "
-            f"ticks; the dashed line is the {horizon}-month horizon (§6.3, §6.4).",
-            f"起点：治疗完成日期（EOTDAT，D-17）；删失以短竖线标记；虚线为 {horizon} 个月时限"
-            "（§6.3、§6.4）。"))  # fmt: skip
+            "Times as of the data cut-off; censored subjects are marked by ticks. An estimate "
+            "after the longest observed time is not estimable. Time from treatment completion "
+            "starts when the treatment is complete (surgery done or documented as not done).",
+            "时间以数据截止日为准；删失以短竖线标记。超过最长观察时间的估计值不可估计。自治疗"
+            "完成起的时间自治疗完成（已手术或记录未手术）开始计算。"))  # fmt: skip
+
+    def _km_line(self, pairs: list[tuple[int, bool]], events: int) -> str:
+        steps = kaplan_meier([x for x, _e in pairs], [e for _x, e in pairs])
+        horizon = self.app.params.os_horizon_months
+        last = max(x for x, _e in pairs)
+        shown = []
+        for months in (12, horizon):
+            value = km_estimate(steps, months * DAYS_PER_MONTH)
+            shown.append(format_pct(value) if value is not None
+                         else self.t("not estimable", "不可估计"))  # fmt: skip
+        last_months = _half_up(last / DAYS_PER_MONTH)
+        return self.t(
+            f"n = {len(pairs)}, events = {events}, censored = {len(pairs) - events}; longest "
+            f"observed time {last_months} months. Kaplan–Meier estimate at 12 months "
+            f"{shown[0]}, at {horizon} months {shown[1]}.",
+            f"n = {len(pairs)}，事件 {events} 例，删失 {len(pairs) - events} 例；最长观察时间 "
+            f"{last_months} 个月。Kaplan–Meier 估计 12 个月 {shown[0]}，{horizon} 个月 "
+            f"{shown[1]}。")  # fmt: skip
+
+
+GRADE_COLUMNS = ("1", "2", "3", "4", "5")

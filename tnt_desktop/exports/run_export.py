@@ -29,7 +29,13 @@ Two ways out:
   by file, each checked against the hash it had when it was written.
 
 Subjects are read once for the casebooks and the counts (subjects by status, form instances by
-form) — one subject in memory at a time; the data cut-off is the moment the run started.
+form) — one subject in memory at a time. The data cut-off (`cutoff`, clarification 23; default
+the export date) caps every censoring date and "as of" statement of SUBJECT_LEVEL.csv, the
+casebooks and the study report, and decides evaluability; the manifest states it.
+
+Under SPONSOR_CODED one REQ-PI-04 scan (services.free_text_scan) serves every reader of the run:
+free text that may hold a personal identifier is withheld from every file, listed in the export
+log, and raised to the site as a query once the files are written.
 Every run is recorded once at the end (`record_export`: export log + EXPORT audit entry) with the
 package's SHA-256 (or the manifest's for a plain folder), before the result becomes visible.
 (`export_odm`, used for the plain folder, also records its own file.)
@@ -47,7 +53,7 @@ import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,18 +68,23 @@ from tnt_desktop.exports.package import (
     MemoryFolder,
     PackageWriter,
     manifest_bytes,
+    owner_only,
     publish,
+    remove_stale_parts,
     sha256_file,
+    site_signer,
 )
+from tnt_desktop.services.anchors import package_origin
 from tnt_desktop.services.export_read import (
     AuditView,
     ExportProfile,
     ExportSubject,
     export_subjects,
     record_export,
+    require_profile,
     subject_audit,
 )
-from tnt_desktop.services.permissions import Permission
+from tnt_desktop.services.free_text_scan import FreeTextScan
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.study.dictionary import COLUMNS
 from tnt_desktop.study.model import Text
@@ -105,6 +116,8 @@ class ExportRunResult:
     formats: tuple[str, ...]
     left_out: dict[str, Text] = field(default_factory=dict)  # format → why it is missing
     encryption: str | None = None  # "public key <FPR>" | "passphrase"
+    cutoff: date | None = None  # the data cut-off (clarification 23)
+    withheld: int = 0  # free-text values withheld (REQ-PI-04)
 
     def message(self) -> Text:
         where = self.package or self.folder
@@ -118,6 +131,14 @@ class ExportRunResult:
         if self.folder is not None:
             en += f"; folder {self.folder}"
             zh += f"；文件夹：{self.folder}"
+        if self.cutoff is not None:
+            en += f"; data cut-off {self.cutoff}"
+            zh += f"；数据截止日 {self.cutoff}"
+        if self.withheld:
+            en += (f"; {self.withheld} free-text value(s) withheld as possible personal "
+                   "identifiers (listed in the export log, queried to the site)")
+            zh += (f"；{self.withheld} 个可能含个人身份信息的自由文本已隐去"
+                   "（见导出日志，已向研究中心发起质疑）")
         for fmt, why in self.left_out.items():
             en += f"; {fmt} left out: {why.en}"
             zh += f"；未包含 {fmt}：{why.zh}"
@@ -131,29 +152,35 @@ def run_export(
     purpose: str | None = None, recipient: str | None = None, progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     profile: ExportProfile = ExportProfile.SPONSOR_CODED, keep_plain: bool = False,
-    lang: str = "en",
+    lang: str = "en", cutoff: date | None = None,
 ) -> ExportRunResult:  # fmt: skip
     """Export the chosen formats into a fresh folder and/or one encrypted package (see the
     module docstring). Needs Permission.EXPORT (the sponsor profile)."""
-    app.require(Permission.EXPORT if profile is ExportProfile.SPONSOR_CODED
-                else Permission.VIEW_DATA)  # fmt: skip
+    require_profile(app, profile)
     chosen = _check_formats(formats)
     if not package and (recipient_key is not None or passphrase):
         raise UsageError(Text("a recipient key or passphrase only applies to a package",
                               "接收方公钥或口令仅用于加密数据包"))  # fmt: skip
     key = _Key.resolve(app, recipient_key, passphrase) if package else None
+    signer = site_signer(app.keys.site_pgp if app.keys else None) if package else None
+    origin, chain_link = package_origin(app) if package else (None, None)
     if key is not None and not recipient:
         recipient = key.label
     started = datetime.now(UTC)
+    cutoff = cutoff or datetime.now().astimezone().date()
+    if cutoff > datetime.now().astimezone().date():
+        raise UsageError(Text(f"the data cut-off {cutoff} is in the future",
+                              f"数据截止日 {cutoff} 晚于今天"))  # fmt: skip
     name = f"{app.study.parameters.study_name}-export-{started:%Y%m%dT%H%M%SZ}"
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise FolderNotWritable(out_dir) from error
+    remove_stale_parts(out_dir, f"{app.study.parameters.study_name}-export-")
     name = _free_name(out_dir, name)
     steps = _Steps(progress, cancel)
-    run = _Run(app, profile, chosen, lang, steps)
+    run = _Run(app, profile, chosen, lang, steps, cutoff)
     plain = not package or keep_plain
     part = out_dir / f".{name}.part"
     package_path = out_dir / f"{name}{PACKAGE_SUFFIX}" if package else None
@@ -161,7 +188,7 @@ def run_export(
     writer = PackageWriter(name) if package else None
     try:
         if plain:
-            part.mkdir()
+            part.mkdir(mode=0o700)
             run.to_folder(part)
             files = _folder_entries(part)
         else:
@@ -169,6 +196,8 @@ def run_export(
             files = writer.files()
         steps.check()
         manifest = _manifest(app, run, name, started, files, key, purpose, recipient)
+        if origin is not None:  # issue 14/17: where the package comes from, signed head
+            manifest = {**manifest, "origin": origin, "chain_link": chain_link}
         package_sha = None
         if writer is not None:
             steps.report(90, Text("encrypting the package", "正在加密数据包"))
@@ -185,22 +214,27 @@ def run_export(
                 (part / PAYLOAD_NAME).write_bytes(payload)
             del payload
             manifest = writer.finish(manifest)
-            package_sha = writer.seal(sealed, recipient=key.cert, passphrase=key.passphrase)
+            package_sha = writer.seal(sealed, recipient=key.cert, passphrase=key.passphrase,
+                                      signer=signer)  # fmt: skip
         if plain:
             (part / MANIFEST_NAME).write_bytes(manifest_bytes(manifest))
             _write_sums(part)
+            owner_only(part)
         steps.check()
         logged = (f"{package_path.name} sha256:{package_sha}" if package_path else
                   f"{name}/{MANIFEST_NAME} sha256:{sha256_file(part / MANIFEST_NAME)}")
+        withheld = "".join(f"\n{line}" for line in run.scan_lines())
         record_export(app, profile=profile, subject_count=run.subjects, purpose=purpose,
                       recipient=recipient, files=f"{logged}\nformats: {', '.join(chosen)}; "
-                      f"{len(files)} files; {run.forms} forms")  # fmt: skip
+                      f"{len(files)} files; {run.forms} forms; data cut-off {cutoff}"
+                      f"{withheld}", origin=origin, package_sha256=package_sha)  # fmt: skip
         if package_path is not None:
             publish(sealed, package_path, package_sha)
         folder = None
         if plain:
             folder = out_dir / name
             os.replace(part, folder)
+        run.raise_queries()
     except BaseException:
         shutil.rmtree(part, ignore_errors=True)
         sealed.unlink(missing_ok=True)
@@ -213,7 +247,8 @@ def run_export(
         name=name, folder=folder, package=package_path, package_sha256=package_sha,
         manifest=manifest, files=files, subjects=run.subjects, forms=run.forms,
         formats=tuple(f for f in chosen if f not in run.left_out), left_out=dict(run.left_out),
-        encryption=None if key is None else key.description,
+        encryption=None if key is None else key.description, cutoff=cutoff,
+        withheld=len(run.scan_lines()),
     )  # fmt: skip
 
 
@@ -301,9 +336,13 @@ class _Run:
     """What one run produces; `to_folder` streams to disk, `to_package` into the package's ZIP."""
 
     def __init__(self, app: AppSession, profile: ExportProfile, formats: tuple[str, ...],
-                 lang: str, steps: _Steps) -> None:  # fmt: skip
+                 lang: str, steps: _Steps, cutoff: date) -> None:  # fmt: skip
         self.app, self.profile, self.formats, self.lang, self.steps = (
             app, profile, formats, lang, steps)  # fmt: skip
+        self.cutoff = cutoff
+        self.scan: FreeTextScan | None = None
+        if profile is ExportProfile.SPONSOR_CODED:
+            self.scan = FreeTextScan(app)
         self.subjects = 0
         self.forms = 0
         self.by_status: Counter[str] = Counter()
@@ -319,10 +358,39 @@ class _Run:
         for (_event, _repeat, form_code) in subject.forms:
             self.by_form[form_code] += 1
 
-    def _total(self) -> int:
-        from tnt_desktop.services.subjects import count_subjects
+    def scan_lines(self) -> list[str]:
+        return [] if self.scan is None else self.scan.log_lines()
 
-        return max(1, count_subjects(self.app))
+    def raise_queries(self) -> None:
+        """The site queries of REQ-PI-04, once the export is written and logged."""
+        if self.scan is not None:
+            self.scan.finish(self.app)
+
+    def _subjects(self):
+        return export_subjects(self.app, self.profile, scan=self.scan)
+
+    def _progress(self, subject: ExportSubject, start: int, span: int, what: Text) -> None:
+        """A stage's progress: subjects read of all subjects (some may be left out), and how
+        many were exported so far."""
+        total = max(1, subject.total)
+        self.steps.report(start + span * subject.position // total, Text(
+            f"{what.en}: subject {subject.position}/{subject.total} read, "
+            f"{self.subjects} exported",
+            f"{what.zh}：已读取 {subject.position}/{subject.total} 名受试者，"
+            f"已导出 {self.subjects} 名"))
+
+    def _casebook(self, out: Any, subject: ExportSubject) -> None:
+        from tnt_desktop.exports.pdf_casebook import (
+            casebook_queries,
+            casebook_signatures,
+            write_casebook,
+        )
+
+        signed, progress = casebook_signatures(self.app, subject)
+        write_casebook(out, self.app.study, subject, self._audit(subject), lang=self.lang,
+                       profile=self.profile, generated=self.generated,
+                       queries=casebook_queries(self.app, subject, self.profile),
+                       signatures=signed, sdv=progress, cutoff=self.cutoff)  # fmt: skip
 
     def dictionary_bytes(self) -> bytes:
         from tnt_desktop.exports.csv_export import profile_study
@@ -350,7 +418,7 @@ class _Run:
         keys = dict.fromkeys(k for k in (subject.screening_number, subject.subject_id) if k)
         views: dict[int, AuditView] = {}
         for key in keys:
-            for view in subject_audit(self.app, key, self.profile):
+            for view in subject_audit(self.app, key, self.profile, scan=self.scan):
                 views[view.id] = view
         return [views[i] for i in sorted(views)]
 
@@ -364,7 +432,7 @@ class _Run:
                 f"研究状态报告不可用（{exc.name}）")  # fmt: skip
             return False
         study_report_pdf(self.app, out, lang=self.lang, profile=self.profile,
-                         generated=self.generated)  # fmt: skip
+                         generated=self.generated, cutoff=self.cutoff, scan=self.scan)
         return True
 
     def _cdisc(self):
@@ -391,32 +459,30 @@ class _Run:
 
             def csv_progress(done: int, total: int) -> bool:
                 self.steps.report(5 + 30 * done // max(1, total),
-                                  Text(f"CSV: {done}/{total} subjects", f"CSV：{done}/{total}"))
+                                  Text(f"CSV: subject {done}/{total} read",
+                                       f"CSV：已读取 {done}/{total} 名受试者"))  # fmt: skip
                 return True
 
-            export_csv(self.app, folder / "csv", self.profile, csv_progress, record=False)
+            export_csv(self.app, folder / "csv", self.profile, csv_progress, record=False,
+                       cutoff=self.cutoff, scan=self.scan)  # fmt: skip
         pdfs = self._pdf_modules() if "pdf" in self.formats else None
-        total = self._total()
         casebooks = folder / "pdf" / "casebooks"
         if pdfs:
             casebooks.mkdir(parents=True)
         cdisc = self._cdisc()
-        for subject in export_subjects(self.app, self.profile):
+        for subject in self._subjects():
             self._count(subject)
             if cdisc is not None:
                 cdisc.subject(subject)
             if pdfs:
                 from tnt_desktop.exports.pdf_common import safe_name
 
-                pdfs[0].write_casebook(casebooks / f"casebook_{safe_name(subject.key)}.pdf",
-                                       study, subject, self._audit(subject), lang=self.lang,
-                                       profile=self.profile, generated=self.generated,
-                                       queries=pdfs[0].casebook_queries(self.app, subject,
-                                                                        self.profile))
-            self.steps.report(35 + 35 * self.subjects // total,
-                              Text(f"casebooks: {self.subjects} subjects",
-                                   f"病例报告：{self.subjects} 名受试者"))  # fmt: skip
+                self._casebook(casebooks / f"casebook_{safe_name(subject.key)}.pdf", subject)
+            self._progress(subject, 35, 35, Text("casebooks", "病例报告") if pdfs
+                           else Text("subjects", "受试者"))  # fmt: skip
         if pdfs:
+            self.steps.report(70, Text("blank CRF and study report",
+                                       "空白病例报告表及研究进展报告"))  # fmt: skip
             pdfs[1].blank_crf_pdf(study, folder / "pdf" / "blank_crf.pdf", lang=self.lang,
                                   generated=self.generated)
             self._report_pdf(folder / "pdf" / "study_report.pdf")
@@ -456,13 +522,13 @@ class _Run:
         A file's clear bytes are dropped as soon as they are compressed into the archive."""
         study = self.app.study
         writer.write(DICTIONARY, self.dictionary_bytes())
-        csv_out = _MemoryCsv(self.app, self.profile, writer) if "csv" in self.formats else None
+        csv_out = (_MemoryCsv(self.app, self.profile, writer, self.cutoff)
+                   if "csv" in self.formats else None)  # fmt: skip
         pdfs = self._pdf_modules() if "pdf" in self.formats else None
-        total = self._total()
         if pdfs:
             from tnt_desktop.exports.pdf_common import safe_name
         cdisc = self._cdisc()
-        for subject in export_subjects(self.app, self.profile):
+        for subject in self._subjects():
             self._count(subject)
             if csv_out is not None:
                 csv_out.subject(subject)
@@ -470,16 +536,10 @@ class _Run:
                 cdisc.subject(subject)
             if pdfs:
                 buffer = io.BytesIO()
-                pdfs[0].write_casebook(buffer, study, subject, self._audit(subject),
-                                       lang=self.lang, profile=self.profile,
-                                       generated=self.generated,
-                                       queries=pdfs[0].casebook_queries(
-                                           self.app, subject, self.profile))  # fmt: skip
+                self._casebook(buffer, subject)
                 writer.write(f"pdf/casebooks/casebook_{safe_name(subject.key)}.pdf",
                              buffer.getvalue())  # fmt: skip
-            self.steps.report(5 + 60 * self.subjects // total,
-                              Text(f"{self.subjects} subjects exported",
-                                   f"已导出 {self.subjects} 名受试者"))  # fmt: skip
+            self._progress(subject, 5, 60, Text("subjects", "受试者"))
         if csv_out is not None:
             csv_out.finish()
             del csv_out
@@ -517,7 +577,8 @@ class _MemoryCsv:
     export_csv itself writes to disk (part files renamed at the end), so the package-only path
     mirrors its loop here; test_package checks that both give byte-identical files."""
 
-    def __init__(self, app: AppSession, profile: ExportProfile, memory: MemoryFolder) -> None:
+    def __init__(self, app: AppSession, profile: ExportProfile, memory: MemoryFolder,
+                 cutoff: date | None = None) -> None:  # fmt: skip
         from tnt_desktop.exports import csv_export
         from tnt_desktop.exports.csv_layout import layouts
 
@@ -528,6 +589,7 @@ class _MemoryCsv:
                      for lo in self.plan_list}  # fmt: skip
         self.sinks: dict[str, _MemorySink] = {}
         self.sites: dict[str, str] = {}  # exported subject key → site (QUERIES.csv)
+        self.cutoff = cutoff
 
     def _sink(self, layout) -> _MemorySink:
         found = self.sinks.get(layout.name)
@@ -539,7 +601,8 @@ class _MemoryCsv:
     def subject(self, subject: ExportSubject) -> None:
         """The same rows as export_csv, through the same writer."""
         self.guard.check(subject)
-        self.cx.write_subject(subject, self.plan, self._sink, self.app.study.parameters)
+        self.cx.write_subject(subject, self.plan, self._sink, self.app.study.parameters,
+                              self.cutoff)  # fmt: skip
         self.sites[subject.key] = subject.site_id
 
     def finish(self) -> None:
@@ -621,6 +684,7 @@ def _manifest(app: AppSession, run: _Run, name: str, started: datetime,
         "app": {"name": APP_NAME, "version": __version__},
         "metadata_version": app.metadata_version,
         "profile": run.profile.value,
+        "data_cutoff": run.cutoff.isoformat(),  # clarification 23
         "data_cutoff_utc": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "exported_by": exported_by,

@@ -6,6 +6,13 @@ Profiles (CRF_SPEC.md §10):
   genetic data (`hgr`) are removed before anything is serialised; subjects whose consent
   forbids transfer to third parties (ICXFER = N) are left out (REQ-PI-06).
 - SITE_ARCHIVE — the site's own archive: everything, identifiers included (never sent).
+
+Under SPONSOR_CODED every free-text value (and the audit trail's values and reasons) also passes
+the REQ-PI-04 scan (services.free_text_scan) before anything is serialised: a value that holds
+the subject's own identifiers or an identifier pattern is replaced by a marker. Pass one
+`FreeTextScan` to every read of an export run to collect its hits for the export log and the
+site queries (`scan.finish`); without one, each read withholds on its own and raises the queries
+when it has read every subject.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -24,6 +32,9 @@ from tnt_desktop.storage.audit import utc_now_text
 from tnt_desktop.storage.models import AuditEntry, ExportLog, Subject
 from tnt_desktop.study.definition import Study
 from tnt_desktop.study.subject import SubjectData
+
+if TYPE_CHECKING:
+    from tnt_desktop.services.free_text_scan import FreeTextScan
 
 CHUNK = 200  # subjects whose ids are fetched at a time
 
@@ -53,6 +64,8 @@ class ExportSubject:
     data: SubjectData  # typed values, already filtered by the profile
     forms: dict[tuple[str, int, str], FormMeta] = field(default_factory=dict)
     row_keys: dict[tuple[str, int, str], dict[str, list[int]]] = field(default_factory=dict)
+    position: int = 0  # 1-based place among all subjects read (some may be left out)
+    total: int = 0  # subjects in the database when the read began
 
 
 def removed_items(study: Study, profile: ExportProfile) -> set[tuple[str, str]]:
@@ -85,14 +98,34 @@ def _filter(data: SubjectData, removed: set[tuple[str, str]]) -> None:
                     del reasons[name]
 
 
-def export_subjects(app: AppSession, profile: ExportProfile = ExportProfile.SPONSOR_CODED
-                    ) -> Iterator[ExportSubject]:  # fmt: skip
-    """Subjects in screening-number order, loaded one by one (memory stays flat)."""
+def require_profile(app: AppSession, profile: ExportProfile) -> None:
+    """SPONSOR_CODED needs EXPORT; SITE_ARCHIVE, which holds names, birth dates, phone and ID
+    numbers, needs VIEW_IDENTIFIERS (the site staff who may see them, issue 14)."""
     app.require(Permission.EXPORT if profile is ExportProfile.SPONSOR_CODED
-                else Permission.VIEW_DATA)  # fmt: skip
+                else Permission.VIEW_IDENTIFIERS)  # fmt: skip
+
+
+def _scan_for(app: AppSession, profile: ExportProfile, scan: FreeTextScan | None
+              ) -> tuple[FreeTextScan | None, bool]:  # fmt: skip
+    if profile is not ExportProfile.SPONSOR_CODED:
+        return None, False
+    if scan is not None:
+        return scan, False
+    from tnt_desktop.services.free_text_scan import FreeTextScan
+
+    return FreeTextScan(app), True
+
+
+def export_subjects(app: AppSession, profile: ExportProfile = ExportProfile.SPONSOR_CODED,
+                    *, scan: FreeTextScan | None = None) -> Iterator[ExportSubject]:  # fmt: skip
+    """Subjects in screening-number order, loaded one by one (memory stays flat); free text
+    scanned (REQ-PI-04) under the sponsor profile."""
+    require_profile(app, profile)
     removed = removed_items(app.study, profile)
+    scan, own_scan = _scan_for(app, profile, scan)
     with app.transaction(write=False) as session:
         ids = list(session.scalars(select(Subject.id).order_by(Subject.screening_number)))
+    position = 0
     for start in range(0, len(ids), CHUNK):
         with app.transaction(write=False) as session:
             subjects = session.scalars(
@@ -100,25 +133,37 @@ def export_subjects(app: AppSession, profile: ExportProfile = ExportProfile.SPON
                 .order_by(Subject.screening_number)
             ).all()  # fmt: skip
             for subject in subjects:
+                position += 1
                 loaded = load_subject(session, app.study, subject)
                 if not _allowed(loaded.data, profile):
                     continue
+                row_keys = {where: {g: list(k) for g, k in form.row_keys.items()}
+                            for where, form in loaded.forms.items()}  # fmt: skip
+                if scan is not None:
+                    scan.subject(subject.key, loaded.data, row_keys)
+                    for other in (subject.screening_number, subject.subject_id):
+                        if other:
+                            scan.identifiers[other] = scan.identifiers[subject.key]
                 _filter(loaded.data, removed)
                 item = ExportSubject(subject.key, subject.screening_number, subject.subject_id,
-                                     subject.site_id, subject.status, loaded.data)  # fmt: skip
+                                     subject.site_id, subject.status, loaded.data,
+                                     position=position, total=len(ids))  # fmt: skip
                 for where, form in loaded.forms.items():
                     instance = form.instance
                     item.forms[where] = FormMeta(
                         instance.status, instance.version, instance.metadata_version,
                         instance.updated_utc, instance.has_errors, instance.has_warnings,
                     )  # fmt: skip
-                    item.row_keys[where] = {g: list(k) for g, k in form.row_keys.items()}
+                    item.row_keys[where] = row_keys[where]
                 yield item
+    if own_scan and scan is not None:
+        scan.finish(app)
 
 
 @dataclass(frozen=True, slots=True)
 class AuditView:
-    """An audit entry as an export shows it (user names only in the site archive)."""
+    """An audit entry as an export shows it: `username` is the user name in the site archive,
+    the stable user OID (USR.nnn, `user_oids`) in a sponsor export."""
 
     id: int
     ts_utc: str
@@ -135,21 +180,36 @@ class AuditView:
     new_value: str | None
     reason_code: str | None
     reason_text: str | None
+    # the row-key map of a ROW_KEYS_RENUMBERED entry (migration 0006), else None
+    renumbered: str | None = None
 
 
+RENUMBERED = "ROW_KEYS_RENUMBERED"
 AUDIT_BATCH = 1000  # audit rows fetched from the database at a time
+SYSTEM_OID = "USR.SYSTEM"
+
+
+def user_oids(app: AppSession) -> dict[str, str]:
+    """User name → its stable user OID, USR.<database id, 3 digits> (SYSTEM → USR.SYSTEM): the
+    same person has the same OID in every file of every export (REQ-PI-05 — sponsor exports
+    name people by OID and role, never by name)."""
+    from tnt_desktop.storage.models import User
+
+    with app.transaction(write=False) as session:
+        rows = session.execute(select(User.username, User.id)).all()
+    return {"SYSTEM": SYSTEM_OID} | {name: f"USR.{pk:03d}" for name, pk in rows}
 
 _AUDIT_COLUMNS = (
     AuditEntry.id, AuditEntry.ts_utc, AuditEntry.username, AuditEntry.role, AuditEntry.action,
     AuditEntry.event_oid, AuditEntry.repeat_key, AuditEntry.form_code, AuditEntry.group_name,
     AuditEntry.row_key, AuditEntry.item_name, AuditEntry.old_value, AuditEntry.new_value,
-    AuditEntry.reason_code, AuditEntry.reason_text,
+    AuditEntry.reason_code, AuditEntry.reason_text, AuditEntry.detail,
 )  # fmt: skip
 
 
 def iter_subject_audit(
     app: AppSession, subject_keys: Iterable[str | None],
-    profile: ExportProfile = ExportProfile.SPONSOR_CODED,
+    profile: ExportProfile = ExportProfile.SPONSOR_CODED, *, scan: FreeTextScan | None = None,
 ) -> Iterator[AuditView]:  # fmt: skip
     """The data-change history filed under any of `subject_keys` (a subject's screening number
     and study ID), in chain order, read AUDIT_BATCH rows at a time: plain rows, no ORM objects,
@@ -160,35 +220,75 @@ def iter_subject_audit(
         return
     removed = {name for _form, name in removed_items(app.study, profile)}
     site_archive = profile is ExportProfile.SITE_ARCHIVE
+    scan, _own = _scan_for(app, profile, scan)
+    if scan is not None and not any(k in scan.identifiers for k in keys):
+        _learn_identifiers(app, scan, keys)
+    oids = {} if site_archive else user_oids(app)
     query = (select(*_AUDIT_COLUMNS).where(AuditEntry.subject_key.in_(keys))
              .order_by(AuditEntry.id).execution_options(yield_per=AUDIT_BATCH))  # fmt: skip
     with app.transaction(write=False) as session:
         for (id_, ts, username, role, action, event_oid, repeat_key, form_code, group_name,
-             row_key, item_name, old_value, new_value, reason_code, reason_text
+             row_key, item_name, old_value, new_value, reason_code, reason_text, detail
              ) in session.execute(query):  # fmt: skip
             hidden = item_name in removed
-            # REQ-PI-05: sponsor exports name roles, not people; names stay in the site archive
+            if scan is not None and not hidden:  # REQ-PI-04: free text in the trail as well
+                where = {"event": event_oid or "", "repeat": repeat_key or 1,
+                         "group": group_name or "", "row_key": row_key or 0, "where": "audit"}
+                free = (form_code, item_name) in scan.free_text
+                if free:
+                    old_value = scan.audit_text(keys, form_code, item_name, old_value, where)
+                    new_value = scan.audit_text(keys, form_code, item_name, new_value, where)
+                reason_text = scan.audit_text(keys, form_code, item_name, reason_text, where)
+            # REQ-PI-05: sponsor exports name a user OID and role, not people; names stay in the
+            # site archive
             yield AuditView(
-                id_, ts, username if site_archive else role, role, action, event_oid,
+                id_, ts, username if site_archive else oids.get(username, role), role, action,
+                event_oid,
                 repeat_key, form_code, group_name, row_key, item_name,
                 None if hidden else old_value, None if hidden else new_value,
                 reason_code, None if hidden else reason_text,
+                detail if action == RENUMBERED else None,
             )  # fmt: skip
 
 
+def _learn_identifiers(app: AppSession, scan: FreeTextScan, keys: list[str]) -> None:
+    from tnt_desktop.services.clinical_data import find_subject
+    from tnt_desktop.services.free_text_scan import Identifiers
+
+    with app.transaction(write=False) as session:
+        for key in keys:
+            try:
+                row = find_subject(session, key)
+            except Exception:  # no such subject: nothing to learn
+                continue
+            ids = Identifiers.of(load_subject(session, app.study, row).data)
+            for other in (row.screening_number, row.subject_id, *keys):
+                if other:
+                    scan.identifiers[other] = ids
+            return
+
+
 def subject_audit(
-    app: AppSession, subject_key: str, profile: ExportProfile = ExportProfile.SPONSOR_CODED
+    app: AppSession, subject_key: str, profile: ExportProfile = ExportProfile.SPONSOR_CODED,
+    *, scan: FreeTextScan | None = None,
 ) -> list[AuditView]:
-    """A subject's data-change history; values of identifier items are masked for the sponsor."""
-    return list(iter_subject_audit(app, [subject_key], profile))
+    """A subject's data-change history; values of identifier items are masked for the sponsor,
+    free text scanned (REQ-PI-04)."""
+    return list(iter_subject_audit(app, [subject_key], profile, scan=scan))
 
 
 def record_export(
     app: AppSession, *, profile: ExportProfile, subject_count: int, files: str,
-    purpose: str | None = None, recipient: str | None = None,
+    purpose: str | None = None, recipient: str | None = None, origin: dict | None = None,
+    package_sha256: str | None = None,
 ) -> None:  # fmt: skip
-    """The export log row and its audit entry (REQ-PI-07), in one transaction."""
+    """The export log row and its audit entry (REQ-PI-07), in one transaction — with a
+    package's place in this workstation's chain of packages (services.anchors)."""
     with app.transaction() as session:
+        if origin is not None and package_sha256 is not None:
+            from tnt_desktop.services.anchors import record_package
+
+            record_package(session, origin, package_sha256)
         session.add(ExportLog(ts_utc=utc_now_text(), username=app.username, profile=profile,
                               purpose=purpose, recipient=recipient, subject_count=subject_count,
                               files=files))  # fmt: skip

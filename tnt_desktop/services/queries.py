@@ -105,7 +105,7 @@ class QueryView:
     row_key: int
     item_name: str | None  # None: a query on the whole form (or the group row)
     status: str  # QueryStatus value
-    origin: str  # MANUAL | AUTO
+    origin: str  # MANUAL | AUTO | CHECK
     check_id: str | None
     raised_by: str
     raised_role: str
@@ -270,6 +270,25 @@ def raise_auto_query(app: AppSession, session: Session, subject: Subject, event:
     clean = (text or "").strip()[:MAX_TEXT] or check_id
     return _new_query(app, session, subject, event, repeat, form_code, item_name, group_name,
                       row_key, clean, ORIGIN_AUTO, check_id, True)  # fmt: skip
+
+
+def raise_finding_query(app: AppSession, session: Session, subject: Subject, event: str,
+                        repeat: int, form_code: str, item_name: str | None, finding: Finding, *,
+                        group_name: str = "", row_key: int = 0) -> int | None:  # fmt: skip
+    """An open query, raised by this user (origin AUTO), for a soft finding nobody confirmed
+    (data saved by the ODM import), inside the caller's transaction. A finding that already has
+    its query (whatever its status) gets no second one; returns the new id or None."""
+    existing = session.scalar(select(DataQuery.id).where(
+        DataQuery.subject_pk == subject.id, DataQuery.event_oid == event,
+        DataQuery.repeat_key == repeat, DataQuery.form_code == form_code,
+        DataQuery.group_name == (group_name or ""), DataQuery.row_key == (row_key or 0),
+        DataQuery.item_name.is_(None) if item_name is None else DataQuery.item_name == item_name,
+        DataQuery.check_id == finding.check_id).limit(1))  # fmt: skip
+    if existing is not None:
+        return None
+    text = f"{finding.message.en} / {finding.message.zh}"[:MAX_TEXT]
+    return _new_query(app, session, subject, event, repeat, form_code, item_name, group_name,
+                      row_key, text, ORIGIN_AUTO, finding.check_id, False)  # fmt: skip
 
 
 def raise_check_query(app: AppSession, session: Session, subject: Subject, event: str,
@@ -480,7 +499,8 @@ def export_queries(app: AppSession, profile: ExportProfile = ExportProfile.SPONS
                    subject_key: str | None = None) -> list[QueryView]:  # fmt: skip
     """Queries as an export shows them. SPONSOR_CODED: queries on items the profile removes
     (identifiers, genetic data) are left out, and people are named by role only (REQ-PI-05:
-    `raised_by` and each step's `username` hold the role; user names only in SITE_ARCHIVE).
+    `raised_by` and each step's `username` hold the stable user OID, export_read.user_oids;
+    user names only in SITE_ARCHIVE).
     `subject_keys`: only these subjects (those the export's profile let through);
     `subject_key`: one subject (read with one statement, for a casebook)."""
     app.require(Permission.EXPORT if profile is ExportProfile.SPONSOR_CODED
@@ -490,6 +510,9 @@ def export_queries(app: AppSession, profile: ExportProfile = ExportProfile.SPONS
     site_archive = profile is ExportProfile.SITE_ARCHIVE
     with app.transaction(write=False) as session:
         views = _read(session, subject_key)
+    from tnt_desktop.services.export_read import user_oids
+
+    oids = {} if site_archive else user_oids(app)
     result = []
     for view in views:
         if wanted is not None and view.subject_key not in wanted:
@@ -500,9 +523,10 @@ def export_queries(app: AppSession, profile: ExportProfile = ExportProfile.SPONS
             view = QueryView(
                 view.id, view.subject_key, view.event_oid, view.repeat_key, view.form_code,
                 view.group_name, view.row_key, view.item_name, view.status, view.origin,
-                view.check_id, view.raised_role, view.raised_role, view.raised_utc,
-                view.updated_utc,
-                tuple(QueryStep(s.ts_utc, s.role, s.role, s.kind, s.text) for s in view.steps),
+                view.check_id, oids.get(view.raised_by, view.raised_role), view.raised_role,
+                view.raised_utc, view.updated_utc,
+                tuple(QueryStep(s.ts_utc, oids.get(s.username, s.role), s.role, s.kind, s.text)
+                      for s in view.steps),
             )  # fmt: skip
         result.append(view)
     return result

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Collection, Iterable
+from datetime import date
 from typing import Any
 
 from tnt_desktop.study.derivations import (
     ae,
     chemotherapy,
+    course,
     demographics,
     eligibility,
     followup,
@@ -42,6 +44,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
     *ae.DERIVATIONS,  # AEREL
     *followup.DERIVATIONS,  # D-17 EOTDAT, FUMON (EOTDAT), MSTSVER, D-15, D-18, D-19
     *labs.DERIVATIONS,  # LBORRESU, LBNRIND/LBCTCGR, D-16 CrCl (DM.AGE, CT.CYWEIGHT)
+    *course.DERIVATIONS,  # D-SUBJ-COURSE (subject level: what the study report counts)
 )
 
 DERIVATIONS_BY_ID: dict[str, Derivation] = {d.id: d for d in DERIVATIONS}
@@ -106,11 +109,23 @@ def derive_all(
 
 
 def subject_level(
-    subject: SubjectData, params: StudyParameters, *, keep: Iterable[str] = ()
+    subject: SubjectData, params: StudyParameters, *, keep: Iterable[str] = (),
+    cutoff: date | None = None,
 ) -> dict[str, Any]:
     """The subject-level values (CHEMOEND, CHEMOPERIODEND, RESP_AC, MWC90, OS/LC times…),
-    computed on the derived copy of the subject; every declared subject output is present
-    (None when it cannot be derived)."""
+    computed on the derived copy of the subject as of the data cut-off (clarification 23:
+    it caps every censoring date and decides evaluability); every declared subject output is
+    present (None when it cannot be derived)."""
+    return subject_level_record(subject, params, keep=keep, cutoff=cutoff)[0]
+
+
+def subject_level_record(
+    subject: SubjectData, params: StudyParameters, *, keep: Iterable[str] = (),
+    cutoff: date | None = None,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """(values, reasons for missing) of the subject level: a value that is empty because it
+    cannot be evaluated yet carries its reason (clarification 22: MWC90/MWC120 "NOT
+    EVALUABLE"), exported in `<NAME>_MISSING`."""
     derived = derive_all(subject, params, keep=keep)
     values: dict[str, Any] = {}
     for derivation in DERIVATIONS:
@@ -120,8 +135,13 @@ def subject_level(
         for value in derivation.function(derived, params):
             if value.form is None:
                 values[value.item] = value.value
-    return values
+    # the two derivations that depend on the cut-off, recomputed with it
+    summary = wound.mwc_summary(derived, params, cutoff)
+    values.update(summary.as_values())
+    values.update(followup.survival_values(derived, params, cutoff))
+    values.update(course.course_values(derived, params, cutoff))
+    return values, summary.reasons()
 
 
 __all__ = ["DERIVATIONS", "DERIVATIONS_BY_ID", "DERIVE_RANGE", "Where", "apply", "derive_all",
-           "subject_level"]
+           "subject_level", "subject_level_record"]

@@ -20,7 +20,7 @@ from tnt_desktop.study.derivations._common import (
     subject_value,
 )
 from tnt_desktop.study.derivations.chemotherapy import chemo_end, cycle_records
-from tnt_desktop.study.derivations.radiotherapy import FX, rt_dates
+from tnt_desktop.study.derivations.radiotherapy import FX, rt_dates, rt_treated
 from tnt_desktop.study.derivations.surgery import surgery_date
 from tnt_desktop.study.model import Derivation, DerivedValue, T
 from tnt_desktop.study.parameters import StudyParameters
@@ -110,9 +110,10 @@ def time_to_event(
     horizon_months: int | None = None,
     cutoff: date | None = None,
 ) -> TimeToEvent | None:
-    """Event at `event_date` if it falls on or before the horizon (origin + months) and the
-    data cut-off; otherwise censored at the earliest of `censor_date`, the horizon and the
-    cut-off. None when the origin, or both dates, are unknown."""
+    """Event at `event_date` if it falls on or before the horizon (origin + months, only when
+    one is given — the exported day counts have none, clarification 22) and the data cut-off;
+    otherwise censored at the earliest of `censor_date`, the horizon and the cut-off. None when
+    the origin, or both dates, are unknown."""
     if origin is None:
         return None
     if event_date is not None and event_date < origin:
@@ -222,32 +223,42 @@ def completion_origin(subject: SubjectData) -> date | None:
     return eot_date(subject) if follow_up_reference(subject) is not None else None
 
 
+def _origins(subject: SubjectData, *, enrolled_all: bool) -> dict[str, date | None]:
+    """Clarification 21: OS from enrolment for every enrolled subject; the times from treatment
+    completion (and LC from enrolment) only for the treated population (≥ 1 RT fraction)."""
+    treated = rt_treated(subject)
+    enrolment = as_date(_value(subject, "DM", "ENRDAT"))
+    return {"TC": completion_origin(subject) if treated else None,
+            "ENR": enrolment if enrolled_all or treated else None}  # fmt: skip
+
+
 def os_times(
     subject: SubjectData, params: StudyParameters, cutoff: date | None = None
 ) -> dict[str, TimeToEvent | None]:
     """Overall survival from EOTDAT ("TC", the registry metric) and from ENRDAT ("ENR");
-    alive subjects censored at the last date known alive, all at origin + `os_horizon_months`."""
+    alive subjects censored at the last date known alive or the data cut-off, whichever is
+    earlier. Days are never capped (clarification 22): the 24-month rate is read off the
+    Kaplan–Meier estimate, which stops at the last observed time."""
     death = death_date(subject)
     alive = last_known_alive(subject)
-    origins = {"TC": completion_origin(subject), "ENR": as_date(_value(subject, "DM", "ENRDAT"))}
     return {
-        key: time_to_event(origin, death, alive, params.os_horizon_months, cutoff)
-        for key, origin in origins.items()
+        key: time_to_event(origin, death, alive, None, cutoff)
+        for key, origin in _origins(subject, enrolled_all=True).items()
     }
 
 
 def lc_times(
     subject: SubjectData, params: StudyParameters, cutoff: date | None = None
 ) -> dict[str, TimeToEvent | None]:
-    """Local control from EOTDAT and ENRDAT: event = first local failure; censored at death
-    (without prior local failure) or else at the last assessment of the primary site."""
+    """Local control from EOTDAT and ENRDAT (treated population): event = first local
+    failure; censored at death (without prior local failure) or else at the last assessment of
+    the primary site, never after the data cut-off; days never capped."""
     failure = local_failure_date(subject)
     death = death_date(subject)
     censor = death if death is not None else last_local_assessment(subject)
-    origins = {"TC": completion_origin(subject), "ENR": as_date(_value(subject, "DM", "ENRDAT"))}
     return {
-        key: time_to_event(origin, failure, censor, params.os_horizon_months, cutoff)
-        for key, origin in origins.items()
+        key: time_to_event(origin, failure, censor, None, cutoff)
+        for key, origin in _origins(subject, enrolled_all=False).items()
     }
 
 
@@ -255,14 +266,19 @@ TTE_ITEMS = ("OSTCDAYS", "OSTCCNSR", "OSENRDAYS", "OSENRCNSR",
              "LCTCDAYS", "LCTCCNSR", "LCENRDAYS", "LCENRCNSR")  # fmt: skip
 
 
-def survival_values(subject: SubjectData, params: StudyParameters) -> dict[str, object]:
+def survival_values(subject: SubjectData, params: StudyParameters,
+                    cutoff: date | None = None) -> dict[str, object]:  # fmt: skip
     """The subject-level values of D-18 (days and CNSR for OS and LC from both origins, the
-    imputed death date and the last date known alive)."""
+    imputed death date and the last date known alive), as of the data cut-off."""
+    alive = last_known_alive(subject)
+    if alive is not None and cutoff is not None and alive > cutoff:
+        alive = cutoff
     values: dict[str, object] = {
         "DTHDATIMP": death_date(subject),
-        "LASTALIVE": last_known_alive(subject),
+        "LASTALIVE": alive,
     }
-    for prefix, times in (("OS", os_times(subject, params)), ("LC", lc_times(subject, params))):
+    for prefix, times in (("OS", os_times(subject, params, cutoff)),
+                          ("LC", lc_times(subject, params, cutoff))):  # fmt: skip
         for key, tte in times.items():
             values[f"{prefix}{key}DAYS"] = None if tte is None else tte.days
             values[f"{prefix}{key}CNSR"] = None if tte is None else tte.censored
@@ -373,13 +389,16 @@ D18 = Derivation(
         "later); alive subjects censored at the last date known alive. LC: event = first local "
         "recurrence (LRDAT), local progression precluding resection (restaging date) or R2 "
         "resection (SURGDAT); censored at death or at the last assessment of the primary site. "
-        "Administrative censoring at origin + 24 months (study parameter). Days = end − origin; "
-        "CNSR 0 = event, 1 = censored.",
+        "Everything as of the data cut-off (later dates censored at it); days are never capped. "
+        "OS from ENRDAT for every enrolled subject; OS and LC from EOTDAT, and LC from ENRDAT, "
+        "for the treated population only. Days = end − origin; CNSR 0 = event, 1 = censored.",
         "起点为 EOTDAT（TC）及 ENRDAT（ENR）。总生存：事件 = 死亡（不完整 DTHDAT 的填补：缺日 → "
         "1 日，缺月 → 7 月 1 日；如最后确认存活日期的次日更晚则取该日）；存活者在最后确认存活"
         "日期删失。局部控制：事件 = 首次局部复发（LRDAT）、无法切除的局部进展（再分期日期）或 "
-        "R2 切除（SURGDAT）；在死亡日期或最后一次原发部位评估日期删失。在起点 + 24 个月"
-        "（研究参数）处行政删失。天数 = 终点 − 起点；CNSR 0 = 事件，1 = 删失。",
+        "R2 切除（SURGDAT）；在死亡日期或最后一次原发部位评估日期删失。均以数据截止日为准（之后的"
+        "日期在截止日删失）；天数不设上限。自入组起的总生存适用于全部入组受试者；自治疗完成起的"
+        "总生存和局部控制以及自入组起的局部控制仅适用于治疗人群。天数 = 终点 − 起点；"
+        "CNSR 0 = 事件，1 = 删失。",
     ),
     function=_derive_survival,
     subject_outputs=("DTHDATIMP", "LASTALIVE", *TTE_ITEMS),

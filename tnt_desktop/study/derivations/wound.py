@@ -70,6 +70,14 @@ class MwcSummary:
     mwc120: str | None = None  # MWC120
     first_mwc: date | None = None  # MWCDAT: onset of the first MWC ≤ day 120
     incomplete_followup: str | None = None  # WCINCFU: < 90 days observed and no MWC90
+    # clarification 22: why MWC90 / MWC120 are empty although the subject had surgery
+    mwc90_reason: str | None = None
+    mwc120_reason: str | None = None
+
+    def reasons(self) -> dict[str, str]:
+        """Reasons for missing of the subject-level values (`<NAME>_MISSING` in the export)."""
+        pairs = (("MWC90", self.mwc90_reason), ("MWC120", self.mwc120_reason))
+        return {name: reason for name, reason in pairs if reason}
 
     def as_values(self) -> dict[str, Any]:
         return {
@@ -82,6 +90,7 @@ class MwcSummary:
         }
 
 
+NOT_EVALUABLE = "NOT EVALUABLE"  # the reason of clarification 22
 SUMMARY_ITEMS = ("WCEVAL", "ANYWC90", "MWC90", "MWC120", "MWCDAT", "WCINCFU")
 
 
@@ -93,9 +102,9 @@ def _any(flags: list[bool | None]) -> bool | None:
     return False
 
 
-def last_observation(subject: SubjectData) -> date | None:
+def last_observation(subject: SubjectData, cutoff: date | None = None) -> date | None:
     """The last date the subject was observed after surgery: wound checks, follow-up
-    contacts, the date last known alive, or death."""
+    contacts, the date last known alive, or death — never later than the data cut-off."""
     dates: list[date | None] = [as_date(r.values.get("WNDDAT")) for r in subject.forms("WND")]
     dates += [as_date(r.values.get("FUDAT")) for r in subject.forms("FU")]
     eos = subject.form("EOS")
@@ -108,7 +117,10 @@ def last_observation(subject: SubjectData) -> date | None:
             dates.append(death.earliest())
         else:
             dates.append(as_date(death))
-    return latest(dates)
+    last = latest(dates)
+    if last is not None and cutoff is not None and last > cutoff:
+        return cutoff
+    return last
 
 
 def study_ended(subject: SubjectData) -> bool:
@@ -122,14 +134,21 @@ def study_ended(subject: SubjectData) -> bool:
                 or values.get("EOTSTAT") == "CONSENT_WITHDRAWN")
 
 
-def mwc_summary(subject: SubjectData, params: StudyParameters) -> MwcSummary:
+def mwc_summary(subject: SubjectData, params: StudyParameters,
+                cutoff: date | None = None) -> MwcSummary:  # fmt: skip
     """ANYWC90, MWC90, MWC120, first MWC date, WCEVAL and the incomplete follow-up flag.
 
     Complications count by their onset date (clarification 16), from the WC rows of every
-    wound assessment. Subjects without surgery (SURGYN = N, or no SURGDAT at end of study or
-    withdrawal, clarification 19) are not evaluable (WCEVAL = N, the rest blank).
-    WCINCFU = Y for a subject with surgery, no MWC ≤ day 90 and less than 90 days observed
-    (not evaluable for MWC90, §6.2).
+    wound assessment; onsets after the data cut-off do not count (clarification 23).
+    Subjects without surgery (SURGYN = N, or no SURGDAT at end of study or withdrawal,
+    clarification 19) are not evaluable (WCEVAL = N, the rest blank). WCINCFU = Y for a subject
+    with surgery, no MWC ≤ day 90 and less than 90 days observed.
+
+    Clarification 22: MWC90 (MWC120) is empty, with the reason "NOT EVALUABLE", for a subject
+    without a major complication in the window whose observation (up to the cut-off) covers
+    fewer than 90 (120) post-operative days — operated fewer than 90 (120) days before the
+    cut-off, or WCINCFU = Y. A complication that did occur in the window is known whatever
+    the follow-up, so MWC90 = Y stays Y.
     """
     surg = subject.form("SURG")
     if surg is not None and surg.values.get("SURGYN") == NO:
@@ -138,8 +157,11 @@ def mwc_summary(subject: SubjectData, params: StudyParameters) -> MwcSummary:
     if surgery is None:
         # clarification 19: no SURGDAT at end of study or withdrawal → not evaluable
         return MwcSummary(evaluable=NO) if study_ended(subject) else MwcSummary()
+    if cutoff is not None and surgery > cutoff:
+        return MwcSummary()
     short, long = params.mwc_days
-    rows = [row for record in subject.forms("WND") for row in record.group_rows(WC)]
+    rows = [row for record in subject.forms("WND") for row in record.group_rows(WC)
+            if cutoff is None or (as_date(row.get("WCSTDAT")) or cutoff) <= cutoff]
     pods = [post_op_day(as_date(row.get("WCSTDAT")), surgery) for row in rows]
     majors = [is_major(row) for row in rows]
     any_wc = _any([None if pod is None else pod <= short for pod in pods])
@@ -150,18 +172,27 @@ def mwc_summary(subject: SubjectData, params: StudyParameters) -> MwcSummary:
         for row, m, p in zip(rows, majors, pods, strict=True)
         if major_within(m, p, long)
     )
-    observed = days_between(surgery, last_observation(subject))
+    observed = days_between(surgery, last_observation(subject, cutoff))
+    if cutoff is not None:
+        since = days_between(surgery, cutoff)
+        observed = since if observed is None else min(observed, since)
     if mwc_short is None:
         incomplete = None
     else:
         incomplete = not mwc_short and (observed is None or observed < short)
+    reasons: dict[int, str | None] = {}
+    for window, flag in ((short, mwc_short), (long, mwc_long)):
+        short_of = observed is None or observed < window
+        reasons[window] = NOT_EVALUABLE if flag is False and short_of else None
     return MwcSummary(
         evaluable=YES,
         any_wc90=yn(any_wc),
-        mwc90=yn(mwc_short),
-        mwc120=yn(mwc_long),
+        mwc90=None if reasons[short] else yn(mwc_short),
+        mwc120=None if reasons[long] else yn(mwc_long),
         first_mwc=first,
         incomplete_followup=yn(incomplete),
+        mwc90_reason=reasons[short],
+        mwc120_reason=reasons[long],
     )
 
 
@@ -220,13 +251,18 @@ D14 = Derivation(
         "WCPACKDUR = WCPACKENDAT − WCPACKSTDAT. Per subject: ANYWC90 (any complication with "
         "onset ≤ day 90), MWC90, MWC120, MWCDAT (onset of the first MWC ≤ day 120); WCEVAL = N "
         "without surgery (SURGYN = N, or no SURGDAT at end of study or withdrawal); "
-        "WCINCFU = Y when less than 90 days were observed after surgery and no MWC90 occurred.",
+        "WCINCFU = Y when less than 90 days were observed after surgery and no MWC90 occurred. "
+        "MWC90 (MWC120) is empty and NOT EVALUABLE when no MWC occurred in the window and "
+        "fewer than 90 (120) post-operative days are observed up to the data cut-off; "
+        "complications with onset after the cut-off do not count.",
         "每个事件：WCPOD = WCSTDAT − SURGDAT；WCREOP、WCINVPR、WCREADM、WCPACK 任一为“是”即为"
         "主要并发症；WCMAJ120 / WCMAJ90 = 主要并发症且 WCPOD ≤ 120 / ≤ 90（研究参数）；"
         "WCPACKDUR = WCPACKENDAT − WCPACKSTDAT。每位受试者：ANYWC90（术后 ≤90 天发生的任何"
         "并发症）、MWC90、MWC120、MWCDAT（≤120 天内首个主要并发症的发生日期）；未手术者"
         "（SURGYN = N，或研究结束/退出时仍无 SURGDAT）WCEVAL = N；"
-        "术后观察不足 90 天且无 MWC90 时 WCINCFU = Y。",
+        "术后观察不足 90 天且无 MWC90 时 WCINCFU = Y。"
+        "窗口内无主要并发症且截至数据截止日观察不足 90（120）天时，MWC90（MWC120）为空，"
+        "原因为“不可评估”（NOT EVALUABLE）；数据截止日之后发生的并发症不计入。",
     ),
     function=_derive_wc,
     subject_outputs=SUMMARY_ITEMS,
