@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from lxml import etree
 from sqlalchemy import select
-from tnt_desktop.services.demo import generate_demo
 
 from tests.core.conftest import FAST_KDF, audit_count, audit_entries
 from tests.core.replay import replay_mismatches, stored
