@@ -9,10 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QPlainTextEdit
 
 from tests.core.conftest import DM_VALUES, ELIGIBLE_IE, audit_entries, enrol_one
-from tnt_desktop.gui import form_view as form_view_module
-from tnt_desktop.gui.form_dialogs import OverrideDialog, ReasonForChangeDialog
-from tnt_desktop.gui.form_view import FormView
-from tnt_desktop.gui.item_widgets import (
+from tnt_desktop.gui.form import view as form_view_module
+from tnt_desktop.gui.form.dialogs import OverrideDialog, ReasonForChangeDialog
+from tnt_desktop.gui.form.item_widgets import (
     ComboEditor,
     DerivedEditor,
     ItemEditor,
@@ -21,6 +20,7 @@ from tnt_desktop.gui.item_widgets import (
     RadioEditor,
     TextAreaEditor,
 )
+from tnt_desktop.gui.form.view import FormView
 from tnt_desktop.services import subjects
 from tnt_desktop.services.casebook import form_values
 from tnt_desktop.services.form_entry import FormEntry, save_form

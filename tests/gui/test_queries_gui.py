@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QDialog
 
 from tests.core.conftest import enrol_one
 from tests.gui.test_form_view import enter, open_form
-from tnt_desktop.gui.form_dialogs import ReasonForChangeDialog
-from tnt_desktop.gui.query_panel import QueryTextDialog
+from tnt_desktop.gui.form.dialogs import ReasonForChangeDialog
+from tnt_desktop.gui.form.query_panel import QueryTextDialog
 from tnt_desktop.services import queries
 from tnt_desktop.services.form_entry import ChangeReason
 

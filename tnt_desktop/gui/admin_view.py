@@ -43,7 +43,7 @@ from tnt_desktop.errors import TntError
 from tnt_desktop.gui.admin_dialogs import NewUserDialog, ResetPasswordDialog
 from tnt_desktop.gui.context import GuiContext
 from tnt_desktop.gui.errors import error_text, show_error
-from tnt_desktop.gui.item_widgets import HARD_COLOUR
+from tnt_desktop.gui.form.item_widgets import HARD_COLOUR
 from tnt_desktop.gui.tasks import run_busy
 from tnt_desktop.services import auth, backups, export_settings
 from tnt_desktop.services.permissions import ROLE_LABELS, Role

@@ -41,8 +41,8 @@ from PySide6.QtWidgets import (
 from tnt_desktop.errors import TntError
 from tnt_desktop.gui.context import GuiContext
 from tnt_desktop.gui.errors import error_text, show_error
-from tnt_desktop.gui.form_dialogs import OverrideDialog, ReasonForChangeDialog
-from tnt_desktop.gui.item_widgets import HARD_COLOUR, SOFT_COLOUR
+from tnt_desktop.gui.form.dialogs import OverrideDialog, ReasonForChangeDialog
+from tnt_desktop.gui.form.item_widgets import HARD_COLOUR, SOFT_COLOUR
 from tnt_desktop.gui.sdv_view import ReviewSummary
 from tnt_desktop.gui.subject_list_view import (
     OVERDUE_BACKGROUND,

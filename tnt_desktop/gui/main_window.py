@@ -399,7 +399,7 @@ class MainWindow(QMainWindow):
     def open_form(self, event: str, repeat: int, form_code: str) -> None:
         if not self.confirm_leave_form():
             return
-        from tnt_desktop.gui.form_view import FormView
+        from tnt_desktop.gui.form.view import FormView
 
         self._drop_form()
         # building a long form (AE, CT) can take a moment: the busy cursor says so (issue 16)

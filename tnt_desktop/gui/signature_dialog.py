@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from tnt_desktop.errors import TntError
 from tnt_desktop.gui.context import GuiContext
 from tnt_desktop.gui.errors import error_text
-from tnt_desktop.gui.query_panel import role_text, utc_text
+from tnt_desktop.gui.form.query_panel import role_text, utc_text
 from tnt_desktop.services import signatures
 from tnt_desktop.services.permissions import Permission, allowed
 from tnt_desktop.services.signatures import SignatureState, SignatureView

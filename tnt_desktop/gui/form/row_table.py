@@ -5,7 +5,7 @@ so the services update that row and audit it under its own key.
 
 Columns come in entry order and a counter item numbers new rows by itself; a wide group (AE,
 wound complications…) shows a summary table and the selected row's items in a detail panel
-below it (gui/row_detail.py).
+below it (gui/form/row_detail.py).
 """
 
 from __future__ import annotations
@@ -29,20 +29,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tnt_desktop.gui.item_editor import (
+from tnt_desktop.gui.form.item_editor import (
     RETURN_KEYS,
     display_text,
     missing_reason_label,
     wrap_to_width,
 )
-from tnt_desktop.gui.item_widgets import (
+from tnt_desktop.gui.form.item_widgets import (
     HARD_COLOUR,
     SOFT_COLOUR,
     ItemEditor,
     make_editor,
     unit_text,
 )
-from tnt_desktop.gui.row_detail import (
+from tnt_desktop.gui.form.row_detail import (
     DetailPage,
     counter_item,
     entry_order,

@@ -1,8 +1,8 @@
 """One form instance as a screen, generated from the study definition (no hand-built CRF page).
 
 Non-repeating groups are sections with a label, a required marker, help (tooltip, a "?" button,
-F1) and one editor per item (gui/item_widgets.py); repeating groups are editable tables
-(gui/row_table.py). While the user types, show-if conditions are applied at once and, 300 ms
+F1) and one editor per item (gui/form/item_widgets.py); repeating groups are editable tables
+(gui/form/row_table.py). While the user types, show-if conditions are applied at once and, 300 ms
 after typing stops, `preview_form` (read-only) refreshes the derived values and the findings:
 hard errors in red and soft warnings in amber under the field they name.
 
@@ -47,16 +47,16 @@ from PySide6.QtWidgets import (
 from tnt_desktop.errors import TntError
 from tnt_desktop.gui.context import GuiContext
 from tnt_desktop.gui.errors import show_error
-from tnt_desktop.gui.form_dialogs import OverrideDialog, ReasonForChangeDialog
-from tnt_desktop.gui.form_review import FormReview
-from tnt_desktop.gui.item_editor import RETURN_KEYS
-from tnt_desktop.gui.item_widgets import (
+from tnt_desktop.gui.form.dialogs import OverrideDialog, ReasonForChangeDialog
+from tnt_desktop.gui.form.item_editor import RETURN_KEYS
+from tnt_desktop.gui.form.item_widgets import (
     HARD_COLOUR,
     SOFT_COLOUR,
     ItemEditor,
     make_editor,
 )
-from tnt_desktop.gui.row_table import RowTable
+from tnt_desktop.gui.form.review import FormReview
+from tnt_desktop.gui.form.row_table import RowTable
 from tnt_desktop.gui.wording import describe_finding, finding_tooltip, shows_details
 from tnt_desktop.gui.workflow_actions import (
     DATABASE_LOCKED,
@@ -177,7 +177,7 @@ class FormView(QWidget):
         self._preview_timer.timeout.connect(self.refresh_preview)
         self._build()
         self._load(self.snapshot)
-        self.review = FormReview(self)  # queries, SDV ticks, signatures (gui/form_review.py)
+        self.review = FormReview(self)  # queries, SDV ticks, signatures (gui/form/review.py)
         self.review.panel.set_closed(self.read_only in (DATABASE_LOCKED, SUBJECT_LOCKED))
         self._retranslate_own()
         self._update_tab_order()
