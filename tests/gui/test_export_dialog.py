@@ -19,7 +19,7 @@ from tnt_desktop.exports.package import PACKAGE_SUFFIX, open_package
 from tnt_desktop.gui import export_dialog as export_dialog_module
 from tnt_desktop.gui.export_dialog import ExportDialog
 from tnt_desktop.gui.main_window import MainWindow
-from tnt_desktop.gui.subject_list_view import OVERDUE_TEXT
+from tnt_desktop.gui.subject_table import OVERDUE_TEXT
 from tnt_desktop.services.export_settings import export_due
 
 PHRASE = "correct horse battery staple"

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QPlainTextEdit
 
 from tests.core.conftest import DM_VALUES, ELIGIBLE_IE, audit_entries, enrol_one
-from tnt_desktop.gui.form import view as form_view_module
+from tnt_desktop.gui.form import saving as form_view_module
 from tnt_desktop.gui.form.dialogs import OverrideDialog, ReasonForChangeDialog
 from tnt_desktop.gui.form.item_widgets import (
     ComboEditor,

@@ -131,7 +131,7 @@ def test_subject_list_dashboard_and_casebook_show_the_counts(qtbot, team, subjec
     from tests.gui.test_subject_list_view import make_view as make_list
     from tests.gui.test_subject_list_view import refreshed
     from tests.gui.test_workflow_gui import form_item
-    from tnt_desktop.gui.subject_list_view import Column
+    from tnt_desktop.gui.subject_table import Column
 
     monitor = team["monitor"]
     first = queries.raise_query(monitor, subject, "SE.SCR", 1, "DM", "a?", item_name="SEX")
