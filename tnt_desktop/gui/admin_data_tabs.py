@@ -24,6 +24,7 @@ from tnt_desktop.errors import TntError
 from tnt_desktop.gui.context import GuiContext
 from tnt_desktop.gui.errors import show_error
 from tnt_desktop.gui.form.item_widgets import HARD_COLOUR
+from tnt_desktop.gui.styles import set_text_colour
 from tnt_desktop.gui.tasks import run_busy
 from tnt_desktop.services import backups, export_settings
 
@@ -266,6 +267,7 @@ class VerifyTab(QWidget):
         self.verdict = QLabel()
         self.verdict.setObjectName("verifyVerdict")
         self.verdict.setWordWrap(True)
+        self.verdict.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.verdict)
         self.report = QPlainTextEdit()
         self.report.setObjectName("verifyReport")
@@ -288,9 +290,9 @@ class VerifyTab(QWidget):
         except TntError as exc:
             show_error(self, exc)
             return None
-        colour = OK_COLOUR if report.ok else HARD_COLOUR.name()
-        verdict = self.tr("Database intact") if report.ok else self.tr("Problems found")
-        self.verdict.setText(f"<b style='color:{colour}'>{verdict}</b>")
+        set_text_colour(self.verdict, OK_COLOUR if report.ok else HARD_COLOUR, bold=True)
+        self.verdict.setText(self.tr("Database intact") if report.ok
+                             else self.tr("Problems found"))  # fmt: skip
         lang = self.context.lang
         lines = [report.message().get(lang)]
         shown = integrity.SHOWN
