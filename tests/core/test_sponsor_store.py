@@ -411,6 +411,9 @@ def test_the_sponsor_commands(history, pg_server, tmp_path, capsys, monkeypatch)
     assert "Exported 4 subjects" in capsys.readouterr().out
     assert cli.main(["sponsor", "export", "--pg", url, "--out", str(tmp_path / "y"),
                      "--cutoff", "not-a-date"]) == 2  # fmt: skip
+    assert cli.main(["sponsor", "export", "--pg", url, "--out", str(tmp_path / "z"),
+                     "--formats", "csv", "--cutoff", "2026-06-30"]) == 0  # fmt: skip
+    assert "2026-06-30" in capsys.readouterr().out
     assert cli.main(["sponsor", "import", "--pg", "mysql://x", "--key",
                      str(history.key.secret_file), packages[0]]) == 2  # fmt: skip
     import pysequoia
