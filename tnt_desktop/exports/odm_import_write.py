@@ -34,7 +34,7 @@ from tnt_desktop.exports.odm_export import value_text
 from tnt_desktop.exports.odm_import_read import ParsedForm, ParsedSubject, has_data
 from tnt_desktop.exports.odm_import_report import FormChange, ImportMessage, ImportReport
 from tnt_desktop.exports.odm_metadata import ASSIGNED
-from tnt_desktop.services import subjects
+from tnt_desktop.services import deviation_candidates, subjects
 from tnt_desktop.services.clinical_data import LoadedSubject, find_subject, load_subject
 from tnt_desktop.services.entry_session import (
     EntrySession,
@@ -302,6 +302,8 @@ class SubjectImporter:
         self.save_forms(parsed, screening, rest, loaded)
         self.apply_status(parsed, screening)
         subject = find_subject(self.session, screening)
+        # all of the subject's forms are in (its DV log too): candidates and kept queries once
+        deviation_candidates.settle(self.app, self.session, subject, date.today())
         (report.created if existing is None else report.matched).append((file_key, subject.key))
         if subject.key != file_key:
             self.warn(file_key, parsed.where, Text(
