@@ -315,6 +315,8 @@ class SubjectImporter:
         self.save_forms(parsed, screening, rest, loaded)
         self.apply_status(parsed, screening)
         subject = find_subject(self.session, screening)
+        # all of the subject's forms are in (its DV log too): candidates and kept queries once
+        deviation_candidates.settle(self.app, self.session, subject, date.today())
         (report.created if existing is None else report.matched).append((file_key, subject.key))
         if subject.key != file_key:
             self.warn(file_key, parsed.where, Text(
