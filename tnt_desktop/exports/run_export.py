@@ -439,7 +439,7 @@ class _Run:
         """The Dataset-JSON writer (fed one subject at a time) when dsjson is chosen."""
         from tnt_desktop.exports.cdisc_export import cdisc_writer
 
-        return cdisc_writer(self.app, self.profile, self.formats)
+        return cdisc_writer(self.app, self.profile, self.formats, self.cutoff)
 
     def _cdisc_files(self, cdisc, with_pdf: bool) -> dict[str, bytes]:
         from tnt_desktop.exports.cdisc_export import cdisc_files
