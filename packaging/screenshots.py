@@ -1,6 +1,10 @@
 """Render every main screen in English and Chinese to PNG, from a fresh demo database.
 
     .venv/bin/python packaging/screenshots.py OUTPUT_FOLDER [--subjects 20] [--seed 1] [--db P]
+    .venv/bin/python packaging/screenshots.py --size 1280x800 --lang en|zh --out DIR
+
+With --size (issue 16): every form F01–F16 of a treated subject, the casebooks, dashboard,
+subject list, idle lock, the administrator's tabs and the new-user dialog at that window size.
 
 Builds a throwaway demo database (tnt_desktop.demo.generate_demo, synthetic subjects), logs in as
 the coordinator and grabs: login, dashboard, subject list, the casebook of a subject in
@@ -167,15 +171,104 @@ def shoot_review(lang: str, db: Path, shooter: Shooter, translations) -> None:
     settle(50)
 
 
+FORMS = ("IE", "DM", "MH", "TUBL", "TUPRE", "RT", "CT", "SURG", "PATH", "WND", "AE", "FU",
+         "LTOX", "MSTS", "DTH", "EOS", "DV", "LB", "CM")  # F01–F16 with their parts b and c
+
+
+def form_places(session, key: str, code: str) -> tuple[str, int] | None:
+    """The first event and repeat of a subject's casebook that holds a form."""
+    from tnt_desktop.services.casebook import open_casebook
+
+    for event in open_casebook(session, key).events:
+        if any(f.form == code for f in event.forms):
+            return event.event, event.repeat
+    return None
+
+
+def shoot_review_set(lang: str, db: Path, shooter: Shooter, translations,
+                     size: tuple[int, int]) -> None:  # fmt: skip
+    """Issue 16: every form F01–F16, the casebook, dashboard, administration and dialogs at
+    one window size in one language (the reviewer looks at each PNG)."""
+    from tnt_desktop.gui.admin_dialogs import NewUserDialog
+    from tnt_desktop.gui.context import GuiContext
+    from tnt_desktop.gui.errors import set_error_language
+    from tnt_desktop.gui.main_window import MainWindow
+    from tnt_desktop.services import auth
+
+    translations.install(lang)
+    set_error_language(lang)
+    session = auth.login(db, "coordinator", PASSWORD)
+    window = MainWindow(GuiContext(session, translations))
+    window.resize(*size)
+    window.show()
+    wait_until(lambda: not window.dashboard.loading)
+    shooter.save(window, "dashboard", lang)
+    window.show_subjects()
+    wait_until(lambda: not window.subject_list.loading)
+    shooter.save(window, "subject-list", lang)
+    screening, treated = pick_subjects(session)
+    window.open_subject(screening)
+    shooter.save(window, "casebook-screening", lang)
+    window.open_subject(treated)
+    shooter.save(window, "casebook", lang)
+    for code in FORMS:
+        place = form_places(session, treated, code)
+        if place is None:
+            continue
+        window.casebook.select_form(place[0], place[1], code)
+        window.open_form(place[0], place[1], code)
+        settle(300)
+        shooter.save(window, f"form-{code.lower()}", lang)
+    window.idle.lock_now()
+    shooter.save(window, "idle-lock", lang)
+    window.idle.overlay.password.setText(PASSWORD)
+    window.idle._unlock()
+    window.close()
+    window.deleteLater()
+
+    admin = auth.login(db, "admin", PASSWORD)
+    home = MainWindow(GuiContext(admin, translations))
+    home.resize(*size)
+    home.show()
+    admin_view = home.dashboard
+    for index in range(admin_view.tabs.count()):
+        admin_view.tabs.setCurrentIndex(index)
+        shooter.save(home, f"admin-tab{index + 1}", lang)
+    dialog = NewUserDialog(home.context, home)
+    dialog.user.setText("li.na")
+    dialog.password.setText("li.na-2026")
+    dialog.show()
+    shooter.save(dialog, "dialog-new-user", lang)
+    dialog.close()
+    home.close()
+    home.deleteLater()
+    settle(50)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("folder", type=Path)
+    parser.add_argument("folder", type=Path, nargs="?", help="output folder (or --out)")
+    parser.add_argument("--out", type=Path, help="output folder")
+    parser.add_argument("--size", default="", help="WIDTHxHEIGHT, e.g. 1280x800: every form "
+                        "F01–F16, casebook, dashboard, administration and dialogs at that size")
+    parser.add_argument("--lang", choices=("en", "zh"), help="one language (default both)")
     parser.add_argument("--subjects", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--db", type=Path, help="keep the demo database here and reuse it when "
                         "it exists (made by this script: same password)")  # fmt: skip
     args = parser.parse_args(argv)
-    args.folder.mkdir(parents=True, exist_ok=True)
+    folder = args.out or args.folder
+    if folder is None:
+        parser.error("give an output folder (--out DIR)")
+    folder.mkdir(parents=True, exist_ok=True)
+    size = None
+    if args.size:
+        try:
+            width, height = (int(n) for n in args.size.lower().split("x"))
+        except ValueError:
+            parser.error("--size is WIDTHxHEIGHT, e.g. 1280x800")
+        size = (width, height)
+    langs = (args.lang,) if args.lang else ("en", "zh")
 
     with tempfile.TemporaryDirectory(prefix="tnt-shots-") as scratch:
         os.environ["TNT_CONFIG_DIR"] = str(Path(scratch) / "config")
@@ -190,10 +283,13 @@ def main(argv: list[str] | None = None) -> int:
             report = generate_demo(db, args.subjects, seed=args.seed, password=PASSWORD)
             print(f"  done in {report.seconds:.1f} s", flush=True)
         translations = Translations()
-        shooter = Shooter(args.folder)
-        for lang in ("en", "zh"):
-            shoot_language(lang, db, shooter, translations)
-            shoot_review(lang, db, shooter, translations)
+        shooter = Shooter(folder)
+        for lang in langs:
+            if size is not None:
+                shoot_review_set(lang, db, shooter, translations, size)
+            else:
+                shoot_language(lang, db, shooter, translations)
+                shoot_review(lang, db, shooter, translations)
         app.processEvents()
     for path in shooter.files:
         print(path)

@@ -19,6 +19,7 @@ class Preferences:
     last_user: str = ""
     language: str = ""  # "" = follow the system locale
     user_languages: dict[str, str] = field(default_factory=dict)  # per user: "zh" / "en"
+    casebook_width: int = 0  # px of the casebook beside a form; 0 = a share of the window
 
     def language_for(self, username: str) -> str:
         return self.user_languages.get(username) or self.language

@@ -183,6 +183,10 @@ class ConflictError(TntError):
 
 class StorageFull(OutputError):
     def __init__(self, path: object) -> None:
+        if not str(path or ""):  # always name a folder the user can free
+            import os
+
+            path = os.getcwd()
         super().__init__(
             _t(f"the disk is full: nothing was written to {path}; free some space and retry",
                f"磁盘已满：未向 {path} 写入任何内容；请释放空间后重试")
@@ -208,3 +212,41 @@ class BackupMismatch(DatabaseError):
 class IntegrityFailure(DatabaseError):
     def __init__(self, what: Text) -> None:
         super().__init__(what)
+
+
+class KeyFileMismatch(DatabaseDamaged):
+    """The key file opens with the password but its key does not open this database: the file
+    is damaged, or the key file belongs to another database (the two cannot be told apart
+    before the database opens)."""
+
+    def __init__(self, path: object, keys: object) -> None:
+        from pathlib import Path
+
+        folder = Path(str(path)).parent / "backups"
+        TntError.__init__(
+            self,
+            _t(f"the database file {path} does not open with the key file {keys}: either the "
+               f"database file is damaged — restore from a backup: tnt-desktop admin restore "
+               f"--db {path} --user NAME FILE (backups are in {folder} unless the administrator "
+               "chose another folder) — or the key file belongs to another database: put the "
+               "key file made with this database beside it (a backup's own key file is "
+               "NAME.tntbak.keys)",
+               f"数据库文件 {path} 无法用密钥文件 {keys} 打开：要么数据库文件已损坏 — "
+               f"请从备份恢复：tnt-desktop admin restore --db {path} --user 用户名 备份文件"
+               f"（备份默认位于 {folder}，除非管理员另行设置）— "
+               "要么该密钥文件属于另一个数据库：请将与该数据库配套的密钥文件放在其旁边"
+               "（备份自带的密钥文件为 NAME.tntbak.keys）"),
+        )  # fmt: skip
+
+
+class KeySlotNotTrusted(LoginError):
+    """A key slot that was re-wrapped, replaced or signed by no one the database knows."""
+
+    def __init__(self, keys: object, username: str, why: str) -> None:
+        super().__init__(
+            _t(f"the key file {keys} was altered: the slot of {username} cannot be trusted "
+               f"({why}); nothing was opened. Put back the key file made with this database "
+               "or ask the administrator to reset the password of this account",
+               f"密钥文件 {keys} 已被改动：用户 {username} 的密钥槽不可信（{why}），未打开任何"
+               "内容。请放回与该数据库配套的密钥文件，或请管理员重置该账户的密码")
+        )  # fmt: skip

@@ -2,10 +2,88 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AdminView</name>
+    <message>
+        <source>Administration — site {site}</source>
+        <translation>系统管理 — 中心 {site}</translation>
+    </message>
+    <message>
+        <source>Users</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <source>Consent versions</source>
+        <translation>知情同意书版本</translation>
+    </message>
+    <message>
+        <source>Backups</source>
+        <translation>备份</translation>
+    </message>
+    <message>
+        <source>Sponsor export</source>
+        <translation>申办方导出</translation>
+    </message>
+    <message>
+        <source>Verify database</source>
+        <translation>校验数据库</translation>
+    </message>
+</context>
+<context>
     <name>App</name>
     <message>
         <source>Preparing the demo database (synthetic data)…</source>
         <translation>正在准备演示数据库（模拟数据）…</translation>
+    </message>
+    <message>
+        <source>%v of %m subjects</source>
+        <translation>%v / %m 名受试者</translation>
+    </message>
+</context>
+<context>
+    <name>BackupTab</name>
+    <message>
+        <source>The database is backed up, encrypted, once a day while someone is signed in and at every sign-out; the newest backups are kept.</source>
+        <translation>有用户登录时，数据库每天自动加密备份一次，每次退出登录时也会备份；保留最新的若干份备份。</translation>
+    </message>
+    <message>
+        <source>Backup folder</source>
+        <translation>备份文件夹</translation>
+    </message>
+    <message>
+        <source>Backups to keep</source>
+        <translation>保留备份数</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <source>Save settings</source>
+        <translation>保存设置</translation>
+    </message>
+    <message>
+        <source>Back up now</source>
+        <translation>立即备份</translation>
+    </message>
+    <message>
+        <source>Last backup: {when}</source>
+        <translation>最近备份：{when}</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>Settings saved.</source>
+        <translation>设置已保存。</translation>
+    </message>
+    <message>
+        <source>Backing up…</source>
+        <translation>正在备份…</translation>
+    </message>
+    <message>
+        <source>Backup written: {path}</source>
+        <translation>备份已写入：{path}</translation>
     </message>
 </context>
 <context>
@@ -75,8 +153,12 @@
         <translation>不符合入组条件。未满足的标准：</translation>
     </message>
     <message>
-        <source>Eligibility not yet known: {n} criteria unanswered in F01 (Inclusion/exclusion): {codes}.</source>
-        <translation>尚无法判定是否符合入组条件：F01（入选/排除标准）中有 {n} 项标准未填写：{codes}。</translation>
+        <source>Eligibility not yet known: {n} criteria unanswered in F01 (Inclusion/exclusion):</source>
+        <translation>入组资格尚未确定：F01（入选/排除标准）中有 {n} 条标准未回答：</translation>
+    </message>
+    <message>
+        <source>Mark F01 (Inclusion/exclusion) complete before enrolling.</source>
+        <translation>入组前请先将 F01（入选/排除标准）标记为完成。</translation>
     </message>
     <message>
         <source>Target date: {date}</source>
@@ -128,6 +210,56 @@
     </message>
 </context>
 <context>
+    <name>ConsentTab</name>
+    <message>
+        <source>Consent versions cannot be managed in this build.</source>
+        <translation>此版本无法管理知情同意书版本。</translation>
+    </message>
+    <message>
+        <source>The informed-consent versions the ethics committee approved; F01 offers them.</source>
+        <translation>伦理委员会批准的知情同意书版本；F01 中可供选择。</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <source>Version date</source>
+        <translation>版本日期</translation>
+    </message>
+    <message>
+        <source>Approved on</source>
+        <translation>批准日期</translation>
+    </message>
+    <message>
+        <source>&amp;Add version…</source>
+        <translation>添加版本(&amp;A)…</translation>
+    </message>
+</context>
+<context>
+    <name>ConsentVersionDialog</name>
+    <message>
+        <source>New consent version</source>
+        <translation>新的知情同意书版本</translation>
+    </message>
+    <message>
+        <source>e.g. V2.0</source>
+        <translation>例如 V2.0</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <source>Version date</source>
+        <translation>版本日期</translation>
+    </message>
+    <message>
+        <source>Ethics approval date</source>
+        <translation>伦理批准日期</translation>
+    </message>
+</context>
+<context>
     <name>DashboardView</name>
     <message>
         <source>Screened</source>
@@ -158,10 +290,6 @@
         <translation>入组进度（对照目标）</translation>
     </message>
     <message>
-        <source>Subjects by stage</source>
-        <translation>各阶段受试者</translation>
-    </message>
-    <message>
         <source>Forms with errors or warnings</source>
         <translation>存在错误或警告的表单</translation>
     </message>
@@ -190,6 +318,10 @@
         <translation>问题</translation>
     </message>
     <message>
+        <source>Subjects by current stage</source>
+        <translation>各阶段受试者（当前）</translation>
+    </message>
+    <message>
         <source>Last saved</source>
         <translation>最后保存</translation>
     </message>
@@ -216,6 +348,10 @@
     <message>
         <source>Last export — due</source>
         <translation>最近导出 — 需要导出</translation>
+    </message>
+    <message>
+        <source>Enrolled, treatment not started</source>
+        <translation>已入组，尚未开始治疗</translation>
     </message>
     <message>
         <source>Opens {date}</source>
@@ -476,6 +612,49 @@
     </message>
 </context>
 <context>
+    <name>ExportTab</name>
+    <message>
+        <source>How often the data manager sends the sponsor an export, and the sponsor&apos;s public key the export packages are encrypted to.</source>
+        <translation>数据管理员向申办方发送导出数据的频率，以及用于加密导出数据包的申办方公钥。</translation>
+    </message>
+    <message>
+        <source>Export every (days)</source>
+        <translation>导出间隔（天）</translation>
+    </message>
+    <message>
+        <source>Sponsor&apos;s public key</source>
+        <translation>申办方公钥</translation>
+    </message>
+    <message>
+        <source>Save schedule</source>
+        <translation>保存计划</translation>
+    </message>
+    <message>
+        <source>Load key from file…</source>
+        <translation>从文件载入公钥…</translation>
+    </message>
+    <message>
+        <source>Remove key</source>
+        <translation>移除公钥</translation>
+    </message>
+    <message>
+        <source>none — packages cannot be made</source>
+        <translation>无 — 无法生成加密数据包</translation>
+    </message>
+    <message>
+        <source>Schedule saved.</source>
+        <translation>导出计划已保存。</translation>
+    </message>
+    <message>
+        <source>OpenPGP keys (*.asc *.pgp *.gpg);;All files (*)</source>
+        <translation>OpenPGP 密钥 (*.asc *.pgp *.gpg);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Key saved: {key}</source>
+        <translation>公钥已保存：{key}</translation>
+    </message>
+</context>
+<context>
     <name>FormReview</name>
     <message>
         <source>critical item (100 % SDV)</source>
@@ -713,6 +892,10 @@
 <context>
     <name>LockOverlay</name>
     <message>
+        <source>Screen locked. {user}, enter your password to continue; your unsaved input is kept.</source>
+        <translation>屏幕已锁定。{user}，请输入密码继续；未保存的输入会保留。</translation>
+    </message>
+    <message>
         <source>Locked after inactivity. {user}, enter your password to continue; your unsaved input is kept.</source>
         <translation>因长时间无操作已锁定。{user}，请输入密码以继续；未保存的输入内容将会保留。</translation>
     </message>
@@ -783,6 +966,10 @@
         <translation>受试者(&amp;S)</translation>
     </message>
     <message>
+        <source>&amp;Administration</source>
+        <translation>系统管理(&amp;A)</translation>
+    </message>
+    <message>
         <source>&amp;New screening</source>
         <translation>新建筛选(&amp;N)</translation>
     </message>
@@ -807,8 +994,8 @@
         <translation>锁定屏幕(&amp;L)</translation>
     </message>
     <message>
-        <source>Sign &amp;out</source>
-        <translation>退出登录(&amp;O)</translation>
+        <source>Sign &amp;out / switch user</source>
+        <translation>退出登录 / 切换用户(&amp;O)</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
@@ -923,14 +1110,43 @@
         <translation>导出已写出：{path}</translation>
     </message>
     <message>
+        <source>{app} {version}</source>
+        <translation>{app} {version}</translation>
+    </message>
+    <message>
+        <source>Electronic case report form of the TNT-STS trial (NCT06593899).</source>
+        <translation>TNT-STS 试验（NCT06593899）电子病例报告表。</translation>
+    </message>
+    <message>
+        <source>Fujian Medical University Union Hospital</source>
+        <translation>福建医科大学附属协和医院</translation>
+    </message>
+    <message>
         <source>About TNT Desktop</source>
         <translation>关于 TNT Desktop</translation>
     </message>
+</context>
+<context>
+    <name>NewUserDialog</name>
     <message>
-        <source>{app} {version}
-Electronic case report form of the TNT-STS trial (NCT06593899), Fujian Medical University Union Hospital.</source>
-        <translation>{app} {version}
-TNT-STS 试验（NCT06593899）电子病例报告表，福建医科大学附属协和医院。</translation>
+        <source>New user account</source>
+        <translation>新建用户账户</translation>
+    </message>
+    <message>
+        <source>letters, digits, . _ -</source>
+        <translation>字母、数字、. _ -</translation>
+    </message>
+    <message>
+        <source>User name</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Full name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
     </message>
 </context>
 <context>
@@ -981,6 +1197,17 @@ TNT-STS 试验（NCT06593899）电子病例报告表，福建医科大学附属�
     <message>
         <source>The new passwords do not match.</source>
         <translation>两次输入的新密码不一致。</translation>
+    </message>
+</context>
+<context>
+    <name>PasswordRules</name>
+    <message>
+        <source>both entries the same</source>
+        <translation>两次输入一致</translation>
+    </message>
+    <message>
+        <source>the two entries differ</source>
+        <translation>两次输入不一致</translation>
     </message>
 </context>
 <context>
@@ -1116,6 +1343,17 @@ TNT-STS 试验（NCT06593899）电子病例报告表，福建医科大学附属�
     <message>
         <source>&amp;Explanation (required for Other):</source>
         <translation>说明(&amp;E)（选择“其他”时必填）：</translation>
+    </message>
+</context>
+<context>
+    <name>ResetPasswordDialog</name>
+    <message>
+        <source>Reset password</source>
+        <translation>重置密码</translation>
+    </message>
+    <message>
+        <source>Reset the password of {user}. Check who is asking first; the account must choose a new password at its next sign-in, and a lock-out is lifted.</source>
+        <translation>重置 {user} 的密码。请先核实申请人身份；该账户下次登录时须设置新密码，账户锁定同时解除。</translation>
     </message>
 </context>
 <context>
@@ -1405,6 +1643,96 @@ TNT-STS 试验（NCT06593899）电子病例报告表，福建医科大学附属�
     </message>
 </context>
 <context>
+    <name>UsersTab</name>
+    <message>
+        <source>Each person has their own account. A new account starts with a temporary password the person replaces at the first sign-in.</source>
+        <translation>每人使用自己的账户。新账户使用临时密码，本人首次登录时须更换为自己的密码。</translation>
+    </message>
+    <message>
+        <source>User name</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Full name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>&amp;New user…</source>
+        <translation>新建用户(&amp;N)…</translation>
+    </message>
+    <message>
+        <source>&amp;Reset password…</source>
+        <translation>重置密码(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>Change r&amp;ole…</source>
+        <translation>更改角色(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>&amp;Deactivate…</source>
+        <translation>停用(&amp;D)…</translation>
+    </message>
+    <message>
+        <source>Deactivated</source>
+        <translation>已停用</translation>
+    </message>
+    <message>
+        <source>Active — must choose a password at next sign-in</source>
+        <translation>启用 — 下次登录时须设置新密码</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>启用</translation>
+    </message>
+    <message>
+        <source>Change role</source>
+        <translation>更改角色</translation>
+    </message>
+    <message>
+        <source>New role of {user}:</source>
+        <translation>{user} 的新角色：</translation>
+    </message>
+    <message>
+        <source>Deactivate account</source>
+        <translation>停用账户</translation>
+    </message>
+    <message>
+        <source>Deactivate {user}? The account can no longer open the database; its entries and signatures stay in the audit trail.</source>
+        <translation>确定停用 {user} 吗？该账户将无法再打开数据库；其录入和签名仍保留在稽查轨迹中。</translation>
+    </message>
+</context>
+<context>
+    <name>VerifyTab</name>
+    <message>
+        <source>Check the database file (every encrypted page) and the audit trail&apos;s chain, entry by entry. The check itself is recorded in the audit trail.</source>
+        <translation>校验数据库文件（每一个加密页）以及稽查轨迹链（逐条记录）。校验本身也会记入稽查轨迹。</translation>
+    </message>
+    <message>
+        <source>&amp;Verify database</source>
+        <translation>校验数据库(&amp;V)</translation>
+    </message>
+    <message>
+        <source>Verifying the database…</source>
+        <translation>正在校验数据库…</translation>
+    </message>
+    <message>
+        <source>Database intact</source>
+        <translation>数据库完整</translation>
+    </message>
+    <message>
+        <source>Problems found</source>
+        <translation>发现问题</translation>
+    </message>
+</context>
+<context>
     <name>WorkflowActions</name>
     <message>
         <source>Read-only: the database is locked. Nothing can change until a data manager unlocks it with a reason.</source>
@@ -1500,6 +1828,25 @@ TNT-STS 试验（NCT06593899）电子病例报告表，福建医科大学附属�
     </message>
 </context>
 <context>
+    <name>_AccountDialog</name>
+    <message>
+        <source>Temporary password</source>
+        <translation>临时密码</translation>
+    </message>
+    <message>
+        <source>Repeat it</source>
+        <translation>再次输入</translation>
+    </message>
+    <message>
+        <source>Give the temporary password to the person privately; they choose their own at their first sign-in.</source>
+        <translation>请私下将临时密码交给本人；本人首次登录时设置自己的密码。</translation>
+    </message>
+    <message>
+        <source>Saving the account…</source>
+        <translation>正在保存账户…</translation>
+    </message>
+</context>
+<context>
     <name>_AdminPage</name>
     <message>
         <source>Site and administrator</source>
@@ -1524,6 +1871,10 @@ TNT-STS 试验（NCT06593899）电子病例报告表，福建医科大学附属�
     <message>
         <source>The passwords do not match.</source>
         <translation>两次输入的密码不一致。</translation>
+    </message>
+    <message>
+        <source>Creating the encrypted database…</source>
+        <translation>正在创建加密数据库…</translation>
     </message>
 </context>
 <context>

@@ -56,6 +56,14 @@ def fast_kdf(monkeypatch):
     monkeypatch.setattr(keyslots, "DEFAULT_KDF", dict(FAST_KDF))
 
 
+@pytest.fixture(autouse=True)
+def state_dir(monkeypatch, tmp_path):
+    """The second copy of the lock-out counters (keyslots.ThrottleStore) stays in the test's
+    own folder, never in the user's real state folder."""
+    monkeypatch.setenv(keyslots.ThrottleStore.ENV, str(tmp_path / "state"))
+    return tmp_path / "state"
+
+
 class Trial:
     """One initialised database and the sessions opened on it (closed at teardown)."""
 

@@ -37,6 +37,11 @@ BAD_PASSWORDS = [
     ("bob", "lowercaseonlyletters", "two kinds"),  # one character class
     ("bob", "12345678901234", "two kinds"),  # digits only
     ("bob", "aaaaaAAAAA11111", "repeat"),  # too few distinct characters
+    # issue 14: zxcvbn's estimate — common passwords and patterns are too easy to guess
+    ("bob", "password123", "too easy to guess"),
+    ("bob", "Password1!", "too easy to guess"),
+    ("bob", "Ab3dAb3dAb3d", "too easy to guess"),  # a repeated block
+    ("bob", "Qwertyuiop1!", "too easy to guess"),  # a keyboard row
 ]
 
 
@@ -66,8 +71,8 @@ def test_the_short_password_message_names_the_minimum_in_both_languages():
     assert str(MIN_LENGTH) in info.value.message.en and str(MIN_LENGTH) in info.value.message.zh
 
 
-@pytest.mark.parametrize("password", ["Zq9$wK-2024", "correct horse battery 9", "Ab3dAb3dAb3d",
-                                      "长城长城长城-2024"])  # fmt: skip
+@pytest.mark.parametrize("password", ["Zq9$wK-2024", "correct horse battery 9", "Ab3d-Kq7x-Zp2m",
+                                      "长城黄河泰山-2024"])  # fmt: skip
 @pytest.mark.req("REQ-AC-03")
 def test_good_passwords_pass(password):
     check_password("alice", password)
@@ -99,6 +104,7 @@ def test_initialise_creates_the_database_and_audits_it(trial):
     entries = audit_entries(trial.admin)
     assert [e.action for e in entries[:3]] == ["DATABASE_CREATED", "USER_ADDED", "LOGIN"]
     assert entries[0].detail.startswith("site 01, workstation 1")
+    assert "site key" in entries[0].detail
     assert trial.admin.db.site_id == "01" and trial.admin.role == "admin"
 
 

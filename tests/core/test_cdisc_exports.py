@@ -282,8 +282,15 @@ def test_large_datasets_are_written_as_ndjson(manager, exported, schema, tmp_pat
 
 def test_column_metadata_identical_across_define_dataset_json_and_dictionary(exported, define):
     described = define_columns(define)
+    study = define.find("odm:Study", NS)
+    mdv = study.find("odm:MetaDataVersion", NS)
+    groups = {g.get("Name"): g.get("OID") for g in define.iterfind(".//odm:ItemGroupDef", NS)}
     for name, path in dsjson_files(exported).items():
-        columns = json.loads(path.read_text(encoding="utf-8"))["columns"]
+        document = json.loads(path.read_text(encoding="utf-8"))
+        assert document["studyOID"] == study.get("OID")
+        assert document["metaDataVersionOID"] == mdv.get("OID")
+        assert document["itemGroupOID"] == groups[name] and document["name"] == name
+        columns = document["columns"]
         header, _rows = read_csv(exported / "csv" / f"{name}.csv")
         assert [c["name"] for c in columns] == header == [c["name"] for c in described[name]]
         reader = DatasetJSON.read_json(str(path))  # odmlib's reader accepts every column

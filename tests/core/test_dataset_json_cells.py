@@ -91,3 +91,20 @@ def test_every_json_cell_gives_back_the_csv_cell(name):
                 assert neutralise(value) == cell, column.name
 
     check()
+
+
+def test_every_column_of_every_profile_has_cdisc_metadata():
+    """A key column the CSV layout gains needs a label and a length here (KEY_COLUMNS); a new
+    column type needs its Define-XML and Dataset-JSON types (cdisc_metadata.TYPES raises)."""
+    from tnt_desktop.exports.cdisc_metadata import KEY_COLUMNS, datasets
+    from tnt_desktop.services.export_read import ExportProfile
+
+    for profile in ExportProfile:
+        for layout in layouts(STUDY, profile):
+            keys = [c.name for c in layout.columns if c.kind is Kind.KEY]
+            assert set(keys) <= set(KEY_COLUMNS), (layout.name, keys)
+        for dataset in datasets(STUDY, profile):
+            for column in dataset.columns:
+                assert column.label.en and column.label.zh, column.oid
+                if column.data_type in ("text", "integer", "float"):
+                    assert column.length, column.oid

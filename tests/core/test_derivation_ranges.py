@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 
 from tests.core.conftest import enrol_one
+from tnt_desktop.services.clinical_data import find_subject, load_subject
 from tnt_desktop.services.form_entry import (
     FormEntry,
     OverrideRequired,
@@ -116,6 +117,9 @@ def test_preview_and_save_refuse_to_derive_from_500_kg(coordinator, enrolled):
 
 
 def test_a_soft_value_derives_once_confirmed(coordinator, enrolled):
+    """160 kg is outside the expected 40–150 kg: on a form in progress it is saved and asks
+    nothing yet (issue 16) — and nothing is derived from it, saying why, until the form is
+    completed and the weight confirmed."""
     entry = FormEntry(enrolled, "SE.SCR", "DM", values={"WEIGHT": "160"},
                       reason="TRANSCRIPTION_ERROR")  # fmt: skip
     preview = preview_form(coordinator, entry)
@@ -123,13 +127,39 @@ def test_a_soft_value_derives_once_confirmed(coordinator, enrolled):
     notes = [f for f in preview.findings if f.check_id == DERIVE_RANGE]
     assert {f.items[0] for f in notes} >= {"DM.BSA", "DM.BMI"}
     assert {f.severity for f in notes} == {Severity.SOFT}
-    with pytest.raises(OverrideRequired):
-        save_form(coordinator, entry)
-    entry.overrides[SOFT_WEIGHT] = "weighed twice on the ward scale"
-    assert _bsa(preview_form(coordinator, entry)) == D("2.75")  # confirmed in the entry
-    result = save_form(coordinator, entry)
+    result = save_form(coordinator, entry)  # in progress: saved, not confirmed
+    assert {f.items[0] for f in result.findings if f.check_id == DERIVE_RANGE} >= {
+        "DM.BSA", "DM.BMI"}
+    stored = preview_form(coordinator, FormEntry(enrolled, "SE.SCR", "DM"))
+    assert _bsa(stored) is None and stored.record.values.get("BMI") is None
+    with coordinator.transaction(write=False) as session:
+        loaded = load_subject(session, coordinator.study, find_subject(session, enrolled))
+        dm = loaded.form("SE.SCR", 1, "DM")
+        assert dm.stored[("", 0, "BSA")].value is None  # the stored 1.82 was cleared
+
+    complete = FormEntry(enrolled, "SE.SCR", "DM", complete=True)
+    with pytest.raises(OverrideRequired) as info:
+        save_form(coordinator, complete)
+    assert [key for key, _f in info.value.findings] == [SOFT_WEIGHT]  # no question about BSA
+    complete.overrides[SOFT_WEIGHT] = "weighed twice on the ward scale"
+    assert _bsa(preview_form(coordinator, complete)) == D("2.75")  # confirmed in the entry
+    result = save_form(coordinator, complete)
     assert result.derived_changed >= 2
-    # confirmed and saved: the next preview of the form derives from it
     again = preview_form(coordinator, FormEntry(enrolled, "SE.SCR", "DM"))
     assert _bsa(again) == D("2.75")
     assert not [f for f in again.findings if f.check_id == DERIVE_RANGE]
+
+
+def test_an_unconfirmed_soft_value_on_another_form_holds_back_what_is_derived_from_it(
+        coordinator, enrolled):  # fmt: skip
+    """DM.HEIGHT 205 (expected 140–200), saved in progress: the CT cycle's dosing BSA, which
+    reads it, is not derived either — a preview of the cycle says why."""
+    save_form(coordinator, FormEntry(enrolled, "SE.SCR", "DM", values={"HEIGHT": "205"},
+                                     reason="TRANSCRIPTION_ERROR"))  # fmt: skip
+    cycle = FormEntry(enrolled, "SE.C1", "CT", values={"CYGIVEN": "Y", "CYWEIGHT": "70.0",
+                                                       "CYD1DAT": "2025-03-10"})  # fmt: skip
+    preview = preview_form(coordinator, cycle)
+    assert preview.record.values.get("CYBSA") is None
+    notes = [f for f in preview.findings if f.check_id == DERIVE_RANGE]
+    assert "CT.CYBSA" in {f.items[0] for f in notes}
+    assert any("205" in f.message.en and "not confirmed" in f.message.en for f in notes)

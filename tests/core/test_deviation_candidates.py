@@ -11,11 +11,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.core.conftest import audit_entries, enrol_one
 from tnt_desktop.services.clinical_data import find_subject, load_subject
 from tnt_desktop.services.deviation_candidates import implied_candidates
-from tnt_desktop.services.form_entry import FormEntry, RowEntry, save_form
+from tnt_desktop.services.form_entry import FormEntry, OverrideRequired, RowEntry, save_form
 from tnt_desktop.services.queries import list_queries
 from tnt_desktop.storage.audit import verify_chain
 from tnt_desktop.study.checks import run_checks
@@ -173,13 +175,30 @@ def test_a_cross_form_query_is_kept_on_its_item_whichever_form_is_saved(coordina
                                                                        "REOPEN"]
 
 
-@pytest.mark.parametrize("offsets", [(20, 7, 20, 3, 12, 30, 8)])
+# Hypothesis budget: 6 examples of up to 4 edits each, no deadline (each edit is a real save on
+# an encrypted database); the subject carries over between examples on purpose — the invariant
+# must hold after every save whatever came before.
+@settings(max_examples=6, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.sampled_from(["C1", "RT"]), st.integers(0, 40)),
+                      min_size=1, max_size=4))
 def test_after_every_save_the_log_holds_exactly_what_the_data_imply(coordinator, treated,
-                                                                    offsets):  # fmt: skip
-    """Invariant over a sequence of edits: every implied candidate exists exactly once and is
-    active; every other system entry is withdrawn; each kept query exists once."""
-    for n, offset in enumerate(offsets):
-        c1(coordinator, treated, offset, reason="TRANSCRIPTION_ERROR" if n else None)
+                                                                    edits):  # fmt: skip
+    """Invariant over random edits of C1D1 and of the last RT fraction: every implied candidate
+    exists exactly once and is active; every other system entry is withdrawn; each kept query
+    exists once."""
+    for form, offset in edits:
+        if form == "C1":
+            c1(coordinator, treated, offset, reason="TRANSCRIPTION_ERROR")
+        else:  # the last fraction 0–4 days after the fourth: RT end and OTT move
+            last = RT_DAYS[3] + timedelta(days=1 + offset % 5)
+            entry = rt_moved(coordinator, treated, last)
+            try:  # every fraction answered: RT is final, its soft findings need the site's word
+                save_form(coordinator, entry, today=TODAY)
+            except OverrideRequired as exc:
+                entry.overrides = {key: "checked against the RT record" for key, _f in
+                                   exc.findings}  # fmt: skip
+                save_form(coordinator, entry, today=TODAY)
         with coordinator.transaction(write=False) as session:
             subject = find_subject(session, treated)
             data = load_subject(session, coordinator.study, subject).data
@@ -193,3 +212,46 @@ def test_after_every_save_the_log_holds_exactly_what_the_data_imply(coordinator,
         queries = [(q.check_id, q.event_oid, q.item_name) for q in list_queries(coordinator,
                                                                                  treated)]
         assert len(queries) == len(set(queries))
+
+
+def complete_form(app, entry: FormEntry) -> None:
+    """Save `entry` marked complete: every required answer not given is "NOT DONE", every soft
+    finding confirmed (as a site would, answering the form's questions)."""
+    from dataclasses import replace
+
+    from tnt_desktop.services.form_entry import preview_form
+
+    for _round in range(4):
+        findings = preview_form(app, replace(entry, complete=True), today=TODAY).findings
+        required = {f.items[0].split(".")[-1] for f in findings
+                    if f.check_id == "REQUIRED" and f.row is None} - set(entry.values)
+        if not required - set(entry.missing):
+            break
+        entry.missing.update(dict.fromkeys(required, "NOT DONE"))
+    entry.complete = True
+    try:
+        save_form(app, entry, today=TODAY)
+    except OverrideRequired as exc:
+        entry.overrides = {key: "as in the source" for key, _f in exc.findings}
+        save_form(app, entry, today=TODAY)
+
+
+def test_a_kept_query_confirmed_on_its_form_is_answered_not_doubled(coordinator, treated):
+    c1(coordinator, treated, 7)
+    c2 = (RT_END + timedelta(days=28)).isoformat()  # C1 + 21: on time
+    complete_form(coordinator, FormEntry(treated, "SE.C2", "CT", values={
+        "CYGIVEN": "Y", "CYD1DAT": c2}))  # fmt: skip
+    c1(coordinator, treated, 3, reason="TRANSCRIPTION_ERROR")  # now C2 is 25 days after C1
+    kept = [q for q in list_queries(coordinator, treated) if q.check_id == "TIM-03"]
+    assert [(q.origin, q.event_oid, q.item_name, q.status) for q in kept] == [
+        ("CHECK", "SE.C2", "CYD1DAT", "OPEN")]  # C2 is complete: its finding is kept at once
+    entry = FormEntry(treated, "SE.C2", "CT", values={"CYWEIGHT": "69.0"}, reason="LATE_DATA")
+    with pytest.raises(OverrideRequired) as asked:  # still complete: the site is asked
+        save_form(coordinator, entry, today=TODAY)
+    entry.overrides = {key: "delayed for the patient's wedding" for key, f in
+                       asked.value.findings}  # fmt: skip
+    save_form(coordinator, entry, today=TODAY)
+    [query] = [q for q in list_queries(coordinator, treated) if q.check_id == "TIM-03"]
+    assert query.id == kept[0].id and query.status == "ANSWERED"
+    assert query.steps[-1].username == "coordinator"
+    assert "wedding" in query.steps[-1].text

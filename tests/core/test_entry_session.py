@@ -59,7 +59,10 @@ def test_a_change_asks_for_a_reason_then_saves_with_it(coordinator, enrolled):
 
 def test_soft_findings_are_confirmed_only_as_the_caller_says(coordinator, enrolled):
     session = dm(coordinator, enrolled)
-    session.change({"HEIGHT": "210"})
+    session.change({"HEIGHT": "210"})  # in progress: saved as it is, nothing asked (issue 16)
+    assert session.preview().findings and not session.entry.complete
+    session = dm(coordinator, enrolled)
+    session.change({"HEIGHT": "210"}, complete=True)  # marking complete asks
     step = session.submit()
     assert step.state is EntryState.NEEDS_OVERRIDES
     assert [f.key for f in step.findings] == [SOFT_HEIGHT]
@@ -85,7 +88,7 @@ def test_run_holds_the_conversation_through_the_callers_answers(coordinator, enr
         return GiveReason("OTHER", "re-measured")
 
     session = dm(coordinator, enrolled)
-    session.change({"HEIGHT": "209"})
+    session.change({"HEIGHT": "209"}, complete=True)
     step = session.run(ask)
     assert step.state is EntryState.SAVED
     assert asked == [EntryState.NEEDS_OVERRIDES, EntryState.NEEDS_REASON]
@@ -156,7 +159,7 @@ def test_a_flow_passes_its_own_writer(coordinator, enrolled):
         seen.append((entry.reason, dict(entry.overrides)))
         return save_form(coordinator, entry)
 
-    session = EntrySession(coordinator, FormEntry(enrolled, "SE.SCR", "DM",
+    session = EntrySession(coordinator, FormEntry(enrolled, "SE.SCR", "DM", complete=True,
                                                   values={"HEIGHT": "208"}), write=write)
     step = session.run(lambda s: Confirm({f.key: "ok" for f in s.findings})
                        if s.state is EntryState.NEEDS_OVERRIDES else GiveReason("LATE_DATA"))

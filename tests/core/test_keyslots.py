@@ -95,7 +95,9 @@ def test_the_key_file_holds_no_secret_in_the_clear(trial):
     data = _raw(trial)
     assert data["format"] == keyslots.FORMAT and data["version"] == keyslots.VERSION
     assert set(data["slots"][ADMIN]) == {"kdf", "salt", "nonce", "wrapped", "created_utc",
-                                        "failures", "locked_until"}  # fmt: skip
+                                        "failures", "locked_until", "public", "box_public",
+                                        "signer", "signature"}  # fmt: skip
+    assert set(data["envelopes"][ADMIN][0]) == {"epoch", "ephemeral", "nonce", "sealed"}
 
 
 @pytest.mark.parametrize("content", ["", "{not json", '{"format": "other"}', "[]",

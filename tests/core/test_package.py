@@ -111,6 +111,21 @@ def dm(demo_db):
     auth.logout(app)
 
 
+@pytest.fixture(scope="module")
+def site_key_in_gpg(demo_db, gpg) -> None:
+    """The sponsor imports the site's OpenPGP public key once (`admin site-key`): gpg then
+    checks the site's signature while decrypting (and fails without the key: exit 2)."""
+    from tnt_desktop.services import trust
+
+    app = auth.login(demo_db, "datamanager", PASSWORD)
+    try:
+        key = gpg.home / "site-key.asc"
+        key.write_text(trust.site_pgp_public(app))
+    finally:
+        auth.logout(app)
+    gpg.run("--import", str(key))
+
+
 def gpg_decrypt(gpg: Gpg, package: Path, out: Path, passphrase: str | None = None) -> Path:
     args = ["--pinentry-mode", "loopback", "--passphrase", passphrase] if passphrase else []
     result = gpg.run(*args, "--output", str(out), "--decrypt", str(package), check=False)
@@ -141,7 +156,8 @@ def only_ciphertext(out: Path, result) -> None:
 
 # ---- packages opened by gpg ----------------------------------------------------------------------
 @pytest.mark.req("REQ-SEC-01", "REQ-ARC-02")
-def test_public_key_package_opens_with_gpg_and_every_hash_verifies(dm, gpg, tmp_path):
+def test_public_key_package_opens_with_gpg_and_every_hash_verifies(dm, gpg, tmp_path,
+                                                                 site_key_in_gpg):
     out = tmp_path / "out"
     result = run_export(dm, out, package=True, recipient_key=gpg.public, purpose="weekly")
     only_ciphertext(out, result)
@@ -217,7 +233,7 @@ def test_no_plaintext_reaches_the_disk_while_packaging(dm, gpg, tmp_path, monkey
         assert path.name.startswith((result.package.name, f".{result.package.name}")), path
 
 
-def test_passphrase_package_opens_with_gpg(dm, gpg, tmp_path):
+def test_passphrase_package_opens_with_gpg(dm, gpg, tmp_path, site_key_in_gpg):
     out = tmp_path / "out"
     result = run_export(dm, out, package=True, passphrase=PHRASE, formats={"csv", "odm"})
     only_ciphertext(out, result)
@@ -499,7 +515,7 @@ def test_a_package_run_failing_half_way_leaves_nothing(dm, tmp_path, monkeypatch
         monkeypatch.setattr(odm_export, "transactional_subject", failing_subject)
         expected = RuntimeError
     elif stage == "encryption":
-        def failing_encrypt(self, descriptor, part, recipient, passphrase):
+        def failing_encrypt(self, descriptor, part, recipient, passphrase, signer=None):
             os.write(descriptor, b"\x85 the first bytes of the ciphertext")
             seen.append(part.stat().st_size)
             raise OSError(28, "No space left on device")
@@ -538,7 +554,7 @@ def test_a_package_run_failing_half_way_leaves_nothing(dm, tmp_path, monkeypatch
         assert len(export_log(dm)) == before
 
 
-def test_gpg_opens_the_package_either_way(sealed, gpg, tmp_path):
+def test_gpg_opens_the_package_either_way(sealed, gpg, tmp_path, site_key_in_gpg):
     _root, manifest = unpack_and_verify(gpg_decrypt(gpg, sealed, tmp_path / "p.zip"),
                                         tmp_path / "unpacked")  # fmt: skip
     assert {"csv/DM.csv", "odm/TNT-STS_odm_snapshot.xml"} <= {

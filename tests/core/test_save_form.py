@@ -152,8 +152,11 @@ def test_a_soft_range_needs_an_override_that_is_audited_and_not_asked_again(
     in_progress = save_form(coordinator, FormEntry(enrolled, "SE.SCR", "DM",
                                                    values={"HEIGHT": "210"},
                                                    reason="TRANSCRIPTION_ERROR"))  # fmt: skip
-    # a form still in progress shows the finding but asks nothing yet (issue 16, item 4)
-    assert [f.check_id for f in in_progress.findings] == ["SOFT-RANGE"]
+    # a form still in progress shows the finding but asks nothing yet (issue 16, item 4); nothing
+    # is derived from the unconfirmed height meanwhile, and BSA and BMI say so (issue 13)
+    assert sorted((f.check_id, f.items) for f in in_progress.findings) == [
+        ("DERIVE-RANGE", ("DM.BMI",)), ("DERIVE-RANGE", ("DM.BSA",)),
+        ("DERIVE-RANGE", ("DM.BSAMETH",)), ("SOFT-RANGE", ("DM.HEIGHT",))]
     assert audit_entries(coordinator, action="CHECK_OVERRIDDEN") == []
     change = FormEntry(enrolled, "SE.SCR", "DM", complete=True)
     before = audit_count(coordinator)
@@ -365,7 +368,8 @@ REFUSED = {
     "reason": (FormEntry("{s}", "SE.SCR", "DM", values={"WEIGHT": "71.0"}), ReasonRequired),
     "hard": (FormEntry("{s}", "SE.SCR", "DM", values={"WEIGHT": "10", "SEX": "F"},
                        reason="LATE_DATA"), ValidationFailed),
-    "soft": (FormEntry("{s}", "SE.SCR", "DM", values={"HEIGHT": "205.0", "SEX": "F"},
+    "soft": (FormEntry("{s}", "SE.SCR", "DM", values={"HEIGHT": "205.0", "SEX": "F",
+                                                   "CHILDPOT": "N"},
                        reason="LATE_DATA", complete=True), OverrideRequired),
     "derived": (FormEntry("{s}", "SE.SCR", "DM", values={"AGE": "30", "SEX": "F"},
                           reason="LATE_DATA"), ValidationFailed),

@@ -116,3 +116,31 @@ def test_cli_admin_init_takes_the_workstation(tmp_path, monkeypatch, capsys):
     code = cli.main(["admin", "init", "--db", str(tmp_path / "bad.db"), "--site", "01",
                      "--workstation", "0", "--admin", ADMIN])  # fmt: skip
     assert code == 2 and not (tmp_path / "bad.db").exists()
+
+
+def test_a_copy_of_another_workstation_is_renumbered_by_its_administrator(tmp_path, monkeypatch,
+                                                                          capsys):  # fmt: skip
+    import shutil
+
+    source = coordinator_on(tmp_path / "ws1.db")
+    try:
+        assert subjects.screen_subject(source) == "SCR-0001"
+    finally:
+        source.db.close()
+    for suffix in ("", ".keys"):
+        shutil.copy2(f"{tmp_path / 'ws1.db'}{suffix}", f"{tmp_path / 'copy.db'}{suffix}")
+    monkeypatch.setenv("TNT_PASSWORD", ADMIN_PASSWORD)
+    assert cli.main(["admin", "workstation", "--db", str(tmp_path / "copy.db"), "--user", ADMIN,
+                     "--workstation", "4"]) == 0  # fmt: skip
+    assert "workstation 4" in capsys.readouterr().out
+    app = auth.login(tmp_path / "copy.db", "coordinator", PASSWORD)
+    try:
+        assert app.db.workstation == 4
+        assert subjects.screen_subject(app) == "SCR-3000"  # its own block, from its start
+        assert [s.screening_number for s in subjects.list_subjects(app)] == ["SCR-0001",
+                                                                              "SCR-3000"]
+    finally:
+        app.db.close()
+    refused = cli.main(["admin", "workstation", "--db", str(tmp_path / "copy.db"), "--user",
+                        ADMIN, "--workstation", "12"])  # fmt: skip
+    assert refused == 2  # beyond the default blocks without explicit ones

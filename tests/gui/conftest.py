@@ -9,7 +9,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
-from tests.core.conftest import PASSWORD, Trial, fast_kdf  # noqa: F401
+from tests.core.conftest import PASSWORD, Trial, fast_kdf, state_dir  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

@@ -72,14 +72,15 @@ def test_events_in_schedule_order_with_form_statuses(qtbot, coordinator, context
     assert forms[("SE.SCR", 1, "IE")] == "In progress"
     assert forms[("SE.SCR", 1, "DM")] == "In progress"
     assert forms[("SE.RT", 1, "RT")] == "Not started"
-    # the screening visit is done on its date; RT (1–14 days after ENRDAT 2025-02-10) is
-    # long overdue today and highlighted
+    # the screening visit took place on its date but its forms are not complete (issue 16);
+    # RT (1–14 days after ENRDAT 2025-02-10) is long overdue today and highlighted
     states = {(event, repeat): text for event, repeat, text in shown}
-    assert states[("SE.SCR", 1)].startswith("Done 2025-02-03")
+    assert states[("SE.SCR", 1)].startswith("In progress 2025-02-03")
     assert states[("SE.RT", 1)] == "Overdue"
     rt = next(view.tree.topLevelItem(i) for i in range(view.tree.topLevelItemCount())
               if view.tree.topLevelItem(i).data(0, EVENT_ROLE) == ("SE.RT", 1))  # fmt: skip
-    assert rt.text(1) == "2025-02-11 – 02-24"
+    assert rt.text(1) == "02-11 – 02-24"  # month-day in the narrow tree (issue 16)
+    assert "2025-02-11" in rt.toolTip(1)  # the whole window in the tooltip
     assert rt.background(0).color() == OVERDUE_BACKGROUND
     assert not view.eligibility_box.isVisibleTo(view)
 
@@ -120,6 +121,12 @@ def test_enrol_only_when_eligible_and_assigns_the_first_study_id(qtbot, coordina
     save_form(coordinator, FormEntry(number, "SE.SCR", "IE", values=dict(ELIGIBLE_IE)))
     view.refresh()
     assert view.verdict_label.text().startswith("Eligible")
+    # eligible, but F01 is still in progress: not yet (issue 16)
+    assert not view.enrol_button.isEnabled() and "Mark F01" in view.verdict_label.text()
+    view.enrol()
+    assert view.subject_key == number
+    save_form(coordinator, FormEntry(number, "SE.SCR", "IE", complete=True))
+    view.refresh()
     assert view.enrol_button.isEnabled()
 
     asked: list[str] = []

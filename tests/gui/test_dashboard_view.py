@@ -52,7 +52,7 @@ def test_numbers_match_the_dashboard_service(qtbot, coordinator, context_for):
     subjects.screen_fail(coordinator, failed, "INCL_NOT_MET")
     # an unusual height, confirmed with a reason, leaves a form with warnings
     entry = FormEntry(first, "SE.SCR", "DM", values={"HEIGHT": "205.0"},
-                      reason="SOURCE_CORRECTED")
+                      reason="SOURCE_CORRECTED", complete=True)  # asked on completion
     with pytest.raises(OverrideRequired) as asked:
         save_form(coordinator, entry, today=TODAY)
     entry.overrides = {key: "Checked against the source" for key, _f in asked.value.findings}

@@ -189,8 +189,9 @@ def test_roles_without_export_permission_get_a_disabled_action(qtbot, trial, con
     assert window.act_export in window.menu_file.actions()
     window.export_for_sponsor()
     assert window.export_dialog is None
-    # the indicator: for those who see the data; not for the administrator
-    assert window.status_export.isVisibleTo(window) == (role != "admin")
+    # "Export due" only for whoever can make the export (issue 16), and no Export button
+    assert not window.status_export.isVisibleTo(window)
+    assert window.act_export not in window.toolbar.actions()
 
 
 def test_status_bar_says_due_until_an_export_is_made(qtbot, datamanager, context_for, tmp_path):

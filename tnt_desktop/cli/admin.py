@@ -7,6 +7,7 @@ demo password, which `demo` prints on purpose.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ from tnt_desktop.cli.common import (
     read_password,
     say,
 )
-from tnt_desktop.errors import UsageError
+from tnt_desktop.errors import TntError, UsageError
 from tnt_desktop.study.model import Text
 
 
@@ -52,7 +53,7 @@ def user_add(args: argparse.Namespace) -> int:
         )  # fmt: skip
         auth.add_user(app, args.name, args.role, temp, display_name=args.display_name)
     finally:
-        auth.logout(app)
+        _logout_quietly(app)
     say(Text(f"added {args.name} ({args.role}); they must change the password at first login",
              f"已添加 {args.name}（{args.role}）；首次登录时必须修改密码"))  # fmt: skip
     return 0
@@ -69,7 +70,7 @@ def user_reset(args: argparse.Namespace) -> int:
         )  # fmt: skip
         auth.reset_password(app, args.name, temp)
     finally:
-        auth.logout(app)
+        _logout_quietly(app)
     say(Text(f"reset the password of {args.name}; they must change it at next login",
              f"已重置 {args.name} 的密码；下次登录时必须修改"))  # fmt: skip
     return 0
@@ -82,9 +83,11 @@ def user_deactivate(args: argparse.Namespace) -> int:
     try:
         auth.deactivate_user(app, args.name)
     finally:
-        auth.logout(app)
-    say(Text(f"deactivated {args.name}; their key slot is removed",
-             f"已停用 {args.name}；其密钥槽已删除"))  # fmt: skip
+        _logout_quietly(app)
+    say(Text(f"deactivated {args.name}; their key slot is removed, their signing key revoked and "
+             "the database re-keyed (no earlier copy of the key file opens it)",
+             f"已停用 {args.name}；其密钥槽已删除、签名密钥已撤销，数据库已更换密钥"
+             "（此前的密钥文件副本均无法打开它）"))  # fmt: skip
     return 0
 
 
@@ -97,19 +100,29 @@ def user_list(args: argparse.Namespace) -> int:
             state = "active" if user["active"] else "inactive"
             print(f"{user['username']:<16} {user['role']:<13} {state}")
     finally:
-        auth.logout(app)
+        _logout_quietly(app)
     return 0
 
 
+def _logout_quietly(app) -> None:
+    """Log out without letting a second error (a damaged file, a full disk) hide the first."""
+
+    try:
+        _logout_quietly(app)
+    except Exception:  # the command's own result or error is what matters
+        with contextlib.suppress(Exception):
+            app.db.close()
+
+
 def icf_version_add(args: argparse.Namespace) -> int:
-    from tnt_desktop.services import auth, consent_versions
+    from tnt_desktop.services import consent_versions
 
     app = login(args)
     try:
         version = consent_versions.add_version(app, args.label, args.version_date,
                                                args.approval_date)  # fmt: skip
     finally:
-        auth.logout(app)
+        _logout_quietly(app)
     say(Text(f"recorded consent version {version.decode.en}",
              f"已记录知情同意书版本 {version.decode.zh}"))  # fmt: skip
     return 0
@@ -117,38 +130,74 @@ def icf_version_add(args: argparse.Namespace) -> int:
 
 def icf_version_list(args: argparse.Namespace) -> int:
     from tnt_desktop.cli.common import ui_language
-    from tnt_desktop.services import auth, consent_versions
+    from tnt_desktop.services import consent_versions
 
     app = login(args)
     try:
         versions = consent_versions.list_versions(app)
     finally:
-        auth.logout(app)
+        _logout_quietly(app)
     for version in versions:
         print(f"{version.label:<16} {version.decode.get(ui_language())}")
     return 0
 
 
 def admin_verify(args: argparse.Namespace) -> int:
-    from tnt_desktop.services import auth, integrity
+    from tnt_desktop.errors import DatabaseDamaged
+    from tnt_desktop.services import integrity
 
     app = login(args)
     try:
         report = integrity.verify(app)
+    except DatabaseDamaged as exc:  # damage met while reading: that is verify's finding
+        say(exc.message, sys.stderr)
+        return 8
     finally:
-        auth.logout(app)
+        _logout_quietly(app)
     say(report.message(), None if report.ok else sys.stderr)
+    if not report.ok:
+        say(Text(f"next step: restore the database from a backup made before the damage "
+                 f"(tnt-desktop admin restore --db {args.db} --user NAME FILE) and keep this "
+                 "file for investigation",
+                 f"下一步：用损坏之前的备份恢复数据库（tnt-desktop admin restore --db {args.db} "
+                 "--user 用户名 备份文件），并保留此文件以供调查"), sys.stderr)  # fmt: skip
     return 0 if report.ok else 8
 
 
+def admin_site_key(args: argparse.Namespace) -> int:
+    """Write the site's OpenPGP public key: the sponsor checks packages with it."""
+    from tnt_desktop.services import trust
+
+    app = login(args)
+    try:
+        armored = trust.site_pgp_public(app)
+    finally:
+        _logout_quietly(app)
+    out = Path(args.out)
+    try:
+        out.write_text(armored, encoding="utf-8")
+    except OSError as exc:
+        from tnt_desktop.storage.database import os_error_to_tnt
+
+        mapped = os_error_to_tnt(exc, out.parent)
+        raise (mapped if isinstance(mapped, TntError) else TntError(
+            Text(f"cannot write {out}: {exc.strerror}", f"无法写入 {out}：{exc.strerror}")
+        )) from None  # fmt: skip
+    say(Text(f"the site's OpenPGP public key is in {out}; give it to the sponsor once (they "
+             "open packages with --site-key)",
+             f"中心的 OpenPGP 公钥已写入 {out}；请将其交给申办方一次（打开数据包时使用 "
+             "--site-key）"))  # fmt: skip
+    return 0
+
+
 def admin_backup(args: argparse.Namespace) -> int:
-    from tnt_desktop.services import auth, backups
+    from tnt_desktop.services import backups
 
     app = login(args)
     try:
         path = backups.backup_now(app, Path(args.out) if args.out else None)
     finally:
-        auth.logout(app)
+        _logout_quietly(app)
     say(Text(f"backup written: {path}", f"备份已写入：{path}"))
     return 0
 
@@ -186,10 +235,34 @@ def demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_workstation_arguments(parser) -> None:
+def admin_workstation(args: argparse.Namespace) -> int:
+    """Renumber a database set up from another workstation's backup (services.sequences)."""
+    from tnt_desktop.services import auth
+    from tnt_desktop.services.sequences import set_workstation
+
+    app = login(args)
+    try:
+        blocks = set_workstation(app, args.workstation, args.screening_block, args.id_block)
+    finally:
+        auth.logout(app)
+    shown = ", ".join(f"{k.split('.')[-1]} {v}" for k, v in blocks.items())
+    say(Text(f"{args.db} is now workstation {args.workstation} ({shown})",
+             f"{args.db} 现为工作站 {args.workstation}（{shown}）"))  # fmt: skip
+    return 0
+
+
+def add_workstation_arguments(parser, *, blocks: bool = False) -> None:
     parser.add_argument("--workstation", type=int, default=1, metavar="W",
                         help="this workstation's number within the site, 1-99 (default 1); it "
                         "picks the number blocks and names the workstation's export packages")
+    if blocks:
+        parser.add_argument("--screening-block", default=None, metavar="FIRST-LAST",
+                            help="this workstation's screening numbers (default by "
+                            "workstation: W1 1-999, W2 1000-1999, …)")  # fmt: skip
+        parser.add_argument("--id-block", default=None, metavar="FIRST-LAST",
+                            help="this workstation's study IDs (default by workstation: "
+                            "W1 1-99, W2 100-199, …)")  # fmt: skip
+
 
 def add_admin_parsers(commands, parser_class) -> None:
     db_help = "database file (default: the per-user data folder)"
@@ -209,14 +282,13 @@ def add_admin_parsers(commands, parser_class) -> None:
                                   "admin account"), user=False)  # fmt: skip
     init.add_argument("--site", required=True, help="site number, e.g. 01")
     init.add_argument("--admin", required=True, metavar="NAME", help="first admin's user name")
-    add_workstation_arguments(init)
-    init.add_argument("--screening-block", default=None, metavar="FIRST-LAST",
-                      help="this workstation's screening numbers (default by workstation: "
-                      "W1 1-999, W2 1000-1999, …)")  # fmt: skip
-    init.add_argument("--id-block", default=None, metavar="FIRST-LAST",
-                      help="this workstation's study IDs (default by workstation: W1 1-99, "
-                      "W2 100-199, …)")  # fmt: skip
+    add_workstation_arguments(init, blocks=True)
     init.set_defaults(handler=admin_init)
+    renumber = with_db(sub.add_parser("workstation", help="make a database set up from another "
+                                      "workstation's backup this workstation (its number and "
+                                      "number blocks)"))  # fmt: skip
+    add_workstation_arguments(renumber, blocks=True)
+    renumber.set_defaults(handler=admin_workstation)
 
     user = sub.add_parser("user", help="user accounts: add, reset, deactivate, list")
     users = user.add_subparsers(dest="user_command", metavar="ACTION")
@@ -252,6 +324,10 @@ def add_admin_parsers(commands, parser_class) -> None:
     verify = with_db(sub.add_parser("verify", help="check database integrity and the audit "
                                     "chain (exit 8 on a problem)"))  # fmt: skip
     verify.set_defaults(handler=admin_verify)
+    site_key = with_db(sub.add_parser("site-key", help="write the site's OpenPGP public key "
+                                      "(the sponsor checks packages with it)"))  # fmt: skip
+    site_key.add_argument("--out", type=Path, required=True, metavar="FILE")
+    site_key.set_defaults(handler=admin_site_key)
     backup = with_db(sub.add_parser("backup", help="write an encrypted backup now"))
     backup.add_argument("--out", type=Path, default=None, metavar="DIR",
                         help="backup folder (default: the configured one)")

@@ -85,7 +85,9 @@ def run_guarded(handler, args) -> int:
     except OSError as exc:
         from tnt_desktop.storage.database import os_error_to_tnt
 
-        mapped = os_error_to_tnt(exc, exc.filename or "")
+        where = exc.filename or getattr(args, "out", None) or Path(
+            getattr(args, "db", None) or Path.cwd() / "x").parent  # name a folder, never ""
+        mapped = os_error_to_tnt(exc, where)
         if isinstance(mapped, TntError):
             raise mapped from None
         raise TntError(Text(f"cannot complete: {exc.strerror or exc}",

@@ -3,7 +3,8 @@
     tnt-desktop export --db PATH --user NAME --out DIR [--formats csv,pdf,odm,define,dsjson]
                        [--package] [--recipient KEYFILE] [--passphrase-env VAR] [--keep-plain]
                        [--cutoff YYYY-MM-DD] [--quiet]
-    tnt-desktop import --db PATH --user NAME FILE.xml [--reason TEXT]
+    tnt-desktop import --db PATH --user NAME FILE.xml [--reason TEXT]   # reason: needed to change
+                                                                       # saved data
     tnt-desktop package open FILE (--key SECRETKEYFILE | --passphrase-env VAR) --out DIR
 
 The user's password comes from a prompt or TNT_PASSWORD (cli.common.read_password); a package
@@ -170,7 +171,12 @@ def _print_import_report(report, verbose: bool) -> None:
 
 
 def package_open_command(args: argparse.Namespace) -> int:
-    from tnt_desktop.exports.package import open_package, read_secret_key
+    from tnt_desktop.exports.package import (
+        check_chain,
+        load_site_key,
+        open_package,
+        read_secret_key,
+    )
 
     if args.key is None and not args.passphrase_env:
         raise UsageError(Text("give --key SECRETKEYFILE or --passphrase-env VAR",
@@ -182,7 +188,13 @@ def package_open_command(args: argparse.Namespace) -> int:
         decryptor = read_secret_key(Path(args.key), key_pass)
     else:
         passphrase = _passphrase(args.passphrase_env, Text("package passphrase", "数据包口令"))
-    opened = open_package(Path(args.file), decryptor=decryptor, passphrase=passphrase)
+    site_key = load_site_key(args.site_key) if args.site_key else None
+    opened = open_package(Path(args.file), decryptor=decryptor, passphrase=passphrase,
+                          site_key=site_key, site_key_path=args.site_key)  # fmt: skip
+    if args.previous is not None:  # the same workstation's package before this one
+        previous = open_package(Path(args.previous), decryptor=decryptor, passphrase=passphrase,
+                                site_key=site_key, site_key_path=args.site_key)  # fmt: skip
+        check_chain(opened, previous)
     target = opened.extract(Path(args.out))
     m = opened.manifest
     subjects = m.get("subjects", {}).get("count", "?")
@@ -199,6 +211,14 @@ def package_open_command(args: argparse.Namespace) -> int:
              f"{m.get('data_cutoff') or m.get('data_cutoff_utc')}，{m.get('app', {}).get('name')} "
              f"{m.get('app', {}).get('version')}，元数据版本 {m.get('metadata_version')}；"
              f"已解出到 {target}"))  # fmt: skip
+    if opened.signed_by_site:
+        chained = Text(f"; it continues {args.previous}", f"；并接续 {args.previous}") \
+            if args.previous else Text("", "")
+        say(Text(f"signed by the site key in {args.site_key}{chained.en}",
+                 f"已由 {args.site_key} 中的中心密钥签署{chained.zh}"))  # fmt: skip
+    else:
+        say(Text("the site's signature was not checked: give --site-key FILE",
+                 "未核验中心签名：请提供 --site-key 文件"))  # fmt: skip
     return 0
 
 
@@ -250,7 +270,10 @@ def add_export_parsers(commands, parser_class) -> None:
     importer.add_argument("--user", required=True, metavar="NAME", help=user_help)
     importer.add_argument("file", type=Path, metavar="FILE.xml")
     importer.add_argument("--reason", default=None, metavar="TEXT",
-                          help="reason for change recorded where the file has no AuditRecord")
+                          help="your reason for the changes the file makes to saved data: a "
+                          "code (TRANSCRIPTION_ERROR, SOURCE_CORRECTED, QUERY_RESPONSE, "
+                          "LATE_DATA), 'CODE: text' or free text; required when the file "
+                          "changes saved data")  # fmt: skip
     importer.add_argument("--verbose", action="store_true",
                           help="list every changed form and every warning")
     importer.set_defaults(handler=import_command)
@@ -269,4 +292,10 @@ def add_export_parsers(commands, parser_class) -> None:
                         help="environment variable holding the package passphrase")
     opener.add_argument("--out", required=True, type=Path, metavar="DIR",
                         help="folder to extract the verified files into")
+    opener.add_argument("--site-key", type=Path, default=None, metavar="FILE",
+                        help="the site's OpenPGP public key (tnt-desktop admin site-key): refuse "
+                        "a package it did not sign")  # fmt: skip
+    opener.add_argument("--previous", type=Path, default=None, metavar="PACKAGE",
+                        help="the same workstation's previous package: refuse this one unless "
+                        "it continues that one (sequence, hash, unchanged audit history)")
     opener.set_defaults(handler=package_open_command)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -42,12 +43,12 @@ def sponsor_init(args: argparse.Namespace) -> int:
 
 
 def sponsor_import(args: argparse.Namespace) -> int:
-    from tnt_desktop.exports.package import load_recipient, read_secret_key
-    from tnt_desktop.sponsor.importer import import_package
+    from tnt_desktop.exports.package import read_secret_key
+    from tnt_desktop.sponsor.importer import import_package, load_site_cert
 
     passphrase = os.environ.get(args.key_passphrase_env) if args.key_passphrase_env else None
     decryptor = read_secret_key(Path(args.key), passphrase)
-    site_cert = load_recipient(Path(args.site_key)) if args.site_key else None
+    site_cert = load_site_cert(Path(args.site_key)) if args.site_key else None
     store = _store(args)
     worst = 0
     try:
@@ -56,9 +57,7 @@ def sponsor_import(args: argparse.Namespace) -> int:
                 result = import_package(store, path, decryptor, site_cert)
                 say(result.line())
             except TntError as exc:  # one bad package does not stop the others
-                from tnt_desktop.cli.common import say as _say
-
-                _say(exc.message)
+                say(exc.message, sys.stderr)
                 if isinstance(exc, UsageError):
                     raise
                 worst = max(worst, exc.exit_code)

@@ -11,7 +11,7 @@ files, and therefore the manifest and SHA256SUMS that list them, are the same ei
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 from tnt_desktop.exports.dataset_json import DSJ_FOLDER, DatasetJsonWriter
 from tnt_desktop.exports.define_xml import DEFINE_FILE, define_xml
@@ -21,15 +21,16 @@ from tnt_desktop.services.session import AppSession
 ANNOTATED_CRF = "pdf/blank_crf.pdf"
 
 
-def cdisc_writer(app: AppSession, profile: ExportProfile,
-                 formats: Iterable[str]) -> DatasetJsonWriter | None:  # fmt: skip
+def cdisc_writer(app: AppSession, profile: ExportProfile, formats: Iterable[str],
+                 cutoff: date | None = None) -> DatasetJsonWriter | None:  # fmt: skip
     """The Dataset-JSON writer of a run that exports "dsjson" (else None); its files name
-    `../define.xml` as their metadata when "define" is exported too."""
+    `../define.xml` as their metadata when "define" is exported too; `cutoff`: the run's data
+    cut-off (subject-level values), as for the CSV files."""
     chosen = set(formats)
     if "dsjson" not in chosen:
         return None
     ref = f"../{DEFINE_FILE}" if "define" in chosen else None
-    return DatasetJsonWriter(app, profile, metadata_ref=ref)
+    return DatasetJsonWriter(app, profile, metadata_ref=ref, cutoff=cutoff)
 
 
 def cdisc_files(app: AppSession, profile: ExportProfile, formats: Iterable[str],

@@ -13,10 +13,11 @@ keySequence) comes from the objects define.xml is written from, so the two alway
 
 Cells: a missing value (an empty CSV cell) is null; integers are JSON integers; numbers of a
 `float` item are strings of the exact entered decimal (dataType "decimal", targetDataType
-"decimal"), never a binary float; dates, partial dates, times and date-times are ISO 8601 strings;
-codes, labels and reasons for missing are strings. Text is the stored value: the CSV's
-spreadsheet protection (a leading ' before =, +, -, @) is a CSV matter and is not applied here, so
-`csv_export.neutralise(json_value) == csv_cell` for every text cell.
+"decimal"), never a binary float; dates, partial dates, times (HH:MM, as in the CSV) and
+date-times are ISO 8601 strings; codes, labels and reasons for missing are strings. Text is the
+stored value: the CSV's spreadsheet guard (a leading ' before =, +, -, @ or ') is a CSV matter and
+is not applied here, so `csv_export.neutralise(json_value) == csv_cell` for every text cell. The
+subject-level values are those of the run's data cut-off (`cutoff`, as the CSV export).
 
 File form: `.json` (one object, "rows" last), or `.ndjson` (line 1 the metadata, then one row array
 per line) for a dataset with more than `ndjson_rows` records (default `NDJSON_ROWS` = 10 000; 0
@@ -30,7 +31,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from tnt_desktop import __version__
@@ -47,6 +48,7 @@ from tnt_desktop.exports.odm_metadata import SOURCE_SYSTEM
 from tnt_desktop.services.export_read import ExportProfile, ExportSubject
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.study.definition import Study
+from tnt_desktop.study.model import Item
 from tnt_desktop.study.values import format_value
 
 DSJ_VERSION = "1.1.0"
@@ -71,6 +73,15 @@ def column_json(column: ColumnMeta) -> dict[str, Any]:
     if column.key_sequence is not None:
         entry["keySequence"] = column.key_sequence
     return entry
+
+
+def value_text(item: Item, value: Any) -> str:
+    """The text of a value as the CSV writes it (`csv_export.value_cell`: times HH:MM, numbers
+    as entered), but without the CSV's spreadsheet guard: where the CSV cell is only the guarded
+    stored text, the stored text itself (formula-like text, CR line breaks kept)."""
+    cell = csv_export.value_cell(item, value)
+    stored = format_value(item, value)
+    return stored if csv_export.neutralise(stored) == cell else cell
 
 
 def _typed(column: ColumnMeta, text: Any) -> Any:
@@ -99,7 +110,7 @@ class _Rows:
         item = column.item
         assert item is not None
         if column.kind is Kind.VALUE:
-            return lambda _k, values, _m: _typed(column, format_value(item, values.get(item.name)))
+            return lambda _k, values, _m: _typed(column, value_text(item, values.get(item.name)))
         if column.kind in (Kind.LABEL_EN, Kind.LABEL_ZH):
             lang = "en" if column.kind is Kind.LABEL_EN else "zh"
 
@@ -130,8 +141,9 @@ class DatasetJsonWriter:
 
     def __init__(self, app: AppSession, profile: ExportProfile = ExportProfile.SPONSOR_CODED,
                  *, metadata_ref: str | None = None, ndjson_rows: int = NDJSON_ROWS,
-                 labels: bool = True) -> None:  # fmt: skip
+                 labels: bool = True, cutoff: date | None = None) -> None:  # fmt: skip
         self.app, self.profile, self.study = app, profile, app.study
+        self.cutoff = cutoff or date.today()  # of the subject-level values, as export_csv
         self.metadata_ref, self.ndjson_rows = metadata_ref, ndjson_rows
         self.planned = datasets(self.study, profile, labels)
         self.datasets = self.planned  # with the lengths the data raise, once finished
@@ -148,7 +160,8 @@ class DatasetJsonWriter:
     def subject(self, subject: ExportSubject) -> None:
         """Every row of one subject, through the CSV export's row writer."""
         self.guard.check(subject)
-        csv_export.write_subject(subject, self.plan, self._sink, self.study.parameters)
+        csv_export.write_subject(subject, self.plan, self._sink, self.study.parameters,
+                                 self.cutoff)
         self.sites[subject.key] = subject.site_id
         for meta in subject.forms.values():
             stamp = meta.updated_utc
@@ -200,7 +213,7 @@ class DatasetJsonWriter:
             "originator": f"{params.study_name} site {self.app.db.site_id}",
             "sourceSystem": {"name": SOURCE_SYSTEM, "version": __version__},
             "studyOID": self.study.oid,
-            "metaDataVersionOID": f"MDV.{params.metadata_version}",
+            "metaDataVersionOID": params.metadata_version,  # = define.xml's MetaDataVersion
         })  # fmt: skip
         if self.metadata_ref:
             meta["metaDataRef"] = self.metadata_ref

@@ -173,7 +173,7 @@ def build_define(study: Study, profile: ExportProfile = ExportProfile.SPONSOR_CO
         text=f"{params.study_name}: raw eCRF datasets ({params.protocol_name})")
     _el(globals_el, odm("ProtocolName"), text=params.protocol_name)
     mdv = _el(study_el, odm("MetaDataVersion"), {
-        "OID": f"MDV.{params.metadata_version}",
+        "OID": params.metadata_version,  # the ODM export's MetaDataVersion OID
         "Name": f"{params.study_name} raw datasets, {params.metadata_version}",
         "Description": f"Define-XML of the {profile.value} CSV/Dataset-JSON export, generated "
                        f"from the study definition by TNT Desktop {__version__}",

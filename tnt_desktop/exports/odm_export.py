@@ -44,6 +44,7 @@ entry).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 import time
@@ -348,6 +349,11 @@ def transactional_subject(study: Study, index: OdmIndex, subject: ExportSubject,
         if not entry.form_code or not entry.event_oid:
             continue
         where = (entry.event_oid, entry.repeat_key or 1, entry.form_code)
+        if entry.renumbered:  # migration 0006: this form's rows count per group from here on
+            moves = json.loads(entry.renumbered)
+            forms[where] = {(group, int(moves.get(group, {}).get(str(row), row))): entries
+                            for (group, row), entries in forms.get(where, {}).items()}
+            continue
         if entry.action == "FORM_CREATED":
             created.setdefault(where, entry)
             continue
@@ -556,6 +562,47 @@ def append_queries(element: etree._Element, views: Iterable[Any], study: Study, 
     return count
 
 
+def append_confirmations(element: etree._Element, views: Iterable[Any], study: Study,
+                         index: OdmIndex, users: _Users) -> int:  # fmt: skip
+    """One tnt:Confirmation per soft finding the site confirmed (services.confirmations
+    .ConfirmationView), after the queries; one about an item the profile removes is left out."""
+    from tnt_desktop.exports.odm_extension import TNT_NS, TNT_PREFIX, tnt
+    from tnt_desktop.services.queries import iso_utc
+
+    count = 0
+    for view in views:
+        try:
+            form = study.form(view.form_code)
+            repeating = study.event(view.event_oid).repeating
+        except KeyError:
+            continue
+        attrs = {"StudyEventOID": view.event_oid,
+                 "StudyEventRepeatKey": str(view.repeat_key) if repeating else None,
+                 "FormOID": form.oid, "FindingKey": view.finding_key,
+                 "CheckID": view.check_id}  # fmt: skip
+        if view.item_ref:
+            parts = view.item_ref.split(".")
+            odm_item = index.item_for(form, parts[1] if len(parts) == 3 else None, parts[-1])
+            if odm_item is None:  # removed by the profile
+                continue
+            attrs["ItemOID"] = odm_item.oid
+            if odm_item.group.repeating and view.row_key:
+                attrs["ItemGroupRepeatKey"] = str(view.row_key)
+        attrs.update(UserOID=users.oid(view.username, view.role), Role=view.role,
+                     DateTimeStamp=iso_utc(view.ts_utc))
+        etree.SubElement(element, tnt("Confirmation"),
+                         {k: v for k, v in attrs.items() if v is not None},
+                         nsmap={TNT_PREFIX: TNT_NS}).text = view.reason  # fmt: skip
+        count += 1
+    return count
+
+
+def _subject_confirmations(app: AppSession, subject: ExportSubject) -> list:
+    from tnt_desktop.services.confirmations import subject_confirmations
+
+    return subject_confirmations(app, subject.screening_number)
+
+
 # ---- e-signatures (services.signatures) ---------------------------------------------------------
 BROKEN_SIGNATURE = "signature broken — re-signature required / 签名已失效 — 需重新签名"
 
@@ -631,6 +678,8 @@ def _write_clinical(app: AppSession, target: str | BinaryIO, index: OdmIndex,
                 append_signatures(element, _subject_signatures(app, subject), users,
                                   subject.site_id)  # fmt: skip
                 append_queries(element, queries.pop(subject.key, ()), study, index, users)
+                append_confirmations(element, _subject_confirmations(app, subject), study,
+                                     index, users)  # fmt: skip
                 xf.write(element)
                 xf.flush()
                 del element

@@ -14,11 +14,23 @@ schema for vendor extensions. The export puts one `tnt:Query` per query, with it
 
 UserOIDs are those of AdminData (login names only in the site archive, REQ-PI-05).
 
+The site's confirmations of soft edit-check findings (services.confirmations) follow, one
+`tnt:Confirmation` each, its text the site's reason:
+
+    <tnt:Confirmation StudyEventOID="SE.C1" FormOID="F.CT" CheckID="S-CT-07"
+                      FindingKey="S-CT-07|SE.C1#1|CT.IFOADM.EXDOSE|2" ItemOID="IT.CT.EXDOSE"
+                      ItemGroupRepeatKey="2" UserOID="USR.001" Role="coordinator"
+                      DateTimeStamp="2025-02-03T10:11:12Z">dose as prescribed</tnt:Confirmation>
+
+An import applies these confirmations, and only these: a soft finding of imported data that the
+file does not confirm becomes an open query (exports.odm_import); the tnt:Query elements are
+read past.
+
 The extension's schema is a file shipped with the program, `resources/schemas/
 tnt-odm-extension.xsd` (`EXTENSION_XSD` is its text). `extended_schema(official)` compiles the
 official ODM 1.3.2 schema (CDISC's files, from the odmlib package: exports.odm_schema) with the
-foundation's SubjectDataElementExtension group redefined to admit `tnt:Query`, so that a file
-with queries validates strictly; the import validates with it and ignores the elements.
+foundation's SubjectDataElementExtension group redefined to admit `tnt:Query` and
+`tnt:Confirmation`, so that a file with them validates strictly; the import validates with it.
 
 The data carry their schema: `validation_kit()` is the set of files every ODM export folder and
 transfer package gets under `odm/schema/` — the extension schema, a wrapper schema
@@ -63,7 +75,8 @@ def extension_schema() -> etree.XMLSchema:
 
 
 def _wrapper(xml: str, xmldsig: str, extension: str, foundation: str) -> bytes:
-    """The official schema with SubjectDataElementExtension redefined to admit tnt:Query; the
+    """The official schema with SubjectDataElementExtension redefined to admit tnt:Query and
+    tnt:Confirmation; the
     four schema locations are URIs (absolute here, relative in the validation kit)."""
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <xs:schema xmlns="http://www.cdisc.org/ns/odm/v1.3" xmlns:xs="http://www.w3.org/2001/XMLSchema"
@@ -78,7 +91,10 @@ def _wrapper(xml: str, xmldsig: str, extension: str, foundation: str) -> bytes:
     <xs:group name="SubjectDataElementExtension">
       <xs:sequence>
         <xs:group ref="SubjectDataElementExtension"/>
-        <xs:element ref="tnt:Query"/>
+        <xs:choice>
+          <xs:element ref="tnt:Query"/>
+          <xs:element ref="tnt:Confirmation"/>
+        </xs:choice>
       </xs:sequence>
     </xs:group>
   </xs:redefine>
@@ -107,12 +123,14 @@ KIT_README_TEXT = f"""Validating the ODM files strictly (CDISC ODM 1.3.2 + the T
 =======================================================================
 
 The ODM files are CDISC ODM 1.3.2. Inside each SubjectData they may carry the site's queries as
-tnt:Query elements in the vendor extension namespace {TNT_NS}
+tnt:Query elements, and the site's confirmations of soft edit-check findings as
+tnt:Confirmation elements, in the vendor extension namespace {TNT_NS}
 (ODM's SubjectDataElementExtension group). This folder holds what a validator needs besides
 CDISC's own schema files:
 
   {EXTENSION_FILE}   the schema of the tnt: elements
   {WRAPPER_FILE}       ODM 1.3.2 with SubjectDataElementExtension redefined to admit tnt:Query
+                       and tnt:Confirmation
 
 1. Copy CDISC's ODM 1.3.2 schema files into this folder: ODM1-3-2.xsd, {FOUNDATION},
    xml.xsd and xmldsig-core-schema.xsd (from CDISC, or from the odmlib package:

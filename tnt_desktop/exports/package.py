@@ -310,10 +310,10 @@ class _BytesPlaintext:
         self.file: BinaryIO = io.BytesIO()
 
     def encrypt_into(self, out: int, part: Path, recipient: pysequoia.Cert | None,
-                     passphrase: str | None) -> None:  # fmt: skip
+                     passphrase: str | None, signer=None) -> None:  # fmt: skip
         data = self.file.getvalue()  # shares the BytesIO's buffer (no copy) …
         self.close()  # … which is the only copy left
-        ciphertext = seal(data, recipient=recipient, passphrase=passphrase)
+        ciphertext = seal(data, recipient=recipient, passphrase=passphrase, signer=signer)
         del data
         view = memoryview(ciphertext)
         while view:
@@ -338,13 +338,13 @@ class _MemfdPlaintext:
         self.file: BinaryIO = os.fdopen(fd, "w+b")
 
     def encrypt_into(self, out: int, part: Path, recipient: pysequoia.Cert | None,
-                     passphrase: str | None) -> None:  # fmt: skip
+                     passphrase: str | None, signer=None) -> None:  # fmt: skip
         self.file.flush()
         source = f"/proc/self/fd/{self.file.fileno()}"
         try:  # into the part file PackageWriter.seal made (owner-only); it stays owner-only
             pysequoia.encrypt_file(source, str(part), recipients=[recipient] if recipient else [],
                                    passwords=[passphrase] if passphrase else [],
-                                   armor=False)  # fmt: skip
+                                   signer=signer, armor=False)  # fmt: skip
         except RuntimeError as exc:  # pysequoia reports I/O errors (disk full…) this way
             why = str(exc).split("\n\nStack backtrace", 1)[0].replace("\n\nCaused by:\n", ":")
             if "(os error" not in why:
@@ -477,9 +477,10 @@ class PackageWriter:
         return self._plain.file.read()
 
     def seal(self, part: Path, *, recipient: pysequoia.Cert | None = None,
-             passphrase: str | None = None) -> str:  # fmt: skip
-        """Encrypt the finished archive into `part`, a new owner-only file, and free the
-        archive; returns the SHA-256 of the ciphertext. On failure `part` is removed."""
+             passphrase: str | None = None, signer=None) -> str:  # fmt: skip
+        """Sign (with `signer`, the site's OpenPGP key, see `site_signer`) and encrypt the
+        finished archive into `part`, a new owner-only file, and free the archive; returns the
+        SHA-256 of the ciphertext. On failure `part` is removed."""
         if recipient is None and not passphrase:
             raise UsageError(
                 Text("a package needs the sponsor's public key or a passphrase",
@@ -495,7 +496,7 @@ class PackageWriter:
             raise _cannot_write(part, exc) from None
         try:
             try:
-                self._plain.encrypt_into(out, part, recipient, passphrase)
+                self._plain.encrypt_into(out, part, recipient, passphrase, signer)
                 self.discard()
                 os.fsync(out)
             finally:
@@ -579,16 +580,145 @@ def load_recipient(source: str | bytes | Path) -> pysequoia.Cert:
 
 
 def seal(archive: bytes, *, recipient: pysequoia.Cert | None = None,
-         passphrase: str | None = None) -> bytes:  # fmt: skip
-    """Binary OpenPGP message: to the recipient's public key, else symmetric with a passphrase."""
+         passphrase: str | None = None, signer=None) -> bytes:  # fmt: skip
+    """Binary OpenPGP message, signed by `signer` when given, then encrypted: to the
+    recipient's public key, else symmetric with a passphrase."""
     if recipient is None and not passphrase:
         raise UsageError(
             Text("a package needs the sponsor's public key or a passphrase",
                  "数据包需要申办方公钥或口令")
         )  # fmt: skip
     if recipient is not None:
-        return pysequoia.encrypt(archive, recipients=[recipient], armor=False)
-    return pysequoia.encrypt(archive, passwords=[passphrase], armor=False)
+        return pysequoia.encrypt(archive, recipients=[recipient], signer=signer, armor=False)
+    return pysequoia.encrypt(archive, passwords=[passphrase], signer=signer, armor=False)
+
+
+# ---- the site's signature (issue 14) -------------------------------------------------------------
+class PackageNoSiteKey(UsageError):
+    def __init__(self) -> None:
+        super().__init__(
+            Text("this account holds no site signing key, so it cannot sign a package: packages "
+                 "are signed by the data manager or the administrator; in a database made "
+                 "before signing keys, the administrator resets the data manager's password once",
+                 "此账户没有中心签名密钥，无法签署数据包：数据包由数据管理员或系统管理员签署；"
+                 "对于在签名密钥之前创建的数据库，请管理员为数据管理员重置一次密码")
+        )  # fmt: skip
+
+
+class PackageNotSigned(PackageError):
+    def __init__(self, path: object, site_key: object) -> None:
+        super().__init__(
+            Text(f"the package {path} was refused: it is not signed by the site key in "
+                 f"{site_key} (it was made, or re-made, by someone else). Nothing was "
+                 "extracted; ask the site for the package and check that the site key file is "
+                 "the one the site exported with `tnt-desktop admin site-key`",
+                 f"已拒绝数据包 {path}：它并非由 {site_key} 中的中心密钥签署（由他人生成或重新"
+                 "生成）。未解出任何文件；请向研究中心索取数据包，并确认中心密钥文件是中心用 "
+                 "`tnt-desktop admin site-key` 导出的那一份")
+        )  # fmt: skip
+
+
+class PackageChainBroken(PackageError):
+    def __init__(self, path: object, previous: object, why: Text) -> None:
+        super().__init__(
+            Text(f"the package {path} does not continue {previous}: {why.en}. The site's "
+                 "history may have been rewritten between the two exports; keep both packages "
+                 "and ask the site to run `tnt-desktop admin verify`",
+                 f"数据包 {path} 未能接续 {previous}：{why.zh}。两次导出之间研究中心的历史记录"
+                 "可能被改写；请保留两个数据包，并请研究中心运行 `tnt-desktop admin verify`")
+        )  # fmt: skip
+
+
+def site_signer(site_pgp: str | None):
+    """A pysequoia signer from the site's OpenPGP secret key (held in a key slot)."""
+    if not site_pgp:
+        raise PackageNoSiteKey()
+    return pysequoia.Tsk.from_bytes(site_pgp.encode()).signer()
+
+
+def load_site_key(path: Path) -> pysequoia.Cert:
+    """The site's OpenPGP public key (as `admin site-key --out` wrote it)."""
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise UsageError(Text(f"no key file at {path}", f"未找到密钥文件：{path}")) from None
+    try:
+        return pysequoia.Cert.from_bytes(raw)
+    except Exception:
+        raise UsageError(Text(f"{path} is not an OpenPGP public key",
+                              f"{path} 不是 OpenPGP 公钥")) from None  # fmt: skip
+
+
+def check_chain(new: OpenedPackage, previous: OpenedPackage) -> None:
+    """Does `new` continue `previous` (the same workstation's package before it)? The origin
+    names the same site and workstation, the next sequence number and the SHA-256 of the
+    previous package file; and the audit entry that was the previous chain head still has the
+    hash it had then (`chain_link`), so no entry up to it was rewritten in between."""
+    def fail(en: str, zh: str) -> PackageChainBroken:
+        return PackageChainBroken(new.path, previous.path, Text(en, zh))
+
+    old, cur = previous.manifest.get("origin") or {}, new.manifest.get("origin") or {}
+    if not old or not cur:
+        raise fail("a package has no origin (made before chained packages)",
+                   "有数据包没有来源信息（在链式数据包之前生成）")
+    if (old.get("site"), old.get("workstation")) != (cur.get("site"), cur.get("workstation")):
+        raise fail("they come from different workstations", "两者来自不同的工作站")
+    if cur.get("sequence") != (old.get("sequence") or 0) + 1:
+        raise fail(f"its sequence is {cur.get('sequence')}, not {old.get('sequence', 0) + 1} "
+                   "(a package is missing in between, or they are in the wrong order)",
+                   f"其序号为 {cur.get('sequence')}，而非 {old.get('sequence', 0) + 1}"
+                   "（中间缺少数据包，或顺序颠倒）")  # fmt: skip
+    if cur.get("previous_package_sha256") != sha256_file(previous.path):
+        raise fail("it names another previous package (SHA-256 differs)",
+                   "其记录的上一个数据包不同（SHA-256 不一致）")
+    old_head = old.get("chain_head") or {}
+    link = new.manifest.get("chain_link") or {}
+    if old_head.get("sequence") is not None and (
+            link.get("sequence") != old_head.get("sequence")
+            or link.get("hash") != old_head.get("hash")):  # fmt: skip
+        raise fail(f"audit entry {old_head.get('sequence')} no longer has the hash it had in the "
+                   "previous package: the audit trail was rewritten",
+                   f"第 {old_head.get('sequence')} 条稽查记录的散列与上一个数据包中的不同："
+                   "稽查轨迹已被改写")  # fmt: skip
+    if (cur.get("chain_head") or {}).get("sequence", 0) < old_head.get("sequence", 0):
+        raise fail("its audit trail is shorter than the previous one's",
+                   "其稽查轨迹比上一个数据包的更短")
+
+
+STALE_SECONDS = 3600  # a part file this old belongs to an export that was killed
+
+
+def remove_stale_parts(out_dir: Path, prefix: str, now: float | None = None) -> list[Path]:
+    """Remove what killed exports left in `out_dir`: part folders `.<prefix>….part`, sealed
+    part files `<prefix>….zip.gpg.part` and companion temporaries `.<name>.….part`, older than
+    STALE_SECONDS (younger ones may be another window's export in progress). Best effort."""
+    import shutil
+    import time
+
+    cutoff = (time.time() if now is None else now) - STALE_SECONDS
+    removed = []
+    candidates = [*Path(out_dir).glob(f".{prefix}*.part"), *Path(out_dir).glob(f"{prefix}*.part")]
+    for path in candidates:
+        with suppress(OSError):
+            if path.lstat().st_mtime >= cutoff:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+            removed.append(path)
+    return removed
+
+
+def owner_only(folder: Path) -> None:
+    """A plain export holds clinical data: its folders 0700 and files 0600 (POSIX)."""
+    if os.name == "nt":
+        return
+    os.chmod(folder, 0o700)
+    for path in Path(folder).rglob("*"):
+        if path.is_symlink():
+            continue
+        os.chmod(path, 0o700 if path.is_dir() else 0o600)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -613,6 +743,7 @@ class OpenedPackage:
     manifest: dict
     files: dict[str, bytes]  # relative path → content, every one verified against the manifest
     companion_checked: bool
+    signed_by_site: bool = False  # the site key given to open_package signed it
 
     @property
     def subject_count(self) -> int:
@@ -659,8 +790,10 @@ def _has_secret(tsk: pysequoia.Tsk) -> bool:
 
 
 def open_package(path: Path, *, decryptor=None, passphrase: str | None = None,
-                 expected_sha256: str | None = None) -> OpenedPackage:  # fmt: skip
-    """Decrypt and verify a package in memory. Raises PackageDamaged / PackageWrongKey."""
+                 expected_sha256: str | None = None, site_key: pysequoia.Cert | None = None,
+                 site_key_path: object = None) -> OpenedPackage:  # fmt: skip
+    """Decrypt and verify a package in memory. Raises PackageDamaged / PackageWrongKey, and
+    with `site_key` PackageNotSigned unless the site's key signed it."""
     path = Path(path)
     if decryptor is None and not passphrase:
         raise UsageError(Text("give the secret key or the passphrase of the package",
@@ -679,20 +812,33 @@ def open_package(path: Path, *, decryptor=None, passphrase: str | None = None,
         raise _damaged(path, "its SHA-256 differs from the one recorded when it was made "
                        f"({companion.name})",
                        f"其 SHA-256 与生成时记录的不一致（{companion.name}）")  # fmt: skip
+    def check_site(_ids):  # pysequoia fails the decryption if no signature verifies
+        return [site_key]
+
+    store = check_site if site_key is not None else None
     try:
         if decryptor is not None:
-            plain = pysequoia.decrypt(ciphertext, decryptor=decryptor).bytes
+            decrypted = pysequoia.decrypt(ciphertext, decryptor=decryptor, store=store)
         else:
-            plain = pysequoia.decrypt(ciphertext, passwords=[passphrase]).bytes
+            decrypted = pysequoia.decrypt(ciphertext, passwords=[passphrase], store=store)
+        plain = decrypted.bytes
+        signed = [s.certificate for s in decrypted.valid_sigs]
     except Exception as exc:
         first_line = (str(exc).splitlines() or [""])[0].lower()
         if "no key to decrypt" in first_line:
             raise PackageWrongKey(path) from None
+        if site_key is not None and "signature" in first_line:
+            raise PackageNotSigned(path, site_key_path or site_key.fingerprint) from None
         raise _damaged(path, "the encrypted data do not decrypt intact (integrity check failed)",
                        "加密数据无法完整解密（完整性校验失败）") from None  # fmt: skip
     if plain is None:
         raise _damaged(path, "the encrypted data are empty", "加密数据为空")
-    return _verify_archive(path, plain, expected_sha256 is not None)
+    if site_key is not None and site_key.fingerprint.lower() not in {
+            str(f).lower() for f in signed}:  # fmt: skip
+        raise PackageNotSigned(path, site_key_path or site_key.fingerprint)
+    opened = _verify_archive(path, plain, expected_sha256 is not None)
+    opened.signed_by_site = site_key is not None
+    return opened
 
 
 def _verify_archive(path: Path, plain: bytes, companion_checked: bool) -> OpenedPackage:

@@ -68,19 +68,23 @@ from tnt_desktop.exports.package import (
     MemoryFolder,
     PackageWriter,
     manifest_bytes,
+    owner_only,
     publish,
+    remove_stale_parts,
     sha256_file,
+    site_signer,
 )
+from tnt_desktop.services.anchors import package_origin
 from tnt_desktop.services.export_read import (
     AuditView,
     ExportProfile,
     ExportSubject,
     export_subjects,
     record_export,
+    require_profile,
     subject_audit,
 )
 from tnt_desktop.services.free_text_scan import FreeTextScan
-from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.study.dictionary import COLUMNS
 from tnt_desktop.study.model import Text
@@ -152,13 +156,14 @@ def run_export(
 ) -> ExportRunResult:  # fmt: skip
     """Export the chosen formats into a fresh folder and/or one encrypted package (see the
     module docstring). Needs Permission.EXPORT (the sponsor profile)."""
-    app.require(Permission.EXPORT if profile is ExportProfile.SPONSOR_CODED
-                else Permission.VIEW_DATA)  # fmt: skip
+    require_profile(app, profile)
     chosen = _check_formats(formats)
     if not package and (recipient_key is not None or passphrase):
         raise UsageError(Text("a recipient key or passphrase only applies to a package",
                               "接收方公钥或口令仅用于加密数据包"))  # fmt: skip
     key = _Key.resolve(app, recipient_key, passphrase) if package else None
+    signer = site_signer(app.keys.site_pgp if app.keys else None) if package else None
+    origin, chain_link = package_origin(app) if package else (None, None)
     if key is not None and not recipient:
         recipient = key.label
     started = datetime.now(UTC)
@@ -172,6 +177,7 @@ def run_export(
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise FolderNotWritable(out_dir) from error
+    remove_stale_parts(out_dir, f"{app.study.parameters.study_name}-export-")
     name = _free_name(out_dir, name)
     steps = _Steps(progress, cancel)
     run = _Run(app, profile, chosen, lang, steps, cutoff)
@@ -182,7 +188,7 @@ def run_export(
     writer = PackageWriter(name) if package else None
     try:
         if plain:
-            part.mkdir()
+            part.mkdir(mode=0o700)
             run.to_folder(part)
             files = _folder_entries(part)
         else:
@@ -190,6 +196,8 @@ def run_export(
             files = writer.files()
         steps.check()
         manifest = _manifest(app, run, name, started, files, key, purpose, recipient)
+        if origin is not None:  # issue 14/17: where the package comes from, signed head
+            manifest = {**manifest, "origin": origin, "chain_link": chain_link}
         package_sha = None
         if writer is not None:
             steps.report(90, Text("encrypting the package", "正在加密数据包"))
@@ -206,10 +214,12 @@ def run_export(
                 (part / PAYLOAD_NAME).write_bytes(payload)
             del payload
             manifest = writer.finish(manifest)
-            package_sha = writer.seal(sealed, recipient=key.cert, passphrase=key.passphrase)
+            package_sha = writer.seal(sealed, recipient=key.cert, passphrase=key.passphrase,
+                                      signer=signer)  # fmt: skip
         if plain:
             (part / MANIFEST_NAME).write_bytes(manifest_bytes(manifest))
             _write_sums(part)
+            owner_only(part)
         steps.check()
         logged = (f"{package_path.name} sha256:{package_sha}" if package_path else
                   f"{name}/{MANIFEST_NAME} sha256:{sha256_file(part / MANIFEST_NAME)}")
@@ -217,7 +227,7 @@ def run_export(
         record_export(app, profile=profile, subject_count=run.subjects, purpose=purpose,
                       recipient=recipient, files=f"{logged}\nformats: {', '.join(chosen)}; "
                       f"{len(files)} files; {run.forms} forms; data cut-off {cutoff}"
-                      f"{withheld}")  # fmt: skip
+                      f"{withheld}", origin=origin, package_sha256=package_sha)  # fmt: skip
         if package_path is not None:
             publish(sealed, package_path, package_sha)
         folder = None
@@ -429,7 +439,7 @@ class _Run:
         """The Dataset-JSON writer (fed one subject at a time) when dsjson is chosen."""
         from tnt_desktop.exports.cdisc_export import cdisc_writer
 
-        return cdisc_writer(self.app, self.profile, self.formats)
+        return cdisc_writer(self.app, self.profile, self.formats, self.cutoff)
 
     def _cdisc_files(self, cdisc, with_pdf: bool) -> dict[str, bytes]:
         from tnt_desktop.exports.cdisc_export import cdisc_files

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QSize
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QDialog, QProgressDialog
+from PySide6.QtWidgets import QApplication, QDialog, QProgressBar, QProgressDialog
 
 from tnt_desktop import APP_NAME, __version__
 from tnt_desktop.config import load_preferences, save_preferences
@@ -58,6 +58,16 @@ def application_icon() -> QIcon:
     return icon
 
 
+# no l/I/1 and no 0/O: the password is read off the login screen and typed (issue 16)
+DEMO_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def demo_password(choice) -> str:
+    """"Demo-xxxx-xxxx-xxxx" from characters nobody confuses; `choice` is secrets.choice."""
+    groups = ("".join(choice(DEMO_ALPHABET) for _ in range(4)) for _ in range(3))
+    return "Demo-" + "-".join(groups)
+
+
 def build_demo(folder: Path, subjects: int, translations: Translations) -> tuple[Path, str]:
     """Generate the demo database with a progress dialog; returns (path, password)."""
     import secrets
@@ -65,13 +75,18 @@ def build_demo(folder: Path, subjects: int, translations: Translations) -> tuple
     from tnt_desktop.demo import generate_demo
     from tnt_desktop.gui.tasks import BackgroundTask
 
-    password = "Demo-" + secrets.token_urlsafe(9)
+    password = demo_password(secrets.choice)
     db = folder / "tnt-demo.db"
     dialog = QProgressDialog(
         QCoreApplication.translate("App", "Preparing the demo database (synthetic data)…"),
         "", 0, subjects)  # fmt: skip
     dialog.setCancelButton(None)
     dialog.setWindowTitle(APP_NAME)
+    bar = QProgressBar(dialog)
+    bar.setObjectName("demoProgress")
+    bar.setTextVisible(True)  # "7 of 24 subjects": the bar says how far it is (issue 16)
+    bar.setFormat(QCoreApplication.translate("App", "%v of %m subjects"))
+    dialog.setBar(bar)
     dialog.setMinimumDuration(0)
     dialog.show()
     loop = QEventLoop()

@@ -1,7 +1,9 @@
 """The casebook of one subject: a header (study ID / screening number, status, stage), the
 screening → eligibility → enrolment panel, and a tree of the events in schedule order, each with
 its planned window (computed from the actual dates by `services.casebook`) and its forms with
-their status as text, colour and icon. Enter (or a double-click) on a form opens it.
+their status as text, colour and icon. A click on a form (or Enter) opens it. The tree's
+columns keep their widths (measured once from the font, never from the rows) and long names are
+elided in the middle, so "Wound check day 14" and "… day 30" stay distinct.
 
 Eligibility comes from `services.subjects.screening_verdict`: the study's own derivation (D-05)
 on the stored data, read the way `subjects.enrol` reads it, so the verdict shown is the one
@@ -48,6 +50,7 @@ from tnt_desktop.gui.subject_list_view import (
     format_window,
     local_time,
 )
+from tnt_desktop.gui.wording import describe_finding
 from tnt_desktop.gui.workflow_actions import (
     LOCK_COLOUR,
     SubjectStateBar,
@@ -71,13 +74,14 @@ OK_COLOUR = QColor("#1e7b34")
 PROGRESS_COLOUR = QColor("#1f5fae")
 IDLE_COLOUR = QColor("#8a8a8a")
 INACTIVE_TEXT = QColor("#6b6b6b")
-_EXPANDED_STATES = (VisitState.DONE, VisitState.DUE, VisitState.OVERDUE)
+_EXPANDED_STATES = (VisitState.DONE, VisitState.IN_PROGRESS, VisitState.DUE, VisitState.OVERDUE)
 
 
 def compact_window(start: date | None, end: date | None) -> str:
-    """A window for the narrow tree: the year once when both ends share it."""
-    if start is not None and end is not None and start.year == end.year:
-        return f"{start.isoformat()} – {end:%m-%d}"
+    """A window for the narrow tree: month and day ("11-14 – 12-12"); the year is in the
+    visit's "Done" date and in the tooltip (the whole window)."""
+    if start is not None and end is not None:
+        return f"{start:%m-%d} – {end:%m-%d}"
     return format_window(start, end)
 
 
@@ -223,12 +227,15 @@ class CasebookView(QWidget):
         self.tree.setAlternatingRowColors(False)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setIconSize(QSize(12, 12))
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header = self.tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        self._size_columns()
         self.tree.itemActivated.connect(self._activated)
+        self.tree.itemClicked.connect(self._clicked)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._tree_menu)
         root.addWidget(self.tree, 1)
@@ -238,7 +245,18 @@ class CasebookView(QWidget):
         self.message.hide()
         root.addWidget(self.message)
         self.tree.setIndentation(14)
-        self.setMinimumWidth(480)  # the three columns without eliding most visit names
+        self.setMinimumWidth(340)  # names elide in the middle; the splitter gives more
+
+    def _size_columns(self) -> None:
+        """Stable widths: the widest window and status texts the tree can show, from the font
+        (a save must not make the columns jump)."""
+        metrics = self.tree.fontMetrics()
+        window = metrics.horizontalAdvance("12-28 – 01-03") + 16
+        status = max(metrics.horizontalAdvance(t) for t in (
+            "Complete, warnings", "Done 2024-08-05", "已完成，有警告 · ?1",
+            "已完成 2024-08-05")) + 30  # fmt: skip
+        self.tree.setColumnWidth(1, window)
+        self.tree.setColumnWidth(2, status)
 
     @staticmethod
     def _colour(label: QLabel, colour: QColor) -> None:
@@ -369,17 +387,28 @@ class CasebookView(QWidget):
                 verdict.failing)  # fmt: skip
             colour = HARD_COLOUR
         else:
-            codes = ", ".join(verdict.unanswered[:8]) + (
-                ", …" if len(verdict.unanswered) > 8 else "")  # fmt: skip
             text = self.tr("Eligibility not yet known: {n} criteria unanswered in F01 "
-                           "(Inclusion/exclusion): {codes}.").format(
-                n=len(verdict.unanswered), codes=codes)  # fmt: skip
+                           "(Inclusion/exclusion):").format(n=len(verdict.unanswered))
+            text += "\n" + self._criteria(tuple(verdict.unanswered[:5]))
+            if len(verdict.unanswered) > 5:
+                text += "\n• …"
             colour = SOFT_COLOUR
         self.verdict_label.setText(text)
         self._colour(self.verdict_label, colour)
         self.enrol_button.setVisible(self.can_enter and screening)
         self.fail_button.setVisible(self.can_enter and screening)
-        self.enrol_button.setEnabled(screening and verdict.eligible is True)
+        f01_done = self._f01_done(casebook)
+        self.enrol_button.setEnabled(screening and verdict.eligible is True and f01_done)
+        if screening and verdict.eligible is True and not f01_done:
+            self.verdict_label.setText(text + "\n" + self.tr(
+                "Mark F01 (Inclusion/exclusion) complete before enrolling."))  # fmt: skip
+
+    @staticmethod
+    def _f01_done(casebook: Casebook) -> bool:
+        """Enrolment needs F01 complete (or signed, verified, locked), not merely eligible."""
+        status = next((f.status for e in casebook.events if e.event == "SE.SCR"
+                       for f in e.forms if f.form == "IE"), FormStatus.NOT_STARTED.value)
+        return status not in (FormStatus.NOT_STARTED.value, FormStatus.IN_PROGRESS.value)
 
     def _fill_tree(self, casebook: Casebook) -> None:
         tree = self.tree
@@ -427,7 +456,7 @@ class CasebookView(QWidget):
         item = QTreeWidgetItem([text(visit.label), compact_window(visit.window_start,
                                                                   visit.window_end), ""])
         state = text(VISIT_STATE_LABELS[visit.state])
-        if visit.state is VisitState.DONE and visit.actual is not None:
+        if visit.state in (VisitState.DONE, VisitState.IN_PROGRESS) and visit.actual is not None:
             state = f"{state} {visit.actual.isoformat()}"
         elif visit.state is VisitState.DONE and visit.note is not None:
             state = f"{state} — {text(visit.note)}"
@@ -508,6 +537,11 @@ class CasebookView(QWidget):
                 keys.add(tuple(item.data(0, EVENT_ROLE)))
         return keys
 
+    def _clicked(self, item: QTreeWidgetItem, column: int) -> None:
+        """One click on a form opens it (the placeholder asks to choose one)."""
+        if item.data(0, FORM_ROLE):
+            self._activated(item, column)
+
     def _activated(self, item: QTreeWidgetItem, _column: int) -> None:
         code = item.data(0, FORM_ROLE)
         if not code:
@@ -567,7 +601,7 @@ class CasebookView(QWidget):
     def enrol(self) -> None:
         casebook = self.casebook
         if casebook is None or not self.can_enter or self.verdict is None or (
-                self.verdict.eligible is not True):  # fmt: skip
+                self.verdict.eligible is not True) or not self._f01_done(casebook):  # fmt: skip
             return
         answer = QMessageBox.question(
             self, self.tr("Enrol subject"),
@@ -630,7 +664,7 @@ class CasebookView(QWidget):
         return Confirm(overrides_dialog.overrides())
 
     def _describe(self, finding: Finding) -> str:
-        return finding.message.get(self.context.lang)
+        return describe_finding(self.context, finding)
 
 
 class ScreenFailureDialog(QDialog):

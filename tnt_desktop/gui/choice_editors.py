@@ -22,12 +22,14 @@ from PySide6.QtWidgets import (
 )
 
 from tnt_desktop.gui.item_editor import (
+    CHOICE_WIDTH,
     RETURN_KEYS,
     ItemEditor,
     code_choices,
     display_text,
     key_text,
     label_widths,
+    wrap_to_width,
 )
 from tnt_desktop.study.model import DataType
 from tnt_desktop.study.values import MULTI_SEPARATOR
@@ -41,9 +43,11 @@ class RadioEditor(ItemEditor):
         self.choices = code_choices(self.study, self.item)
         box = QWidget()
         box.setObjectName("choices")
-        # one line when every choice fits in both languages (the layout survives a switch)
+        # one line when every choice fits in both languages (the layout survives a switch);
+        # else one choice per line, long texts wrapped to CHOICE_WIDTH (issue 16: a form fits
+        # 1280 px without scrolling sideways)
         widths = label_widths(box, self.choices)
-        long = max(sum(w + 40 for w in widths[lang]) for lang in ("en", "zh")) > 560
+        long = max(sum(w + 40 for w in widths[lang]) for lang in ("en", "zh")) > CHOICE_WIDTH
         layout: QHBoxLayout | QVBoxLayout = QVBoxLayout(box) if long else QHBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2 if long else 14)
@@ -61,8 +65,13 @@ class RadioEditor(ItemEditor):
         return box
 
     def _retranslate(self) -> None:
+        metrics = self.buttons[0].fontMetrics() if self.buttons else None
         for button, (_code, label) in zip(self.buttons, self.choices, strict=True):
-            button.setText(label.get(self.lang))
+            text = label.get(self.lang)
+            if metrics is not None and metrics.horizontalAdvance(text) > CHOICE_WIDTH - 30:
+                button.setToolTip(text)
+                text = wrap_to_width(text, metrics, CHOICE_WIDTH - 30, max_lines=6)
+            button.setText(text)
 
     def _key_widgets(self) -> list[QWidget]:
         return list(self.buttons)
@@ -76,6 +85,22 @@ class RadioEditor(ItemEditor):
             if self._get():
                 self._set("")
                 self._user_changed()
+            return True
+        step = {Qt.Key.Key_Left: -1, Qt.Key.Key_Up: -1, Qt.Key.Key_Right: 1,
+                Qt.Key.Key_Down: 1}.get(Qt.Key(event.key()))  # fmt: skip
+        if step is not None and not event.modifiers() & Qt.KeyboardModifier.AltModifier:
+            # arrows choose, as in every radio group (issue 16), not merely move the focus
+            focused = next((i for i, b in enumerate(self.buttons) if b.hasFocus()), None)
+            current = self.group.checkedId()
+            start = current if current >= 0 else (focused if focused is not None else -step)
+            index = max(0, min(len(self.buttons) - 1, start + step))
+            if current < 0 and focused is not None:
+                index = focused  # the first arrow on an empty group chooses the focused one
+            button = self.buttons[index]
+            if not button.isChecked():
+                button.setChecked(True)
+                self._user_changed()
+            button.setFocus()
             return True
         typed = key_text(event)
         if not typed:
@@ -129,7 +154,8 @@ class ComboEditor(ItemEditor):
         if not self.compact:  # wide enough for the longest choice in either language
             widths = label_widths(combo, self.choices)
             widest = max((w for lang in ("en", "zh") for w in widths[lang]), default=0)
-            combo.setMinimumWidth(min(max(widest + 48, 220), 560))
+            combo.setMinimumWidth(min(max(widest + 48, 220), CHOICE_WIDTH))
+            combo.view().setMinimumWidth(min(widest + 48, 900))  # the list shows whole texts
         if not self.searchable:
             combo.addItem("", "")
         for code, _label in self.choices:
@@ -261,7 +287,7 @@ class MultiEditor(ItemEditor):
         rows = min(len(self.choices), 8)
         frame = 2 * self.list.frameWidth() + 4
         self.list.setFixedHeight(self.list.sizeHintForRow(0) * rows + frame)
-        self.list.setMinimumWidth(300)
+        self.list.setMinimumWidth(260)
         self.list.setMaximumWidth(560)
         return self.list
 

@@ -530,7 +530,7 @@ class DashboardView(QWidget):
         for name, (caption, _value) in self.cards.items():
             caption.setText(captions[name])
         self.enrolment_title.setText(self.tr("Enrolment against the target"))
-        self.stage_title.setText(self.tr("Subjects by stage"))
+        self.stage_title.setText(self.tr("Subjects by current stage"))
         self.problems_title.setText(self.tr("Forms with errors or warnings"))
         self.visits_model.set_headers([self.tr("Subject"), self.tr("Visit"), self.tr("Window"),
                                        self.tr("Status")])  # fmt: skip
@@ -630,7 +630,11 @@ class DashboardView(QWidget):
                          else self.cards["backup"][1].palette().color(value.foregroundRole()))
         value.setPalette(palette)
         self.enrolment_chart.set_data(board.enrolment_by_month, board.target)
-        self.stage_chart.set_data([(stage, text(STAGE_LABELS[stage]), count)
+        # "Enrolled" as a stage is the wait before treatment: said so, so that "Enrolled 0"
+        # does not contradict "18 of 51 enrolled" beside it (issue 16)
+        waiting = self.tr("Enrolled, treatment not started")
+        self.stage_chart.set_data([(stage, waiting if stage == Stage.ENROLLED
+                                    else text(STAGE_LABELS[stage]), count)
                                    for stage, count in board.by_stage.items()])  # fmt: skip
         rows = self.rows
         if rows is None or rows.lang != self.context.lang:  # a language change

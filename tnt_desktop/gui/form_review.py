@@ -62,7 +62,7 @@ class FormReview(QObject):
         self.splitter.addWidget(self.panel)
         self.splitter.setStretchFactor(0, 4)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([640, 170])
+        self.splitter.setSizes([700, 120])  # the form keeps most of a 800 px screen
         root.insertWidget(index, self.splitter, 1)
         # marks beside the main items: every item for the monitor (the SDV tick), the critical
         # items for everyone (◆); others get theirs when a query concerns them (refresh)

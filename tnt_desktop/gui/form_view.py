@@ -12,7 +12,7 @@ for change (saved values changed), a justification per soft warning; this view o
 questions as dialogs and passes the answers. Hard errors stop the save, show under their fields
 and put the caret on the first. A version conflict reloads the form. The GUI calls services only.
 
-Keyboard: Return moves to the next field (Tab also reaches the "?" buttons), Shift+F10 records a
+Keyboard: Return or Tab moves to the next field (never to the "?" buttons), Shift+F10 records a
 reason for missing, F1 shows help, F4 opens a date's calendar; after the last field Return
 reaches Save. A role without ENTER_DATA sees every value read-only and no save buttons.
 """
@@ -57,6 +57,7 @@ from tnt_desktop.gui.item_widgets import (
     make_editor,
 )
 from tnt_desktop.gui.row_table import RowTable
+from tnt_desktop.gui.wording import describe_finding, finding_tooltip, shows_details
 from tnt_desktop.gui.workflow_actions import (
     DATABASE_LOCKED,
     SUBJECT_LOCKED,
@@ -86,8 +87,7 @@ from tnt_desktop.study.values import ValueError_, format_value, parse_value
 
 log = get_logger("gui.form")
 PREVIEW_DELAY_MS = 300
-LABEL_WIDTH = 300
-_NAMED_CHECK = re.compile(r"[A-Z]+-\d+[A-Z]?")
+LABEL_WIDTH = 260  # px; with CHOICE_WIDTH editors a form fits a 1280 px screen (issue 16)
 
 
 @dataclass
@@ -220,6 +220,8 @@ class FormView(QWidget):
         self.scroll_area.setObjectName("formScroll")
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        # never sideways: labels stay in view; long texts wrap, wide tables scroll themselves
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.content = QWidget()
         self.content.setObjectName("formContent")
         body = QVBoxLayout(self.content)
@@ -295,7 +297,7 @@ class FormView(QWidget):
                 help_button.setObjectName(f"help_{item.name}")
                 help_button.setText("?")
                 help_button.setAutoRaise(True)
-                help_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+                help_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab skips it; F1 helps
             editor = make_editor(item, self.study, self.context.lang, parent=box)
             if not self.can_enter:
                 editor.set_editable(False)
@@ -662,10 +664,9 @@ class FormView(QWidget):
         return None
 
     def _describe(self, finding: Finding) -> str:
-        message = self.context.text(finding.message)
-        if _NAMED_CHECK.fullmatch(finding.check_id):
-            message = f"[{finding.check_id}] {message}"
-        return message
+        """The finding in clinical words (labels, visit names); the data manager also gets the
+        check ID and the variable names on a details line (issue 16)."""
+        return describe_finding(self.context, finding, self.form.code)
 
     def _show_findings(self) -> None:
         """Put every finding under the field (or table) it names; the rest above the form."""
@@ -678,6 +679,7 @@ class FormView(QWidget):
         per_field: dict[str, list[tuple[str, str]]] = {}
         per_table: dict[str, list[tuple[int | None, str, str, str]]] = {}
         general: dict[str, list[str]] = {"H": [], "S": []}
+        tips: dict[str, list[str]] = {}  # check ID and variables, for who works with them
         for finding in findings:
             severity = "H" if finding.severity is Severity.HARD else "S"
             message = self._describe(finding)
@@ -701,6 +703,7 @@ class FormView(QWidget):
                         break
                 elif name in self.fields and self.fields[name].applicable:
                     per_field.setdefault(name, []).append((severity, message))
+                    tips.setdefault(name, []).append(finding_tooltip(self.context, finding))
                     placed = True
                     break
             if not placed:
@@ -712,6 +715,8 @@ class FormView(QWidget):
             if entries or field_.messages is not None:
                 label = self._messages_of(field_)
                 label.setText("\n".join(m for _s, m in entries))
+                if shows_details(self.context):
+                    label.setToolTip("\n".join(tips.get(name, [])))
                 palette = label.palette()
                 palette.setColor(QPalette.ColorRole.WindowText,
                                  HARD_COLOUR if worst == "H" else SOFT_COLOUR)  # fmt: skip
@@ -806,7 +811,9 @@ class FormView(QWidget):
                 self.review.response_used()
             self._safe_reload()
             self._set_banner("")
-            self._state = self.tr("Saved (version {n})").format(n=step.result.version)
+            # the version the header shows: the form as read back (derived values too)
+            version = max(self.snapshot.version, step.result.version)
+            self._state = self.tr("Saved (version {n})").format(n=version)
             self._update_state()
             self.saved.emit()
             return True
@@ -901,14 +908,13 @@ class FormView(QWidget):
         self.banner.setVisible(bool(text))
 
     def _describe_ref(self, ref: str) -> str:
-        """"CT.EXDOSE[3]" → "Dose given (EXDOSE), row 2" for the reason-for-change dialog."""
+        """"CT.EXDOSE[3]" → "Dose given, row 2" for the reason-for-change dialog."""
         match = re.fullmatch(r"([^.]+)\.([^\[]+)(?:\[(\d+)\])?", ref)
         if match is None:
             return ref
         name, key = match.group(2), match.group(3)
         item = self.form.item(name.split(".")[-1])
-        label = self.context.text(item.label) if item is not None else name
-        text = f"{label} ({name})"
+        text = self.context.text(item.label) if item is not None else name
         if key is not None:
             for table in self.tables.values():
                 keys = [row.key for row in table.rows]
@@ -969,7 +975,8 @@ class FormView(QWidget):
         super().setFocus(reason)
 
     def _update_tab_order(self) -> None:
-        """Tab follows the form: label's "?" then the field, section by section, then Save."""
+        """Tab follows the form: field by field, section by section, then Save (the "?" buttons
+        are for the mouse; F1 shows the same help)."""
         chain: list[QWidget] = []
         for group in self.form.groups:
             if group.repeating:
@@ -978,8 +985,6 @@ class FormView(QWidget):
             for field_ in self.fields.values():
                 if field_.group is not group:
                     continue
-                if field_.help_button is not None:
-                    chain.append(field_.help_button)
                 chain.extend(field_.editor.focus_widgets())
         if self.can_enter:
             chain += [self.save_button, self.complete_button]
@@ -992,8 +997,27 @@ class FormView(QWidget):
                           self.context.text(field_.item.help), anchor)  # fmt: skip
 
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
-        if new is not None and self.content.isAncestorOf(new):
-            self.scroll_area.ensureWidgetVisible(new, 20, 40)
+        """Keep the focused field and its label in view (a wrapped label may be taller than
+        its field; the label comes last so it is never the one scrolled away)."""
+        if new is None or not self.content.isAncestorOf(new):
+            return
+        self.scroll_area.ensureWidgetVisible(new, 20, 40)
+        label = self._label_of(new)
+        if label is not None:
+            self.scroll_area.ensureWidgetVisible(label, 0, 6)
+
+    def _label_of(self, widget: QWidget) -> QLabel | None:
+        for field_ in self.fields.values():
+            if field_.editor.isAncestorOf(widget):
+                return field_.label
+        for table in self.tables.values():
+            for row in table.rows:
+                if row.page is None or not row.page.isAncestorOf(widget):
+                    continue
+                for name, editor in row.editors.items():
+                    if editor.isAncestorOf(widget):
+                        return row.page.labels[name]
+        return None
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and watched in (self.save_button,

@@ -40,6 +40,10 @@ class LockOverlay(QWidget):
         self.title = QLabel()
         self.title.setObjectName("lockTitle")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title.setWordWrap(True)  # never clipped, in either language (issue 16)
+        self.title.setMinimumWidth(360)
+        self.title.setMaximumWidth(560)
+        self.manual = False  # locked with Ctrl+L rather than after inactivity
         self.password = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
         self.password.setObjectName("lockPassword")
         self.password.setMinimumWidth(280)
@@ -60,8 +64,13 @@ class LockOverlay(QWidget):
 
     def retranslate(self) -> None:
         user = self.context.session.display_name
-        self.title.setText(self.tr("Locked after inactivity. {user}, enter your password to "
-                                   "continue; your unsaved input is kept.").format(user=user))
+        if self.manual:
+            text = self.tr("Screen locked. {user}, enter your password to continue; your "
+                           "unsaved input is kept.")
+        else:
+            text = self.tr("Locked after inactivity. {user}, enter your password to "
+                           "continue; your unsaved input is kept.")
+        self.title.setText(text.format(user=user))
         self.button.setText(self.tr("Unlock"))
 
 
@@ -124,9 +133,12 @@ class IdleLock(QObject):
         if left <= 0:
             self.lock_now()
 
-    def lock_now(self) -> None:
+    def lock_now(self, manual: bool = False) -> None:
+        """Lock the session and cover the window; `manual` for Ctrl+L (the message then does
+        not speak of inactivity)."""
         if self.locked:
             return
+        self.overlay.manual = manual
         self._focus = QApplication.focusWidget()
         try:
             auth.lock(self.context.session)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QPalette
+from PySide6.QtGui import QColor, QFontMetrics, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -35,6 +35,7 @@ SOFT_COLOUR = QColor("#8a5300")
 _HARD_BACKGROUND = QColor("#fdecea")
 _SOFT_BACKGROUND = QColor("#fff3dc")
 RETURN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+CHOICE_WIDTH = 360  # px: the widest a choice text, combo or list may be (a form fits 1280 px)
 
 
 def missing_reason_label(reason: str) -> str:
@@ -93,6 +94,33 @@ def label_widths(widget: QWidget, choices: Sequence[tuple[str, Text]]) -> dict[s
             for lang in ("en", "zh")
         }
     return found
+
+
+def wrap_to_width(text: str, metrics: QFontMetrics, width: int, max_lines: int = 4) -> str:
+    """Break a text into lines that fit `width` (between words, or between CJK characters,
+    which have no spaces to break at)."""
+    tokens: list[str] = []
+    for word in text.split(" "):
+        if any(ord(ch) > 0x2E80 for ch in word):
+            tokens.extend(word)  # one token per character
+        else:
+            tokens.append(word)
+    lines, line = [], ""
+    for token in tokens:
+        cjk = len(token) == 1 and ord(token) > 0x2E80
+        joiner = "" if (cjk or not line or (line and ord(line[-1]) > 0x2E80)) else " "
+        candidate = f"{line}{joiner}{token}"
+        if line and metrics.horizontalAdvance(candidate) > width:
+            lines.append(line)
+            line = token
+        else:
+            line = candidate
+    if line:
+        lines.append(line)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] += " …"
+    return "\n".join(lines)
 
 
 def key_text(event: QKeyEvent) -> str:

@@ -12,9 +12,11 @@ from datetime import UTC
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
+    QApplication,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QToolBar,
@@ -50,7 +52,13 @@ class MainWindow(QMainWindow):
         from tnt_desktop.gui.dashboard_view import DashboardView
         from tnt_desktop.gui.subject_list_view import SubjectListView
 
-        self.dashboard = DashboardView(context, self)
+        self.clinical = allowed(self.session.role, Permission.VIEW_DATA)
+        if self.clinical:
+            self.dashboard = DashboardView(context, self)
+        else:  # the administrator's home: accounts, backups, settings, verification
+            from tnt_desktop.gui.admin_view import AdminView
+
+            self.dashboard = AdminView(context, self)
         self.subject_list = SubjectListView(context, self)
         self.casebook = CasebookView(context, self)
         self.form_host = QStackedWidget(self)
@@ -62,8 +70,16 @@ class MainWindow(QMainWindow):
         self.casebook_page = QSplitter(Qt.Orientation.Horizontal, self)
         self.casebook_page.addWidget(self.casebook)
         self.casebook_page.addWidget(self.form_host)
-        self.casebook_page.setStretchFactor(1, 3)
-        self.casebook_page.setSizes([340, 940])
+        self.casebook_page.setObjectName("casebookSplitter")
+        self.casebook_page.setChildrenCollapsible(False)
+        self.casebook_page.setStretchFactor(0, 0)
+        self.casebook_page.setStretchFactor(1, 1)
+        self._casebook_sized = False
+        self._splitter_timer = QTimer(self)
+        self._splitter_timer.setSingleShot(True)
+        self._splitter_timer.setInterval(600)
+        self._splitter_timer.timeout.connect(self._remember_casebook_width)
+        self.casebook_page.splitterMoved.connect(lambda *_: self._splitter_timer.start())
 
         self.pages = QStackedWidget(self)
         for page in (self.dashboard, self.subject_list, self.casebook_page):
@@ -76,6 +92,7 @@ class MainWindow(QMainWindow):
         self.dashboard.subjectActivated.connect(self.open_subject)
         self.casebook.formActivated.connect(self.open_form)
         self.casebook.subjectChanged.connect(self.subject_list.refresh)
+        self.casebook.subjectChanged.connect(self._subject_renamed)
         self.casebook.workflowChanged.connect(self._workflow_changed)
         self.pages.currentChanged.connect(self._update_save)
         self.form_host.currentChanged.connect(self._update_save)
@@ -108,12 +125,15 @@ class MainWindow(QMainWindow):
         self.act_screen.setEnabled(can_enter)
         self.act_save = self._action(QKeySequence.StandardKey.Save, self.save_form, "actSave")
         self.act_save.setEnabled(False)  # only while an open form has changes (_update_save)
+        for action in (self.act_subjects, self.act_screen, self.act_save):
+            action.setVisible(self.clinical)  # no clinical screens for the administrator
         self.act_backup = self._action(None, self.backup_now, "actBackup")
         self.act_backup.setEnabled(allowed(self.session.role, Permission.BACKUP))
         self.act_export = self._action("Ctrl+E", self.export_for_sponsor, "actExport")
         self.act_export.setEnabled(allowed(self.session.role, Permission.EXPORT))
         self.act_password = self._action(None, self.change_password, "actPassword")
-        self.act_lock = self._action("Ctrl+L", lambda: self.idle.lock_now(), "actLock")
+        self.act_lock = self._action("Ctrl+L", lambda: self.idle.lock_now(manual=True),
+                                     "actLock")  # fmt: skip
         self.act_signout = self._action(None, self.sign_out, "actSignOut")
         self.act_quit = self._action(QKeySequence.StandardKey.Quit, self.close, "actQuit")
         self.act_zh = self._action(None, lambda: self.set_language("zh"), "actChinese")
@@ -153,7 +173,12 @@ class MainWindow(QMainWindow):
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for action in (self.act_dashboard, self.act_subjects, self.act_screen, self.act_save,
                        self.act_backup, self.act_export):  # fmt: skip
-            self.toolbar.addAction(action)
+            if action is not self.act_export or allowed(self.session.role, Permission.EXPORT):
+                self.toolbar.addAction(action)
+        spacer = QWidget(self.toolbar)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.toolbar.addWidget(spacer)
+        self.toolbar.addAction(self.act_signout)  # a shared workstation: the next person
         self.addToolBar(self.toolbar)
 
     def _build_status_bar(self) -> None:
@@ -181,20 +206,21 @@ class MainWindow(QMainWindow):
         self._export_palettes = (QPalette(self.status_export.palette()),
                                  QPalette(self.status_export.palette()))  # (normal, due)
         self._export_palettes[1].setColor(QPalette.ColorRole.WindowText, OVERDUE_TEXT)
-        # whoever sees the data or exports it is told when the sponsor expects an export
-        self._export_due_shown = (allowed(self.session.role, Permission.EXPORT)
-                                  or allowed(self.session.role, Permission.VIEW_DATA))
+        # only whoever can make the export is told it is due (issue 16)
+        self._export_due_shown = allowed(self.session.role, Permission.EXPORT)
         self.status_export.setVisible(self._export_due_shown)
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("{app} — TNT-STS eCRF").format(app=APP_NAME))
         names = (
-            (self.act_dashboard, self.tr("&Dashboard")), (self.act_subjects, self.tr("&Subjects")),
+            (self.act_dashboard, self.tr("&Dashboard") if self.clinical
+             else self.tr("&Administration")), (self.act_subjects, self.tr("&Subjects")),
             (self.act_screen, self.tr("&New screening")), (self.act_save, self.tr("&Save form")),
             (self.act_backup, self.tr("&Back up now")),
             (self.act_export, self.tr("&Export for the sponsor…")),
             (self.act_password, self.tr("Change &password")),
-            (self.act_lock, self.tr("&Lock screen")), (self.act_signout, self.tr("Sign &out")),
+            (self.act_lock, self.tr("&Lock screen")),
+            (self.act_signout, self.tr("Sign &out / switch user")),
             (self.act_quit, self.tr("&Quit")), (self.act_zh, "中文"), (self.act_en, "English"),
             (self.act_about, self.tr("&About TNT Desktop")),
         )  # fmt: skip
@@ -335,6 +361,40 @@ class MainWindow(QMainWindow):
         self.update_database_lock()  # another user may have locked it meanwhile
         self.casebook.open_subject(key)
         self.pages.setCurrentWidget(self.casebook_page)
+        self._size_casebook()
+
+    def casebook_width_for(self, total: int) -> int:
+        """The casebook's share beside a form: remembered, else about 30 % of the window
+        (460 px at 1280, 600 px at 1920)."""
+        from tnt_desktop.config import load_preferences
+
+        remembered = load_preferences().casebook_width
+        width = remembered if remembered > 0 else int(total * 0.34)
+        if remembered:
+            return max(340, min(width, total - 560, 900))
+        return max(460, min(width, total - 560, 600))
+
+    def _size_casebook(self) -> None:
+        if self._casebook_sized:
+            return
+        total = self.casebook_page.width()
+        if total < 900:  # not laid out yet: use the window's width
+            total = self.width()
+        width = self.casebook_width_for(total)
+        self.casebook_page.setSizes([width, max(total - width, 560)])
+        self._casebook_sized = True
+
+    def _remember_casebook_width(self) -> None:
+        from tnt_desktop.config import load_preferences, save_preferences
+
+        width = self.casebook_page.sizes()[0]
+        prefs = load_preferences()
+        if width > 0 and prefs.casebook_width != width:
+            prefs.casebook_width = width
+            try:
+                save_preferences(prefs)
+            except OSError:
+                pass  # a read-only profile: the width is not remembered, nothing else breaks
 
     def open_form(self, event: str, repeat: int, form_code: str) -> None:
         if not self.confirm_leave_form():
@@ -342,12 +402,16 @@ class MainWindow(QMainWindow):
         from tnt_desktop.gui.form_view import FormView
 
         self._drop_form()
+        # building a long form (AE, CT) can take a moment: the busy cursor says so (issue 16)
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             view = FormView(self.context, self.casebook.subject_key, event, repeat, form_code,
                             self.form_host)  # fmt: skip
         except Exception as exc:
+            QApplication.restoreOverrideCursor()
             show_error(self, exc)
             return
+        QApplication.restoreOverrideCursor()
         view.saved.connect(self.casebook.refresh)
         view.editsChanged.connect(self._update_save)
         view.workflowChanged.connect(self._workflow_changed)
@@ -355,6 +419,13 @@ class MainWindow(QMainWindow):
         self.form_host.addWidget(view)
         self.form_host.setCurrentWidget(view)
         view.setFocus()
+
+    def _subject_renamed(self) -> None:
+        """Enrolled (or screen failed) with a form open: open it again, so its header shows
+        the study ID the subject now has (issue 16)."""
+        view = self.form_view
+        if view is not None and not view.has_unsaved_changes():
+            self.open_form(view.event_oid, view.repeat, view.form.code)
 
     def _drop_form(self) -> None:
         if self.form_view is not None:
@@ -394,6 +465,8 @@ class MainWindow(QMainWindow):
                                      5000)  # fmt: skip
         self.subject_list.refresh()
         self.open_subject(number)
+        if self.casebook.select_form("SE.SCR", 1, "IE"):  # the first thing to fill in: F01
+            self.open_form("SE.SCR", 1, "IE")
 
     def backup_now(self) -> None:
         def done(path) -> None:
@@ -458,12 +531,15 @@ class MainWindow(QMainWindow):
                 view.retranslate()
 
     def about(self) -> None:
-        QMessageBox.about(
-            self, self.tr("About TNT Desktop"),
-            self.tr("{app} {version}\nElectronic case report form of the TNT-STS trial "
-                    "(NCT06593899), Fujian Medical University Union Hospital.")
-            .format(app=APP_NAME, version=__version__),
-        )  # fmt: skip
+        """The hospital's name on a line of its own, never broken (issue 16)."""
+        from html import escape
+
+        lines = [self.tr("{app} {version}").format(app=APP_NAME, version=__version__),
+                 self.tr("Electronic case report form of the TNT-STS trial (NCT06593899)."),
+                 "<nobr>" + escape(self.tr("Fujian Medical University Union Hospital"))
+                 + "</nobr>"]  # fmt: skip
+        QMessageBox.about(self, self.tr("About TNT Desktop"),
+                          "<p>" + "<br>".join(lines[:2]) + "</p><p>" + lines[2] + "</p>")
 
     def sign_out(self) -> None:
         self._closing_for_signout = True

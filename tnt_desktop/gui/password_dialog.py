@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from tnt_desktop.errors import TntError
+from tnt_desktop.gui.password_rules import PasswordRules
 from tnt_desktop.gui.styles import apply_style
 from tnt_desktop.services import auth
 from tnt_desktop.services.session import AppSession
@@ -38,6 +39,11 @@ class PasswordDialog(QDialog):
             if forced else self.tr("At least 10 characters, not your user name.")
         )  # fmt: skip
         intro.setWordWrap(True)
+        self.rules = PasswordRules(lang, self)  # every rule at once, live (issue 16)
+        for edit in (self.new, self.again):
+            edit.textChanged.connect(
+                lambda _t: self.rules.update_for(session.username, self.new.text(),
+                                                 self.again.text()))  # fmt: skip
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setObjectName("messageLabel")
@@ -48,6 +54,7 @@ class PasswordDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
+        layout.addWidget(self.rules)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
 

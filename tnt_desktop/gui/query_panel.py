@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from tnt_desktop.errors import TntError
 from tnt_desktop.gui.context import GuiContext
 from tnt_desktop.gui.errors import show_error
+from tnt_desktop.gui.wording import shows_details
 from tnt_desktop.services import queries
 from tnt_desktop.services.permissions import ROLE_LABELS, Permission, Role, allowed
 from tnt_desktop.services.queries import (
@@ -46,6 +47,7 @@ from tnt_desktop.services.queries import (
     query_status_label,
 )
 from tnt_desktop.study.model import Form
+from tnt_desktop.study.wording import clinical_text
 
 OPEN_COLOUR = "#b3261e"
 ANSWERED_COLOUR = "#1f5fae"
@@ -87,16 +89,20 @@ def status_colour(status: str) -> str:
 
 def target_label(form: Form, context: GuiContext, group: str, row: int, item: str | None,
                  row_number: int | None = None) -> str:  # fmt: skip
-    """"Date of birth (BRTHDAT)", "Dose given (EXDOSE), row 2" or "Whole form"."""
+    """"Date of birth", "Dose given, row 2" or "Whole form"; the variable name in brackets
+    only for the roles that work with it (gui/wording.py)."""
     if item is None:
         text = QCoreApplication.translate("QueryPanel", "Whole form")
         if group:
+            named = next((g for g in form.groups if g.name == group), None)
+            shown = context.text(named.label) if named is not None and not shows_details(
+                context) else group  # fmt: skip
             text = QCoreApplication.translate("QueryPanel", "{group}, row {n}").format(
-                group=group, n=row_number or row)
+                group=shown, n=row_number or row)
         return text
     found = form.item(item, group or None)
     label = context.text(found.label) if found is not None else item
-    text = f"{label} ({item})"
+    text = f"{label} ({item})" if shows_details(context) else label
     if group:
         text = QCoreApplication.translate("QueryPanel", "{item}, row {n}").format(
             item=text, n=row_number or row)
@@ -304,7 +310,8 @@ class QueryPanel(QWidget):
             row.setData(0, QUERY_ID_ROLE, query.id)
             row.setForeground(2, self.palette().text() if query.status == "CLOSED" else
                               _brush(status_colour(query.status)))  # fmt: skip
-            row.setToolTip(1, query.text)
+            row.setToolTip(1, query.text if shows_details(self.context) else clinical_text(
+                self.context.session.study, query.text or "", lang, self.form.code))
             self.list.addTopLevelItem(row)
             if current is not None and query.id == current.id:
                 self.list.setCurrentItem(row)
@@ -383,11 +390,12 @@ class QueryPanel(QWidget):
         parts = [f"<b>#{query.id} · {escape(label)}</b> — "
                  f"<span style='color:{status_colour(query.status)}'>"
                  f"{escape(query_status_label(query.status, lang))}</span>"]
+        detail = shows_details(self.context)  # check IDs and variables: the data manager's
         if query.origin == queries.ORIGIN_AUTO:
-            auto = self.tr("Raised automatically: a warning was confirmed")
-            # its own line: the status before it must not run into it ("openRaised …")
-            parts.append(f"<br><i>{escape(auto)}"
-                         f"{escape(f' ({query.check_id})' if query.check_id else '')}</i>")
+            check = f" ({query.check_id})" if query.check_id and detail else ""
+            parts.append("<p style='margin:4px 0'><i>"
+                         f"{escape(self.tr('Raised automatically: a warning was confirmed'))}"
+                         f"{escape(check)}</i></p>")  # its own line (issue 16)
         for step in query.steps:
             try:
                 kind = QUERY_STEP_LABELS[QueryStepKind(step.kind)].get(lang)
@@ -396,7 +404,10 @@ class QueryPanel(QWidget):
             who = (self.tr("system") if step.role == "SYSTEM"
                    else f"{step.username} ({role_text(step.role, lang)})")  # fmt: skip
             head = f"<b>{escape(kind)}</b> · {escape(who)} · {escape(utc_text(step.ts_utc))}"
-            body = escape(step.text).replace("\n", "<br>") if step.text else ""
+            text = step.text or ""
+            if not detail:  # item labels and visit names, not variable names (issue 16)
+                text = clinical_text(self.context.session.study, text, lang, self.form.code)
+            body = escape(text).replace("\n", "<br>")
             parts.append(f"<p style='margin:4px 0'>{head}<br>{body}</p>")
         self.thread_view.setHtml("".join(parts))
 

@@ -2,6 +2,10 @@
 events…) as an editable table: one row per record, one compact editor per cell, Add row /
 Remove row. Each row keeps the stored row key it came from (`RowEntry.key`, None for a new row),
 so the services update that row and audit it under its own key.
+
+Columns come in entry order and a counter item numbers new rows by itself; a wide group (AE,
+wound complications…) shows a summary table and the selected row's items in a detail panel
+below it (gui/row_detail.py).
 """
 
 from __future__ import annotations
@@ -11,20 +15,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QFontMetrics, QKeyEvent
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from tnt_desktop.gui.item_editor import RETURN_KEYS
+from tnt_desktop.gui.item_editor import (
+    RETURN_KEYS,
+    display_text,
+    missing_reason_label,
+    wrap_to_width,
+)
 from tnt_desktop.gui.item_widgets import (
     HARD_COLOUR,
     SOFT_COLOUR,
@@ -32,9 +42,19 @@ from tnt_desktop.gui.item_widgets import (
     make_editor,
     unit_text,
 )
+from tnt_desktop.gui.row_detail import (
+    DetailPage,
+    counter_item,
+    entry_order,
+    label_text,
+    summary_columns,
+    uses_detail,
+)
 from tnt_desktop.services.form_entry import RowEntry
 from tnt_desktop.study.definition import Study
 from tnt_desktop.study.model import DataType, Form, Item, ItemGroup, Req
+
+SUMMARY_ROWS = 5  # rows of a wide group's summary table shown before it scrolls
 
 
 @dataclass
@@ -42,6 +62,7 @@ class TableRow:
     key: int | None  # stored row key; None until the row is saved
     editors: dict[str, ItemEditor]
     baseline: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # as loaded
+    page: DetailPage | None = None  # the row-detail panel's page (wide groups only)
 
 
 def column_width(item: Item) -> int:
@@ -55,30 +76,6 @@ def column_width(item: Item) -> int:
         DataType.INTEGER: 90, DataType.FLOAT: 100, DataType.BOOLEAN: 90,
         DataType.DATETIME: 170,
     }.get(dt, 150 if (item.length or 0) <= 30 else 260)  # fmt: skip
-
-
-def wrap_to_width(text: str, metrics: QFontMetrics, width: int) -> str:
-    """Break a header label into lines that fit `width` (between words, or between CJK
-    characters, which have no spaces to break at)."""
-    tokens: list[str] = []
-    for word in text.split(" "):
-        if any(ord(ch) > 0x2E80 for ch in word):
-            tokens.extend(word)  # one token per character
-        else:
-            tokens.append(word)
-    lines, line = [], ""
-    for token in tokens:
-        cjk = len(token) == 1 and ord(token) > 0x2E80
-        joiner = "" if (cjk or not line or (line and ord(line[-1]) > 0x2E80)) else " "
-        candidate = f"{line}{joiner}{token}"
-        if line and metrics.horizontalAdvance(candidate) > width:
-            lines.append(line)
-            line = token
-        else:
-            line = candidate
-    if line:
-        lines.append(line)
-    return "\n".join(lines[:4])
 
 
 class RowTable(QWidget):
@@ -95,12 +92,15 @@ class RowTable(QWidget):
         self.editable = editable
         self.setObjectName(f"table_{group.name}")
         self.rows: list[TableRow] = []
-        self.items = list(group.items)
+        self.items = entry_order(group.items)
+        self.counter = counter_item(self.items)  # numbers a new row by itself
+        self.detail = uses_detail(self.items)
+        self.columns = summary_columns(self.items) if self.detail else list(self.items)
         self._applicable: Callable[[Item, Mapping[str, Any]], bool] = lambda item, row: True
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        self.table = QTableWidget(0, len(self.items), self)
+        self.table = QTableWidget(0, len(self.columns), self)
         self.table.setObjectName("rows")
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.table.setTabKeyNavigation(False)
@@ -112,11 +112,20 @@ class RowTable(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        for column, item in enumerate(self.items):
-            self.table.setColumnWidth(column, column_width(item))
+        for column, item in enumerate(self.columns):
+            width = column_width(item)
+            self.table.setColumnWidth(column, min(width, 220) if self.detail else width)
             self.table.setHorizontalHeaderItem(column, QTableWidgetItem())
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         layout.addWidget(self.table)
+        self.detail_stack: QStackedWidget | None = None
+        if self.detail:
+            header.setStretchLastSection(True)
+            self.detail_stack = QStackedWidget(self)
+            self.detail_stack.setObjectName("rowDetails")
+            self.detail_stack.setFrameShape(QStackedWidget.Shape.StyledPanel)
+            layout.addWidget(self.detail_stack)
+            self.table.currentCellChanged.connect(lambda r, *_: self.show_row(r))
         self.finding_labels: dict[str, QLabel] = {}
         for severity, colour in (("H", HARD_COLOUR), ("S", SOFT_COLOUR)):
             label = QLabel(self)
@@ -168,8 +177,10 @@ class RowTable(QWidget):
         self.table.insertRow(index)
         editors: dict[str, ItemEditor] = {}
         row = TableRow(key, editors)
-        for column, item in enumerate(self.items):
-            editor = make_editor(item, self.study, self.lang, compact=True)
+        if self.detail_stack is not None:
+            row.page = DetailPage()
+        for item in self.items:
+            editor = make_editor(item, self.study, self.lang, compact=not self.detail)
             editor.setObjectName(f"{self.group.name}_{item.name}")
             value, reason = values.get(item.name, ""), missing.get(item.name)
             editor.set_value(value, reason)
@@ -181,15 +192,61 @@ class RowTable(QWidget):
             for widget in editor.focus_widgets():
                 widget.installEventFilter(self)
             editors[item.name] = editor
-            self.table.setCellWidget(index, column, editor)
-            self._row_height = max(self._row_height, editor.sizeHint().height() + 4)
+            if row.page is not None:
+                row.page.add(item, editor)
+        for column, item in enumerate(self.columns):
+            if row.page is not None:
+                self.table.setItem(index, column, QTableWidgetItem())
+            else:
+                editor = editors[item.name]
+                self.table.setCellWidget(index, column, editor)
+                self._row_height = max(self._row_height, editor.sizeHint().height() + 4)
+        if row.page is not None and self.detail_stack is not None:
+            self.detail_stack.addWidget(row.page)
         self.rows.append(row)
+        if row.page is not None:
+            self._label_page(row)
+            self._summarise(index)
         return row
+
+    def _label_page(self, row: TableRow) -> None:
+        if row.page is None:
+            return
+        for item in self.items:
+            unit = unit_text(self.study, item, self.lang) if item.unit else ""
+            row.page.labels[item.name].setText(label_text(item, self.lang, unit))
+
+    def _summarise(self, index: int) -> None:
+        """The summary table's cells of one row (wide groups)."""
+        row = self.rows[index]
+        for column, item in enumerate(self.columns):
+            cell = self.table.item(index, column)
+            if cell is None:
+                continue
+            editor = row.editors[item.name]
+            reason = editor.missing_reason()
+            text = (missing_reason_label(reason) if reason else
+                    display_text(self.study, item, editor.value_text(), self.lang))  # fmt: skip
+            cell.setText(text)
+            cell.setToolTip(text)
+
+    def show_row(self, index: int) -> None:
+        """Show one row's items in the detail panel (wide groups)."""
+        if self.detail_stack is None or not 0 <= index < len(self.rows):
+            return
+        page = self.rows[index].page
+        if page is not None and self.detail_stack.currentWidget() is not page:
+            self.detail_stack.setCurrentWidget(page)
+        if self.table.currentRow() != index:
+            self.table.selectRow(index)
+        cell = self.table.item(index, 0)
+        if cell is not None:
+            self.table.scrollToItem(cell)
 
     def retranslate(self, lang: str) -> None:
         self.lang = lang
         metrics = self.table.horizontalHeader().fontMetrics()
-        for column, item in enumerate(self.items):
+        for column, item in enumerate(self.columns):
             text = item.label.get(lang)
             unit = unit_text(self.study, item, lang) if item.unit else ""
             if unit:
@@ -201,9 +258,12 @@ class RowTable(QWidget):
             header.setText(wrap_to_width(text, metrics, width))
             tip = item.help.get(lang) if item.help else ""
             header.setToolTip(f"{item.name}: {item.label.get(lang)}" + (f"\n{tip}" if tip else ""))
-        for row in self.rows:
+        for index, row in enumerate(self.rows):
             for editor in row.editors.values():
                 editor.retranslate(lang)
+            if row.page is not None:
+                self._label_page(row)
+                self._summarise(index)
         self.add_button.setText(self.tr("&Add row"))
         self.add_button.setToolTip(self.tr("Add a row (Return); Tab moves on past the table"))
         self.remove_button.setText(self.tr("Remove row"))
@@ -215,7 +275,11 @@ class RowTable(QWidget):
         the columns are wider than the form."""
         self.table.verticalHeader().setDefaultSectionSize(self._row_height)
         header = self.table.horizontalHeader()
-        height = header.sizeHint().height() + self._row_height * max(self.table.rowCount(), 1)
+        shown = max(self.table.rowCount(), 1)
+        if self.detail and shown > SUMMARY_ROWS:  # the detail panel stays near its row
+            shown = SUMMARY_ROWS
+            self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        height = header.sizeHint().height() + self._row_height * shown
         height += 2 * self.table.frameWidth()
         total = sum(self.table.columnWidth(c) for c in range(self.table.columnCount()))
         if total + self.table.verticalHeader().sizeHint().width() > self.table.width():
@@ -232,6 +296,10 @@ class RowTable(QWidget):
     def _after_structure(self) -> None:
         for index in range(len(self.rows)):
             self.table.setVerticalHeaderItem(index, QTableWidgetItem(str(index + 1)))
+        if self.detail_stack is not None:
+            self.detail_stack.setVisible(bool(self.rows))
+            if self.rows and not 0 <= self.table.currentRow() < len(self.rows):
+                self.show_row(0)
         self._fit()
         self.structureChanged.emit()
 
@@ -240,6 +308,10 @@ class RowTable(QWidget):
         if not self.editable or not self.add_button.isEnabled():
             return None
         defaults = {i.name: i.default for i in self.items if i.default is not None}
+        if self.counter is not None:  # the next number, as the paper log would have it
+            numbers = [int(t) for r in self.rows
+                       if (t := r.editors[self.counter.name].value_text()).lstrip("-").isdigit()]
+            defaults[self.counter.name] = str(max(numbers, default=0) + 1)
         row = self._append(None, defaults, {})
         for name in defaults:
             row.baseline[name] = ("", None)  # a default is a value to save
@@ -250,6 +322,7 @@ class RowTable(QWidget):
     def _add_clicked(self) -> None:
         row = self.add_row()
         if row is not None:
+            self.show_row(len(self.rows) - 1)
             first = self.first_editor(len(self.rows) - 1)
             if first is not None:
                 self.table.scrollToTop()
@@ -259,6 +332,10 @@ class RowTable(QWidget):
         if not self.editable or not 0 <= index < len(self.rows):
             return
         self.table.removeRow(index)
+        page = self.rows[index].page
+        if page is not None and self.detail_stack is not None:
+            self.detail_stack.removeWidget(page)
+            page.deleteLater()
         del self.rows[index]
         self._after_structure()
         self.changed.emit()
@@ -284,10 +361,18 @@ class RowTable(QWidget):
         self.remove_row(index)
 
     def _cell_changed(self) -> None:
+        if self.detail:
+            for index in range(len(self.rows)):
+                self._summarise(index)
         self.changed.emit()
 
     def first_editor(self, index: int) -> ItemEditor | None:
-        for editor in self.rows[index].editors.values():
+        """The first cell to type in (past a row number that numbered itself)."""
+        row = self.rows[index]
+        for item in self.items:
+            editor = row.editors[item.name]
+            if item is self.counter and editor.value_text():
+                continue
             if editor.is_editable() and editor.isVisibleTo(self):
                 return editor
         return None
@@ -315,12 +400,17 @@ class RowTable(QWidget):
         kind = event.type()
         if kind == QEvent.Type.FocusIn:
             for index, row in enumerate(self.rows):
-                for column, item in enumerate(self.items):
+                for item in self.items:
                     editor = row.editors[item.name]
-                    if editor.isAncestorOf(watched):  # type: ignore[arg-type]
+                    if not editor.isAncestorOf(watched):  # type: ignore[arg-type]
+                        continue
+                    if self.detail:
+                        self.show_row(index)
+                    else:
+                        column = self.columns.index(item)
                         self.table.setCurrentCell(index, column)
                         self.table.scrollTo(self.table.model().index(index, column))
-                        break
+                    break
         elif kind == QEvent.Type.KeyPress:
             assert isinstance(event, QKeyEvent)
             if watched is self.add_button and event.key() in RETURN_KEYS:
@@ -346,6 +436,9 @@ class RowTable(QWidget):
                 editor = row.editors[item.name]
                 on = self._applicable(item, values)
                 editor.set_applicable(on)
+                if row.page is not None:  # the detail panel hides the whole line
+                    editor.setVisible(on)
+                    row.page.labels[item.name].setVisible(on)
                 if self.editable and not item.is_derived and not item.locked:
                     editor.set_editable(on)
 

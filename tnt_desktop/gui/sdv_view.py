@@ -181,6 +181,11 @@ class ReviewSummary(QWidget):
             form = self.app.study.form(view.form_code)
             what = f"{form.number} {self.context.text(form.label)}"
             when = utc_text(view.ts_utc)
+            if view.state is SignatureState.INVALID:  # forged or altered outside the app
+                text = f"{what}: {self.context.text(signatures.INVALID_TEXT)} ({view.username})"
+                lines.append(f"<span style='color:#b3261e; font-weight:bold'>"
+                             f"{_esc(text)}</span>")
+                continue
             if view.state is SignatureState.BROKEN:
                 text = self.tr("{form}: signature broken — re-signature required "
                           "(signed by {name} on {when})").format(

@@ -16,7 +16,9 @@ from PySide6.QtWidgets import (
 )
 
 from tnt_desktop.errors import TntError
+from tnt_desktop.gui.password_rules import PasswordRules
 from tnt_desktop.gui.styles import apply_style
+from tnt_desktop.gui.tasks import run_busy
 from tnt_desktop.services import auth
 from tnt_desktop.services.passwords import check_password
 
@@ -56,12 +58,16 @@ class _AdminPage(QWizardPage):
         form.addRow(self.tr("Administrator user name"), self.username)
         form.addRow(self.tr("Password"), self.password)
         form.addRow(self.tr("Repeat password"), self.again)
+        self.rules = PasswordRules(wizard.lang, self)  # every rule at once, live (issue 16)
+        form.addRow(self.rules)
         form.addRow(self.message)
         for edit in (self.site, self.username, self.password, self.again):
             edit.textChanged.connect(self.completeChanged)
 
     def isComplete(self) -> bool:
-        return all(e.text() for e in (self.site, self.username, self.password, self.again))
+        met = self.rules.update_for(self.username.text().strip(), self.password.text(),
+                                    self.again.text())  # fmt: skip
+        return met and all(e.text() for e in (self.site, self.username))
 
     def validatePage(self) -> bool:
         if self.password.text() != self.again.text():
@@ -69,9 +75,11 @@ class _AdminPage(QWizardPage):
             return False
         try:
             check_password(self.username.text().strip(), self.password.text())
-            auth.initialise(self.wizard_.db_path, site_id=self.site.text().strip(),
-                            admin_username=self.username.text().strip(),
-                            admin_password=self.password.text())  # fmt: skip
+            site, user, password = (self.site.text().strip(), self.username.text().strip(),
+                                    self.password.text())  # fmt: skip
+            run_busy(self, self.tr("Creating the encrypted database…"),
+                     lambda: auth.initialise(self.wizard_.db_path, site_id=site,
+                                             admin_username=user, admin_password=password))
         except TntError as exc:
             self.message.setText(exc.message.get(self.wizard_.lang))
             return False

@@ -236,10 +236,14 @@ class SignatureStrip(QFrame):
                 label.setText(self.tr("Signature broken — re-signature required") + "\n"
                               + manifestation(view, lang))
                 label.setStyleSheet(f"color: {BROKEN_COLOUR}; font-weight: bold;")
+            elif view.state is SignatureState.INVALID:  # forged or altered outside the app
+                label.setText(self.context.text(signatures.INVALID_TEXT) + "\n"
+                              + manifestation(view, lang))
+                label.setStyleSheet(f"color: {BROKEN_COLOUR}; font-weight: bold;")
             else:
                 label.setText(manifestation(view, lang))
                 label.setStyleSheet(f"color: {SIGNED_COLOUR};")
-            broken = view is not None and view.state is SignatureState.BROKEN
+            broken = view is not None and view.state is not SignatureState.VALID
             button.setText(self.tr("Re-sign…") if broken else self.tr("Sign…"))
             button.setVisible(self.can_sign and self.status in signatures.SIGNABLE
                               and (view is None or broken))  # fmt: skip

@@ -357,6 +357,25 @@ class SubjectFilterProxy(QSortFilterProxyModel):
         if isinstance(model, SubjectTableModel):
             model.sort(column, order)
 
+    def exact_rows(self) -> list[int]:
+        """Proxy rows the search names exactly — a whole key or its number ("017" names
+        TNT-01-017, not SCR-0017): study IDs first, then screening numbers."""
+        text = self._search
+        if not text:
+            return []
+        model = self.sourceModel()
+        assert isinstance(model, SubjectTableModel)
+        by_id, by_screening = [], []
+        for index in range(self.rowCount()):
+            row = model.rows[self.mapToSource(self.index(index, 0)).row()]
+            subject_id = (row.subject_id or "").casefold()
+            if subject_id and text in (subject_id, subject_id.rsplit("-", 1)[-1]):
+                by_id.append(index)
+            screening = row.screening_number.casefold()
+            if text in (screening, screening.rsplit("-", 1)[-1]):
+                by_screening.append(index)
+        return by_id + [i for i in by_screening if i not in by_id]
+
 
 class SubjectTable(QTableView):
     """The table: Enter (or a double-click) opens the current subject."""
@@ -604,9 +623,15 @@ class SubjectListView(QWidget):
 
     # ---- keyboard and selection -----------------------------------------------------------------
     def _search_return(self) -> None:
-        """Return in the search box opens the only match, else moves to the table."""
-        if self.proxy.rowCount() == 1:
-            self.table._open(self.proxy.index(0, 0))
+        """Return in the search box opens the only match or the one the search names exactly
+        (issue 16: "017" opens TNT-01-017, not SCR-0017), else moves to the table."""
+        exact = self.proxy.exact_rows()
+        if self.proxy.rowCount() == 1 or len(exact) == 1:
+            self.table._open(self.proxy.index(exact[0] if exact else 0, 0))
+            return
+        if exact:  # several exact matches: the cursor starts on the first
+            self.table.setFocus()
+            self.table.setCurrentIndex(self.proxy.index(exact[0], 0))
             return
         self.table.setFocus()
         if self.proxy.rowCount() and not self.table.currentIndex().isValid():

@@ -95,3 +95,34 @@ class BackgroundTask(QObject):
         from tnt_desktop.gui.errors import show_error
 
         show_error(self.parent(), exc)
+
+
+def run_busy(parent: QWidget | None, title: str, work: Callable[[], Any]) -> Any:
+    """Run `work()` off the GUI thread and wait for it, the window still painting and a busy
+    dialog ("title", an indeterminate bar) showing after 300 ms: for steps the next line of code
+    needs (create the database, add a user — the key derivation takes a while). Returns the
+    result or raises what `work` raised. Input to the parent is blocked meanwhile."""
+    from PySide6.QtCore import QEventLoop, Qt
+
+    outcome: dict[str, Any] = {}
+    loop = QEventLoop()
+
+    def finished(result: Any) -> None:
+        outcome["result"] = result
+        loop.quit()
+
+    def failed(exc: BaseException) -> None:
+        outcome["error"] = exc
+        loop.quit()
+
+    task = BackgroundTask(parent, title, lambda _progress: work(), finished, failed)
+    if task._dialog is not None:
+        task._dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        task._dialog.setObjectName("busyDialog")
+    task.start()
+    if not task.done and not outcome:
+        loop.exec()
+    task.deleteLater()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("result")

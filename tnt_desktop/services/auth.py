@@ -8,6 +8,7 @@ successful login of that user. Five failures lock the account with a growing bac
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,8 +17,10 @@ from sqlalchemy import select
 from tnt_desktop.errors import (
     AccountInactive,
     AccountLocked,
+    DatabaseDamaged,
     DatabaseExists,
     DatabaseNotFound,
+    KeyFileMismatch,
     NotATntDatabase,
     NotFound,
     PasswordRejected,
@@ -25,11 +28,14 @@ from tnt_desktop.errors import (
     UnknownUser,
     WrongPassword,
 )
+from tnt_desktop.services import trust
 from tnt_desktop.services.passwords import check_password
 from tnt_desktop.services.permissions import Permission, Role
+from tnt_desktop.services.rekey import rekey_database
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.services.settings import IDLE_MINUTES
 from tnt_desktop.storage import database as storage
+from tnt_desktop.storage.bulk import write_setting_value
 from tnt_desktop.storage.keyslots import (
     MAX_FAILURES_BEFORE_LOCK,
     BadPassword,
@@ -38,6 +44,7 @@ from tnt_desktop.storage.keyslots import (
     keyslot_path,
 )
 from tnt_desktop.storage.models import Setting, User
+from tnt_desktop.storage.signing import new_private_key, public_hex
 from tnt_desktop.study.model import Text
 
 
@@ -88,13 +95,19 @@ def initialise(
     if db_path.exists() or keyslot_path(db_path).exists():
         raise DatabaseExists(db_path)
     key, database_id = storage.new_key(), storage.new_database_id()
-    slots = KeySlotFile(database_id)
-    slots.add(admin_username, key, admin_password)
+    slots = KeySlotFile(database_id, path=keyslot_path(db_path))
+    site_key = new_private_key()
+    site_pgp, site_pgp_public = trust.new_site_pgp(site_id)
+    site = trust.SessionKeys(site_key=site_key, site_pgp=site_pgp)
+    secrets = trust.new_user_secrets(Role.ADMIN.value, site)
+    slots.site_public = public_hex(site_key)
     db = storage.create_database(db_path, key, database_id=database_id, site_id=site_id,
                                  workstation=workstation)  # fmt: skip
     try:
         with db.transaction() as session:
             session.add_all(Setting(key=k, value=v) for k, v in blocks.items())
+            write_setting_value(session, trust.SITE_PUBLIC, slots.site_public)
+            write_setting_value(session, trust.SITE_PGP, site_pgp_public)
             session.add(
                 User(
                     username=admin_username, display_name=admin_display_name or admin_username,
@@ -102,17 +115,48 @@ def initialise(
                     created_utc=_now(), password_changed_utc=_now(),
                 )
             )  # fmt: skip
-            app = AppSession(db, key, admin_username, Role.ADMIN.value, admin_username)
+            keys = trust.SessionKeys(None, None, site_key, site_pgp, secrets.box_key)
+            if trust.has_key_tables(session):  # (a schema target below 0008 only in tests)
+                row = trust.register_key(session, database_id, admin_username,
+                                         secrets.signing_key, site_key)  # fmt: skip
+                keys.signing_key, keys.key_id = secrets.signing_key, row.id
+            app = AppSession(db, key, admin_username, Role.ADMIN.value, admin_username,
+                             keys=keys)  # fmt: skip
             numbering = ", ".join(f"{k} {v}" for k, v in blocks.items())
             app.audit(session, "DATABASE_CREATED",
-                      detail=f"site {site_id}, workstation {workstation}; {numbering}")
+                      detail=f"site {site_id}, workstation {workstation}; {numbering}; site key "
+                      f"{slots.site_public[:16]}… and site OpenPGP key made")  # fmt: skip
             app.audit(session, "USER_ADDED", new_value=f"{admin_username}:{Role.ADMIN.value}")
+            trust.write_slot(slots, admin_username, secrets, admin_password, key, 0, keys)
         _save_slots(slots, db_path)
     except BaseException:
         db.close()
         db_path.unlink(missing_ok=True)
         raise
     db.close()
+
+
+def _uniform_refusal(slots: KeySlotFile, username: str, password: str) -> UnknownUser:
+    """An unknown name costs the same KDF work as a wrong password and gets the same words."""
+    from tnt_desktop.storage.keyslots import Slot
+
+    with contextlib.suppress(Exception):
+        Slot.wrap(b"\0" * 32, password, b"unknown", next(
+            (s.kdf for s in slots.slots.values()), None))  # fmt: skip
+    return UnknownUser(username)
+
+
+def _open_with(db_path: Path, candidates: list[bytes], keys_path: Path, before_migration):
+    """Open the database with the first key that fits (newest envelope first)."""
+    failure: Exception | None = None
+    for key in candidates:
+        try:
+            return key, storage.open_database(db_path, key, before_migration=before_migration(key))
+        except (DatabaseDamaged, NotATntDatabase) as exc:
+            failure = exc
+    if isinstance(failure, DatabaseDamaged) or failure is None:
+        raise KeyFileMismatch(db_path, keys_path)
+    raise failure
 
 
 def login(db_path: Path, username: str, password: str, *, before_migration=None) -> AppSession:
@@ -122,12 +166,12 @@ def login(db_path: Path, username: str, password: str, *, before_migration=None)
         raise DatabaseNotFound(db_path)
     slots = _load_slots(db_path)
     if username not in slots.slots:
-        raise UnknownUser(username)
+        raise _uniform_refusal(slots, username, password)
     locked = slots.seconds_locked(username)
     if locked:
         raise AccountLocked(username, locked)
     try:
-        key = slots.unwrap(username, password)
+        opened = slots.open_slot(username, password)
     except BadPassword:
         started = slots.record_failure(username)
         _save_slots(slots, db_path)
@@ -135,11 +179,18 @@ def login(db_path: Path, username: str, password: str, *, before_migration=None)
             raise AccountLocked(username, started) from None
         remaining = MAX_FAILURES_BEFORE_LOCK - slots.slots[username].failures
         raise WrongPassword(username, remaining) from None
-    if before_migration is None:
+    except KeySlotError:
+        raise NotATntDatabase(keyslot_path(db_path), "its key file is damaged") from None
+
+    def hook(key: bytes):
+        if before_migration is not None:
+            return before_migration
         from tnt_desktop.services.backups import backup_before_migration
 
-        before_migration = backup_before_migration(db_path, key, slots.database_id)
-    db = storage.open_database(db_path, key, before_migration=before_migration)
+        return backup_before_migration(db_path, key, slots.database_id)
+
+    candidates = slots.database_keys(username, opened)
+    key, db = _open_with(db_path, candidates, keyslot_path(db_path), hook)
     try:
         if db.database_id != slots.database_id:
             raise NotATntDatabase(db_path, "its key file belongs to another database")
@@ -149,12 +200,17 @@ def login(db_path: Path, username: str, password: str, *, before_migration=None)
                 raise UnknownUser(username)
             if not user.active:
                 raise AccountInactive(username)
+            done = trust.establish(session, db.database_id, slots, username, user.role, opened,
+                                   db.site_id)  # fmt: skip
             idle = session.get(Setting, IDLE_MINUTES)
             app = AppSession(
                 db, key, user.username, user.role, user.display_name,
                 must_change_password=user.must_change_password,
-                idle_minutes=int(idle.value) if idle else 15,
+                idle_minutes=int(idle.value) if idle else 15, keys=done.keys,
             )  # fmt: skip
+            for action, detail in done.notes:
+                app.audit(session, action, detail=detail)
+            trust.certify_pending(app, session)
             from tnt_desktop.services.consent_versions import apply_configured
 
             apply_configured(app, session)  # ICVER offers the configured consent versions
@@ -162,8 +218,16 @@ def login(db_path: Path, username: str, password: str, *, before_migration=None)
             if failures:
                 app.audit(session, "LOGIN_FAILED", detail=f"{failures} failed attempt(s)")
             app.audit(session, "LOGIN")
-        slots.record_success(username)
-        _save_slots(slots, db_path)
+            if done.rewrap or len(slots.envelopes.get(username, [])) > 1:
+                # upgraded slot, or the first login after a re-key: written before the commit,
+                # so the database never certifies a key that no slot holds
+                trust.write_slot(slots, username, done.secrets, password, key,
+                                 trust.epoch(session), done.keys)  # fmt: skip
+                slots.record_success(username)
+                _save_slots(slots, db_path)
+        if slots.slots[username].failures:
+            slots.record_success(username)
+            _save_slots(slots, db_path)
         return app
     except BaseException:
         db.close()
@@ -189,8 +253,8 @@ def unlock(app: AppSession, password: str) -> None:
     if locked:
         raise AccountLocked(app.username, locked)
     try:
-        slots.unwrap(app.username, password)
-    except (BadPassword, KeyError):
+        slots.open_slot(app.username, password)
+    except (BadPassword, KeyError, KeySlotError):
         started = slots.record_failure(app.username)
         _save_slots(slots, app.db.path)
         with app.transaction() as session:
@@ -209,7 +273,7 @@ def unlock(app: AppSession, password: str) -> None:
 def change_password(app: AppSession, old_password: str, new_password: str) -> None:
     slots = _load_slots(app.db.path)
     try:
-        key = slots.unwrap(app.username, old_password)
+        slots.open_slot(app.username, old_password)
     except BadPassword:
         raise WrongPassword(app.username) from None
     if new_password == old_password:
@@ -217,8 +281,9 @@ def change_password(app: AppSession, old_password: str, new_password: str) -> No
             Text("the new password must differ from the old one", "新密码不得与旧密码相同")
         )
     check_password(app.username, new_password)
-    slots.add(app.username, key, new_password)
     with app.transaction() as session:
+        trust.write_slot(slots, app.username, app.keys.secrets(), new_password, app.key,
+                         trust.epoch(session), app.keys)  # fmt: skip
         user = session.scalar(select(User).where(User.username == app.username))
         assert user is not None
         user.must_change_password = False
@@ -257,8 +322,21 @@ def add_user(
             )
         )  # fmt: skip
         app.audit(session, "USER_ADDED", new_value=f"{username}:{role}")
-        slots.add(username, app.key, temporary_password)
+        _issue_keys(app, session, slots, username, role, temporary_password)
         _save_slots(slots, app.db.path)
+
+
+def _issue_keys(app: AppSession, session, slots: KeySlotFile, username: str, role: str,
+                password: str) -> None:  # fmt: skip
+    """A new key pair for an account, certified by the site key, in a slot wrapped by the
+    (temporary) password and signed by the site key."""
+    secrets = trust.new_user_secrets(role, app.keys)
+    row = trust.register_key(session, app.db.database_id, username, secrets.signing_key,
+                             app.keys.site_key if app.keys else None)  # fmt: skip
+    app.audit(session, "KEY_CREATED", detail=f"signing key #{row.id} of {username}"
+              + ("" if row.certificate else " (awaits certification)"))  # fmt: skip
+    trust.write_slot(slots, username, secrets, password, app.key, trust.epoch(session),
+                     app.keys)  # fmt: skip
 
 
 def _user(session, username: str) -> User:
@@ -268,8 +346,11 @@ def _user(session, username: str) -> User:
     return user
 
 
-def reset_password(app: AppSession, username: str, temporary_password: str) -> None:
-    """Admin reset after an identity check: new slot, forced change at next login."""
+def reset_password(app: AppSession, username: str, temporary_password: str, *,
+                   rekey: bool = True) -> None:  # fmt: skip
+    """Admin reset after an identity check: new slot and new signing key (the old one is
+    revoked), forced change at next login. The database is re-keyed (`rekey`, default), so a
+    copy of the old key file with the old password opens nothing any more."""
     app.require(Permission.MANAGE_USERS)
     check_password(username, temporary_password)
     slots = _load_slots(app.db.path)
@@ -279,13 +360,18 @@ def reset_password(app: AppSession, username: str, temporary_password: str) -> N
             raise AccountInactive(username)
         user.must_change_password = True
         app.audit(session, "PASSWORD_RESET", detail=username)
-        slots.add(username, app.key, temporary_password)
+        if trust.revoke_keys(session, username):  # a compromised account's key signs no more
+            app.audit(session, "KEY_REVOKED", detail=f"signing key of {username}: reset")
+        _issue_keys(app, session, slots, username, user.role, temporary_password)
         slots.record_success(username)  # a reset also lifts a lock-out
         _save_slots(slots, app.db.path)
+    if rekey:
+        rekey_database(app, f"password reset of {username}")
 
 
 def deactivate_user(app: AppSession, username: str) -> None:
-    """Remove the user's key slot (they can no longer open the database) and mark inactive."""
+    """Remove the user's key slot, revoke their signing key, mark them inactive and re-key the
+    database (services.rekey): no earlier copy of the key file opens the live database."""
     app.require(Permission.MANAGE_USERS)
     if username == app.username:
         raise TntError(
@@ -296,8 +382,33 @@ def deactivate_user(app: AppSession, username: str) -> None:
         user = _user(session, username)
         user.active = False
         app.audit(session, "USER_DEACTIVATED", old_value=f"{username}:{user.role}")
+        if trust.revoke_keys(session, username):
+            app.audit(session, "KEY_REVOKED", detail=f"signing key of {username}: deactivated")
         slots.remove(username)
+        slots.envelopes.pop(username, None)
         _save_slots(slots, app.db.path)
+    rekey_database(app, f"deactivation of {username}")
+
+
+def change_role(app: AppSession, username: str, role: str) -> None:
+    """Give an active account another role (audited old → new). Not one's own: an
+    administrator cannot lock the site out of user management by accident."""
+    app.require(Permission.MANAGE_USERS)
+    try:
+        Role(role)
+    except ValueError:
+        raise TntError(Text(f"unknown role {role!r}", f"未知角色 {role!r}")) from None
+    if username == app.username:
+        raise TntError(Text("you cannot change your own role", "不能更改自己的角色"))
+    with app.transaction() as session:
+        user = _user(session, username)
+        if not user.active:
+            raise AccountInactive(username)
+        if user.role == role:
+            return
+        app.audit(session, "USER_ROLE_CHANGED", detail=username,
+                  old_value=f"{username}:{user.role}", new_value=f"{username}:{role}")
+        user.role = role
 
 
 def list_users(app: AppSession) -> list[dict[str, object]]:

@@ -311,6 +311,33 @@ def _judge(report: files.BackupReport, database_id: str, backup_file: Path,
     return user
 
 
+def _signing_keys(session, slots: KeySlotFile, username: str, password: str):
+    """The restoring user's signing key, if the restored database certifies it (so the
+    DATABASE_RESTORED entry is signed like any other); None otherwise."""
+    from tnt_desktop.services import trust
+    from tnt_desktop.storage.signing import public_hex
+
+    with contextlib.suppress(BadPassword, KeySlotError, KeyError):
+        opened = slots.open_slot(username, password)
+        row = trust.current_key(session, username)
+        if row is not None and opened.signing_key is not None and (
+                public_hex(opened.signing_key) == row.public_key):  # fmt: skip
+            return trust.SessionKeys(opened.signing_key, row.id, opened.site_key,
+                                     opened.site_pgp, opened.box_key)  # fmt: skip
+    return None
+
+
+def _rekey_file(path: Path, old: bytes, new: bytes) -> None:
+    from tnt_desktop.storage.engine import connect_raw
+
+    connection = connect_raw(path, old)
+    try:
+        connection.execute(f"PRAGMA rekey = \"x'{new.hex()}'\"").fetchall()
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    finally:
+        connection.close()
+
+
 def _refuse_too_new(path: Path, key: bytes) -> None:
     engine = make_engine(path, key)
     try:
@@ -399,8 +426,16 @@ def restore(db_path: Path, backup_file: Path, username: str, password: str) -> R
         except OSError as exc:
             raise os_error_to_tnt(exc, db_path.parent) from None
         report = files.inspect_in_place(temp, key, report_as=backup_file)
+        backup_key = key
+        if not report.opens and backup_slots is not None and not keys_from_backup:
+            # made before a re-key (deactivation, reset): it opens with its own key file
+            with contextlib.suppress(BadPassword, KeySlotError, KeyError):
+                backup_key = backup_slots.unwrap(username, password)
+                report = files.inspect_in_place(temp, backup_key, report_as=backup_file)
         user = _judge(report, slots.database_id, backup_file, username)
-        _refuse_too_new(temp, key)
+        _refuse_too_new(temp, backup_key)
+        if backup_key != key:  # the live key file must open the restored database
+            _rekey_file(temp, backup_key, key)
         files.fsync_file(temp)
         replaced, moved = _move_aside(db_path)
         try:
@@ -425,7 +460,8 @@ def restore(db_path: Path, backup_file: Path, username: str, password: str) -> R
         with db.transaction() as session:
             account = session.scalar(select(User).where(User.username == username))
             display = account.display_name if account is not None else username
-            app = AppSession(db, key, username, user.role, display)
+            app = AppSession(db, key, username, user.role, display,
+                             keys=_signing_keys(session, slots, username, password))
             kept = replaced.name if replaced else "none (no database file)"
             app.audit(session, "DATABASE_RESTORED",
                       detail=f"backup {backup_file.name}; replaced {kept}")  # fmt: skip

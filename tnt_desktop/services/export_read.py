@@ -98,6 +98,13 @@ def _filter(data: SubjectData, removed: set[tuple[str, str]]) -> None:
                     del reasons[name]
 
 
+def require_profile(app: AppSession, profile: ExportProfile) -> None:
+    """SPONSOR_CODED needs EXPORT; SITE_ARCHIVE, which holds names, birth dates, phone and ID
+    numbers, needs VIEW_IDENTIFIERS (the site staff who may see them, issue 14)."""
+    app.require(Permission.EXPORT if profile is ExportProfile.SPONSOR_CODED
+                else Permission.VIEW_IDENTIFIERS)  # fmt: skip
+
+
 def _scan_for(app: AppSession, profile: ExportProfile, scan: FreeTextScan | None
               ) -> tuple[FreeTextScan | None, bool]:  # fmt: skip
     if profile is not ExportProfile.SPONSOR_CODED:
@@ -113,8 +120,7 @@ def export_subjects(app: AppSession, profile: ExportProfile = ExportProfile.SPON
                     *, scan: FreeTextScan | None = None) -> Iterator[ExportSubject]:  # fmt: skip
     """Subjects in screening-number order, loaded one by one (memory stays flat); free text
     scanned (REQ-PI-04) under the sponsor profile."""
-    app.require(Permission.EXPORT if profile is ExportProfile.SPONSOR_CODED
-                else Permission.VIEW_DATA)  # fmt: skip
+    require_profile(app, profile)
     removed = removed_items(app.study, profile)
     scan, own_scan = _scan_for(app, profile, scan)
     with app.transaction(write=False) as session:
@@ -174,8 +180,11 @@ class AuditView:
     new_value: str | None
     reason_code: str | None
     reason_text: str | None
+    # the row-key map of a ROW_KEYS_RENUMBERED entry (migration 0006), else None
+    renumbered: str | None = None
 
 
+RENUMBERED = "ROW_KEYS_RENUMBERED"
 AUDIT_BATCH = 1000  # audit rows fetched from the database at a time
 SYSTEM_OID = "USR.SYSTEM"
 
@@ -194,7 +203,7 @@ _AUDIT_COLUMNS = (
     AuditEntry.id, AuditEntry.ts_utc, AuditEntry.username, AuditEntry.role, AuditEntry.action,
     AuditEntry.event_oid, AuditEntry.repeat_key, AuditEntry.form_code, AuditEntry.group_name,
     AuditEntry.row_key, AuditEntry.item_name, AuditEntry.old_value, AuditEntry.new_value,
-    AuditEntry.reason_code, AuditEntry.reason_text,
+    AuditEntry.reason_code, AuditEntry.reason_text, AuditEntry.detail,
 )  # fmt: skip
 
 
@@ -219,7 +228,7 @@ def iter_subject_audit(
              .order_by(AuditEntry.id).execution_options(yield_per=AUDIT_BATCH))  # fmt: skip
     with app.transaction(write=False) as session:
         for (id_, ts, username, role, action, event_oid, repeat_key, form_code, group_name,
-             row_key, item_name, old_value, new_value, reason_code, reason_text
+             row_key, item_name, old_value, new_value, reason_code, reason_text, detail
              ) in session.execute(query):  # fmt: skip
             hidden = item_name in removed
             if scan is not None and not hidden:  # REQ-PI-04: free text in the trail as well
@@ -238,6 +247,7 @@ def iter_subject_audit(
                 repeat_key, form_code, group_name, row_key, item_name,
                 None if hidden else old_value, None if hidden else new_value,
                 reason_code, None if hidden else reason_text,
+                detail if action == RENUMBERED else None,
             )  # fmt: skip
 
 
@@ -269,10 +279,16 @@ def subject_audit(
 
 def record_export(
     app: AppSession, *, profile: ExportProfile, subject_count: int, files: str,
-    purpose: str | None = None, recipient: str | None = None,
+    purpose: str | None = None, recipient: str | None = None, origin: dict | None = None,
+    package_sha256: str | None = None,
 ) -> None:  # fmt: skip
-    """The export log row and its audit entry (REQ-PI-07), in one transaction."""
+    """The export log row and its audit entry (REQ-PI-07), in one transaction — with a
+    package's place in this workstation's chain of packages (services.anchors)."""
     with app.transaction() as session:
+        if origin is not None and package_sha256 is not None:
+            from tnt_desktop.services.anchors import record_package
+
+            record_package(session, origin, package_sha256)
         session.add(ExportLog(ts_utc=utc_now_text(), username=app.username, profile=profile,
                               purpose=purpose, recipient=recipient, subject_count=subject_count,
                               files=files))  # fmt: skip

@@ -46,7 +46,7 @@ from tnt_desktop.storage import bulk
 from tnt_desktop.storage.audit import utc_now_text
 from tnt_desktop.storage.models import CheckOverride, EventInstance, FormInstance
 from tnt_desktop.study.checks import run_checks
-from tnt_desktop.study.derivations import Where, derive_all
+from tnt_desktop.study.derivations import DERIVE_RANGE, Where, derive_all
 from tnt_desktop.study.model import (
     MISSING_REASONS,
     Finding,
@@ -56,7 +56,7 @@ from tnt_desktop.study.model import (
     Text,
 )
 from tnt_desktop.study.subject import FormRecord, SubjectData
-from tnt_desktop.study.validation import SOFT_RANGE, validate_form
+from tnt_desktop.study.validation import validate_form
 from tnt_desktop.study.values import ValueError_, format_value, parse_value
 
 
@@ -79,7 +79,13 @@ CHANGE_REASON_LABELS: dict[ChangeReason, Text] = {
 
 @dataclass
 class RowEntry:
+    """One row of a repeating group. Row keys are per item group (DOX rows 1–3 and IFO rows
+    1–4 of one CT form), stable and never reused; ODM's ItemGroupRepeatKey is this key."""
+
     key: int | None = None  # the stored row key of an existing row; None for a new row
+    # with a key that is not a stored row: create the row under that key (the ODM import keeps
+    # the file's row keys) instead of refusing; a key a removed row had is still refused
+    create: bool = False
     values: dict[str, str] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
 
@@ -104,6 +110,9 @@ class FormEntry:
     reason_text: str = ""
     overrides: dict[str, str] = field(default_factory=dict)  # finding key → reason
     expected_version: int | None = None
+    # soft findings nobody confirmed become open queries raised by this user (the ODM import:
+    # it never confirms a finding on the site's behalf) instead of refusing the save
+    findings_as_queries: bool = False
 
 
 @dataclass
@@ -213,16 +222,17 @@ def _parse_into(
 def _new_record(
     form: Form, entry: FormEntry, old: LoadedForm | None, errors: list[Finding]
 ) -> tuple[FormRecord, dict[str, list[int]]]:
+    used: dict[str, set[int]] = {}  # group → every row key it ever had (removed rows too)
     if old is not None:
         record = copy.deepcopy(old.record)
         row_keys = {g: list(keys) for g, keys in old.row_keys.items()}
-        used = {key for (_g, key, _n) in old.stored}
+        for group_name, key, _name in old.stored:
+            used.setdefault(group_name, set()).add(key)
     else:
         record = FormRecord(entry.event, entry.form, entry.repeat)
-        row_keys, used = {}, set()
+        row_keys = {}
     _parse_into(form, None, entry.values, entry.missing, record.values, record.missing, errors,
                 None)  # fmt: skip
-    next_key = max(used | {0}) + 1
     for group_name, rows in entry.rows.items():
         group = next((g for g in form.groups if g.name == group_name and g.repeating), None)
         if group is None:
@@ -234,12 +244,22 @@ def _new_record(
         old_keys = row_keys.get(group_name, [])
         old_missing = record.row_missing.get(group_name, {})
         new_rows, new_keys, new_missing = [], [], {}
+        ever = used.get(group_name, set())
+        named = {row.key for row in rows if row.key is not None}
+        next_key = max(ever | named | {0}) + 1  # keys count per group, never reused
         for index, row in enumerate(rows):
+            if row.key is not None and row.key in new_keys:
+                errors.append(_hard("DUPLICATE-ROW", f"{form.code}.{group_name}",
+                                    f"row {row.key} of {group_name} is given twice",
+                                    f"{group_name} 的第 {row.key} 行重复出现"))  # fmt: skip
+                continue
             if row.key is not None and row.key in old_keys:
                 position = old_keys.index(row.key)
                 values = dict(old_rows[position])
                 missing = dict(old_missing.get(position, {}))
                 key = row.key
+            elif row.key is not None and row.create and row.key > 0 and row.key not in ever:
+                values, missing, key = {}, {}, row.key
             elif row.key is not None:
                 errors.append(_hard("UNKNOWN-ROW", f"{form.code}.{group_name}",
                                     f"row {row.key} of {group_name} does not exist",
@@ -346,7 +366,11 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
     if errors:
         raise ValidationFailed(errors)
     _assign_row_numbers(session, loaded.subject.id, form, record)
-    derived, new_record, findings = _evaluate(app, form, entry, loaded, old, record, today)
+    from tnt_desktop.services.soft_inputs import unconfirmed_soft
+
+    unconfirmed = unconfirmed_soft(session, loaded, entry, record, row_keys, old)
+    derived, new_record, findings = _evaluate(app, form, entry, loaded, old, record, today,
+                                              unconfirmed)  # fmt: skip
     blocking = [f for f in findings if f.severity is Severity.HARD and (
         _points_only_at(f, form.code) or f.check_id == "REQUIRED")]  # fmt: skip
     if blocking:
@@ -372,10 +396,11 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
         for f in findings
         if f.severity is Severity.SOFT and _points_only_at(f, form.code)
         and f.dv_category is None  # a deviation candidate goes to the DV log (clar. 20)
+        and f.check_id != DERIVE_RANGE  # "not derived, because…" explains, asks nothing
     }.items()) if final else []  # in progress: shown, confirmed when complete (issue 16)
     unresolved = [(k, f) for k, f in soft_here if k not in existing and not (
         entry.overrides.get(k, "").strip())]  # fmt: skip
-    if unresolved:
+    if unresolved and not entry.findings_as_queries:
         raise OverrideRequired(unresolved)
 
     old_cells = _cells(form, old.record, old.row_keys) if old is not None else {}
@@ -422,8 +447,8 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
     derived_changed = _write_derived(app, session, loaded, derived, instance, entry, row_keys,
                                      stored)  # fmt: skip
     for key, finding in soft_here:
-        if key in existing:
-            continue
+        if key in existing or not entry.overrides.get(key, "").strip():
+            continue  # confirmed before, or (findings_as_queries) left open as a query below
         reason_text = entry.overrides[key].strip()
         session.add(CheckOverride(form_pk=instance.id, finding_key=key, reason=reason_text,
                                   username=app.username, ts_utc=utc_now_text()))  # fmt: skip
@@ -439,6 +464,15 @@ def _save(app: AppSession, session: Session, form: Form, entry: FormEntry, today
                                  form.code, q_item, finding.check_id,
                                  queries.auto_query_text(finding, reason_text),
                                  group_name=q_group, row_key=q_row)  # fmt: skip
+    if entry.findings_as_queries and unresolved:
+        from tnt_desktop.services import queries
+
+        for _key, finding in unresolved:
+            q_item, q_group, q_row = queries.finding_target(
+                form, finding, row_key_of(finding, row_keys, form))  # fmt: skip
+            queries.raise_finding_query(app, session, loaded.subject, entry.event, entry.repeat,
+                                        form.code, q_item, finding, group_name=q_group,
+                                        row_key=q_row)  # fmt: skip
     status = _status(entry, old, findings, form, new_record, derived)
     if reopens and not changes:
         status = old_status  # saved without a change: still verified / signed
@@ -498,8 +532,8 @@ def _evaluate(app: AppSession, form: Form, entry: FormEntry, loaded, old, record
               today: date, unconfirmed: list[Where] | None = None,
               ) -> tuple[SubjectData, FormRecord, list[Finding]]:  # fmt: skip
     """The whole subject as it would be after this save — every derived value recomputed, none
-    from an input that fails its range check (a save confirms its soft values or is refused;
-    a preview names those `unconfirmed`) — and the findings about this form instance
+    from an input that fails its range check (hard, or soft and `unconfirmed`:
+    services/soft_inputs.py) — and the findings about this form instance
     (item-level, derived values not computed and why, the checks this form triggers)."""
     proposed = SubjectData(loaded.data.subject_id, [
         r for r in copy.deepcopy(loaded.data.records)
@@ -539,31 +573,12 @@ def preview_form(app: AppSession, entry: FormEntry, *, today: date | None = None
         old = loaded.form(entry.event, entry.repeat, entry.form)
         errors: list[Finding] = []
         record, row_keys = _new_record(form, entry, old, errors)
-        unconfirmed = _unconfirmed_soft(session, form, entry, old, record, row_keys, loaded)
+        from tnt_desktop.services.soft_inputs import unconfirmed_soft
+
+        unconfirmed = unconfirmed_soft(session, loaded, entry, record, row_keys, old)
         _, new_record, findings = _evaluate(app, form, entry, loaded, old, record,
                                             today or date.today(), unconfirmed)  # fmt: skip
     return Preview(new_record, errors + findings, row_keys)
-
-
-def _unconfirmed_soft(session: Session, form: Form, entry: FormEntry, old: LoadedForm | None,
-                      record: FormRecord, row_keys: dict[str, list[int]],
-                      loaded) -> list[Where]:  # fmt: skip
-    """The values of the previewed form outside their soft range whose finding is neither
-    confirmed already nor in `entry.overrides`: no value is derived from them yet."""
-    confirmed = {key for key, text in entry.overrides.items() if text.strip()}
-    if old is not None:
-        confirmed.update(session.scalars(select(CheckOverride.finding_key).where(
-            CheckOverride.form_pk == old.instance.id)))  # fmt: skip
-    found: list[Where] = []
-    for finding in validate_form(form, record, loaded.data):
-        if finding.check_id != SOFT_RANGE or not finding.items:
-            continue
-        if finding_key(finding, row_key_of(finding, row_keys, form)) in confirmed:
-            continue
-        parts = finding.items[0].split(".")
-        group = parts[1] if len(parts) == 3 else None
-        found.append((record.event, record.repeat, form.code, group, finding.row, parts[-1]))
-    return found
 
 
 def _typed_overrides(form: Form, entry: FormEntry, old: LoadedForm | None) -> frozenset[str]:

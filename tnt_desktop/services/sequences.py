@@ -149,3 +149,18 @@ def set_workstation(app, workstation: int, screening_block: str | None = None,
                 counter.value = 0
     app.db.workstation = workstation
     return blocks
+
+
+def claim_number(session: Session, name: str, workstation: int, number: int) -> None:
+    """A number taken from elsewhere (an ODM import keeps the file's subject keys): when it lies
+    in this workstation's block, the sequence moves past it, so that this database never hands
+    it out again; a number of another workstation's block leaves the sequence alone."""
+    first, last = number_block(session, name, workstation)
+    if not first <= number <= last:
+        return
+    counter = session.get(Counter, name)
+    if counter is None:
+        counter = Counter(name=name, value=0)
+        session.add(counter)
+    counter.value = max(counter.value, number - first + 1)
+    session.flush()

@@ -39,6 +39,8 @@ class AppSession:
     locked: bool = False
     study: Study = field(default_factory=get_study, repr=False)
     last_activity: float = field(default_factory=time.monotonic)
+    # issue 14: the private keys this login unwrapped (services.trust.SessionKeys); memory only
+    keys: Any = field(default=None, repr=False)
 
     @property
     def params(self) -> StudyParameters:
@@ -96,7 +98,11 @@ class AppSession:
                 opened.pop(where, None)
 
     def audit(self, session: Session, action: str, *, system: bool = False, **fields: Any):
-        """Append an audit entry as this user (or as SYSTEM for derivations)."""
+        """Append an audit entry as this user (or as SYSTEM for derivations). The transaction's
+        new chain head is signed with this user's key (SYSTEM entries included: the user whose
+        action caused them signs them)."""
+        if self.keys is not None and self.keys.signing_key is not None:
+            audit.set_signer(session, self.username, self.keys.key_id, self.keys.signing_key)
         return audit.append(
             session,
             username=SYSTEM_USER if system else self.username,

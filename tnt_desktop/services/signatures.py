@@ -12,7 +12,13 @@ once that the e-signature is the legal equivalent of their handwritten signature
 A signature records the user name, the printed name (the account's display name), the role,
 the UTC time, the meaning of the point and a SHA-256 over the canonical signed data
 (`signed_data_hash`): the stored values of the form, or of every form of the subject for the
-casebook. The one write path calls `check_signatures` after every save: a valid signature whose
+casebook. Since issue 14 it is also an Ed25519 signature by the signer's own key (unwrapped from
+their key slot at login, certified by the site key) over that hash, the meaning, the time and
+what was signed (`esig_fields`, 21 CFR 11.70): recomputing the hash after changing the data
+cannot repair it, and a row forged with raw SQL reads INVALID (`esig_problem`). Signatures made
+before the upgrade (ids up to the setting `trust.legacy_esig_max_id`) stay hash-only.
+
+The one write path calls `check_signatures` after every save: a valid signature whose
 hash no longer matches is marked broken (`broken_utc`, audit SIGNATURE_BROKEN "re-signature
 required") and a SIGNED form returns to COMPLETE. `signatures` recomputes the hash on every
 read, so data changed outside the application (raw SQL) read BROKEN too. Signing again after a
@@ -65,12 +71,17 @@ _signed_in: weakref.WeakSet[AppSession] = weakref.WeakSet()  # sessions that sig
 
 class SignatureState(StrEnum):
     VALID = "VALID"
-    BROKEN = "BROKEN"
+    BROKEN = "BROKEN"  # the signed data changed since: re-signature required
+    INVALID = "INVALID"  # not made by its signer's certified key: forged or altered
 
 
+INVALID_TEXT = Text("signature invalid — not made by the signer's key (forged or altered); "
+                    "run admin verify",
+                    "签名无效 — 非签名人密钥所签（伪造或被改动）；请运行 admin verify")
 SIGNATURE_STATE_LABELS: dict[SignatureState, Text] = {
     SignatureState.VALID: Text("valid", "有效"),
     SignatureState.BROKEN: BROKEN_TEXT,
+    SignatureState.INVALID: INVALID_TEXT,
 }
 
 
@@ -219,16 +230,67 @@ def _subject_signatures(session: Session, subject: Subject, *, valid_only: bool 
 
 
 def _view(subject: Subject, sig: ESignature, event: EventInstance, form_code: str,
-          current_hash: str | None) -> SignatureView:  # fmt: skip
+          current_hash: str | None, invalid: bool = False) -> SignatureView:  # fmt: skip
     """`current_hash` None: not computed, because the signature is already marked broken."""
     broken = sig.broken_utc is not None or current_hash != sig.data_hash
+    state = (SignatureState.INVALID if invalid
+             else SignatureState.BROKEN if broken else SignatureState.VALID)  # fmt: skip
     return SignatureView(
         sig.id, subject.key, event.event_oid, event.repeat_key, form_code, sig.point,
         sig.scope, sig.username, sig.printed_name, sig.role, sig.ts_utc,
-        Text(sig.meaning_en, sig.meaning_zh), sig.data_hash,
-        SignatureState.BROKEN if broken else SignatureState.VALID, sig.broken_utc,
+        Text(sig.meaning_en, sig.meaning_zh), sig.data_hash, state, sig.broken_utc,
         sig.superseded_by,
     )  # fmt: skip
+
+
+# ---- the Ed25519 signature (issue 14) ----------------------------------------------------------
+def esig_fields(sig: ESignature, subject: Subject, event_oid: str, repeat: int,
+                form_code: str) -> dict:  # fmt: skip
+    """What the signer's key signs: the signed data's hash and method, the meaning (both
+    languages), the time, who (name, printed name, role) and what (point, scope, subject —
+    by its screening number, which never changes —, event, repeat, form)."""
+    return {"data_hash": sig.data_hash, "hash_method": sig.hash_method,
+            "meaning_en": sig.meaning_en, "meaning_zh": sig.meaning_zh, "ts_utc": sig.ts_utc,
+            "username": sig.username, "printed_name": sig.printed_name, "role": sig.role,
+            "point": sig.point, "scope": sig.scope, "subject": subject.screening_number,
+            "event": event_oid, "repeat": repeat, "form": form_code}  # fmt: skip
+
+
+def signer_keys(session: Session) -> tuple[dict, set[int]]:
+    """Every user key by id, and the ids whose certificate verifies with the site key."""
+    from tnt_desktop.services import trust
+    from tnt_desktop.storage.database import DATABASE_ID_KEY
+    from tnt_desktop.storage.models import UserKey
+
+    database_id = trust.setting(session, DATABASE_ID_KEY) or ""
+    site_public = trust.setting(session, trust.SITE_PUBLIC)
+    keys = {row.id: row for row in session.scalars(select(UserKey))}
+    certified = {i for i, row in keys.items()
+                 if trust.certificate_valid(row, database_id, site_public)}  # fmt: skip
+    return keys, certified
+
+
+def esig_problem(sig: ESignature, subject: Subject, event: EventInstance, form: FormInstance,
+                 keys: dict, certified: set[int], legacy_max_id: int
+                 ) -> tuple[str, str] | None:  # fmt: skip
+    """Why a signature is not its signer's (English, Chinese), or None."""
+    from tnt_desktop.storage.signing import ESIG_DOMAIN, verify
+
+    if sig.signature is None:
+        if sig.id <= legacy_max_id:
+            return None  # made before signing keys existed: hash-only, as it was
+        return ("has no signature by the signer's key (forged)", "没有签名人密钥的签名（伪造）")
+    key = keys.get(sig.key_id)
+    if key is None or key.username != sig.username:
+        return (f"not signed with a key of {sig.username}", f"并非以 {sig.username} 的密钥签名")
+    if key.certificate is not None and key.id not in certified:
+        return ("the signer's key certificate does not verify", "签名人密钥证书无法验证")
+    if not verify(key.public_key, sig.signature, ESIG_DOMAIN,
+                  esig_fields(sig, subject, event.event_oid, event.repeat_key,
+                              form.form_code)):  # fmt: skip
+        return ("the signature does not verify: its data hash, meaning, time or signer were "
+                "altered", "签名无法验证：其数据散列、含义、时间或签名人被改动")
+    return None
 
 
 def _views(session: Session, subject: Subject,
@@ -236,12 +298,20 @@ def _views(session: Session, subject: Subject,
     """Every signature of a subject (superseded ones included) — or only those on the form
     `where` = (event, repeat, form code) —, state recomputed. A signature already marked
     broken is not hashed again (hashing a casebook reads every value of the subject)."""
+    from tnt_desktop.services import trust
+
     hasher = _Hasher(session, subject)
-    return [_view(subject, sig, event, form.form_code,
-                  None if sig.broken_utc is not None else hasher(sig, form, event))
-            for sig, form, event in _subject_signatures(session, subject)
+    rows = [(sig, form, event) for sig, form, event in _subject_signatures(session, subject)
             if where is None
             or (event.event_oid, event.repeat_key, form.form_code) == where]  # fmt: skip
+    if not rows:
+        return []
+    keys, certified = signer_keys(session)
+    legacy = int(trust.setting(session, trust.LEGACY_ESIG) or 0)
+    return [_view(subject, sig, event, form.form_code,
+                  None if sig.broken_utc is not None else hasher(sig, form, event),
+                  esig_problem(sig, subject, event, form, keys, certified, legacy) is not None)
+            for sig, form, event in rows]  # fmt: skip
 
 
 def signatures(app: AppSession, subject_key: str) -> list[SignatureView]:
@@ -307,15 +377,19 @@ def _check_password(app: AppSession, password: str, what: str) -> None:
     """The user's password, checked by unwrapping their key slot (as a login does). A failure
     counts toward the lock-out and is audited; the password is never logged."""
     from tnt_desktop.services.auth import _load_slots, _save_slots
-    from tnt_desktop.storage.keyslots import MAX_FAILURES_BEFORE_LOCK, BadPassword
+    from tnt_desktop.storage.keyslots import (
+        MAX_FAILURES_BEFORE_LOCK,
+        BadPassword,
+        KeySlotError,
+    )
 
     slots = _load_slots(app.db.path)
     locked = slots.seconds_locked(app.username)
     if locked:
         raise AccountLocked(app.username, locked)
     try:
-        slots.unwrap(app.username, password or "")
-    except (BadPassword, KeyError):
+        slots.open_slot(app.username, password or "")
+    except (BadPassword, KeyError, KeySlotError):
         started = slots.record_failure(app.username)
         _save_slots(slots, app.db.path)
         with app.transaction() as session:
@@ -408,8 +482,17 @@ def sign(app: AppSession, subject_key: str, event: str, repeat: int, form_code: 
             role=app.role, ts_utc=utc_now_text(), meaning_en=definition.meaning.en,
             meaning_zh=definition.meaning.zh, data_hash=digest, hash_method=HASH_METHOD,
         )  # fmt: skip
+        if app.keys is None or app.keys.signing_key is None or app.keys.key_id is None:
+            raise SignatureError(Text("not signed: this login holds no signing key; log out "
+                                      "and in again", "未签名：本次登录没有签名密钥；请重新登录"))
         session.add(sig)
         session.flush()
+        from tnt_desktop.storage.signing import ESIG_DOMAIN
+        from tnt_desktop.storage.signing import sign as ed25519_sign
+
+        sig.key_id = app.keys.key_id
+        sig.signature = ed25519_sign(app.keys.signing_key, ESIG_DOMAIN,
+                                     esig_fields(sig, subject, event, repeat, form_code))
         for old in session.scalars(select(ESignature).where(
                 ESignature.form_pk == form.id, ESignature.point == point,
                 ESignature.id != sig.id, ESignature.superseded_by.is_(None))):  # fmt: skip
@@ -425,6 +508,7 @@ def sign(app: AppSession, subject_key: str, event: str, repeat: int, form_code: 
                   detail=f"signature #{sig.id} {point} ({scope.lower()}) by "
                          f"{sig.printed_name} [{sig.role}]: {definition.meaning.en}; "
                          f"{HASH_METHOD} {digest}")  # fmt: skip
+        session.flush()
         view = _view(subject, sig, event_row, form_code, digest)
     _signed_in.add(app)
     return view

@@ -11,6 +11,7 @@ write path as everything else.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -22,7 +23,7 @@ from tnt_desktop.errors import TntError
 from tnt_desktop.services.clinical_data import MAIN, find_subject, load_subject
 from tnt_desktop.services.form_entry import FormEntry, save_form
 from tnt_desktop.services.permissions import Permission
-from tnt_desktop.services.sequences import SCREENING, STUDY_ID, next_in_block
+from tnt_desktop.services.sequences import SCREENING, STUDY_ID, claim_number, next_in_block
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.services.workflow import (
     check_database_open,
@@ -52,12 +53,32 @@ def _utc() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def screen_subject(app: AppSession) -> str:
-    """Open a screening record; returns the new screening number (SCR-0001…)."""
+SCREENING_NUMBER = re.compile(r"SCR-(\d{4})")
+
+
+def _unused(session: Session, key: str) -> None:
+    if session.scalar(select(Subject.id).where(
+            (Subject.subject_id == key) | (Subject.screening_number == key))) is not None:
+        raise TntError(Text(f"{key} is already another subject here",
+                            f"{key} 在本数据库中已是另一受试者"))  # fmt: skip
+
+
+def screen_subject(app: AppSession, *, number: str | None = None) -> str:
+    """Open a screening record; returns the new screening number (SCR-0001…). `number`: the
+    screening number this person already has (an ODM import keeps a file's keys); it must be
+    unused here, and the sequence moves past it."""
     app.require(Permission.ENTER_DATA)
     with app.transaction() as session:
         check_database_open(session)
-        number = f"SCR-{next_in_block(session, SCREENING, app.db.workstation):04d}"
+        if number is None:
+            number = f"SCR-{next_in_block(session, SCREENING, app.db.workstation):04d}"
+        else:
+            match = SCREENING_NUMBER.fullmatch(number)
+            if match is None:
+                raise TntError(Text(f"{number} is not a screening number (SCR-NNNN)",
+                                    f"{number} 不是筛选号（SCR-NNNN）"))  # fmt: skip
+            _unused(session, number)
+            claim_number(session, SCREENING, app.db.workstation, int(match.group(1)))
         subject = Subject(site_id=app.db.site_id, screening_number=number,
                           status=SubjectStatus.SCREENING.value, created_utc=_utc())  # fmt: skip
         session.add(subject)
@@ -130,8 +151,10 @@ def screening_verdict(app: AppSession, subject_key: str) -> ScreeningVerdict | N
         return ScreeningVerdict(eligibility(loaded.data, app.params), values)
 
 
-def enrol(app: AppSession, screening_number: str) -> str:
-    """Assign the next study ID to an eligible screened subject; returns it."""
+def enrol(app: AppSession, screening_number: str, *, subject_id: str | None = None) -> str:
+    """Assign the next study ID to an eligible screened subject; returns it. `subject_id`: the
+    study ID this person already has (an ODM import keeps a file's keys): it must be of this
+    site's form and unused here, and the sequence moves past it."""
     app.require(Permission.ENTER_DATA)
     params = app.params
     with app.transaction() as session:
@@ -150,8 +173,18 @@ def enrol(app: AppSession, screening_number: str) -> str:
                 Text(f"{subject.key} is not eligible ({failing}); enrolment refused",
                      f"{subject.key} 不符合入组条件（{failing}），拒绝入组")
             )  # fmt: skip
-        number = next_in_block(session, STUDY_ID, app.db.workstation)
-        subject_id = f"{params.subject_id_prefix}{number:03d}"
+        if subject_id is None:
+            number = next_in_block(session, STUDY_ID, app.db.workstation)
+            subject_id = f"{params.subject_id_prefix}{number:03d}"
+        else:
+            match = re.fullmatch(re.escape(params.subject_id_prefix) + r"(\d{3})", subject_id)
+            if match is None:
+                raise TntError(Text(
+                    f"{subject_id} is not a study ID of this site ({params.subject_id_prefix}NNN)",
+                    f"{subject_id} 不是本中心的研究编号（{params.subject_id_prefix}NNN）"))
+            _unused(session, subject_id)
+            number = int(match.group(1))
+            claim_number(session, STUDY_ID, app.db.workstation, number)
         old_key = subject.key
         subject.subject_id = subject_id
         subject.status = SubjectStatus.ENROLLED.value
@@ -167,7 +200,8 @@ def enrol(app: AppSession, screening_number: str) -> str:
 
 def screen_fail(app: AppSession, screening_number: str, reason: str, specify: str = "",
                 *, change_reason: str | None = None, reason_text: str = "",
-                overrides: dict[str, str] | None = None) -> None:  # fmt: skip
+                overrides: dict[str, str] | None = None,
+                findings_as_queries: bool = False) -> None:  # fmt: skip
     """Record a screen failure (SFREAS, SFREASSP on F01) and the status, in one transaction."""
     app.require(Permission.ENTER_DATA)
     with app.transaction() as session:
@@ -181,7 +215,8 @@ def screen_fail(app: AppSession, screening_number: str, reason: str, specify: st
         values = {"SFREAS": reason, "SFREASSP": specify}
         save_form(app, FormEntry(
             screening_number, "SE.SCR", "IE", values=values, reason=change_reason,
-            reason_text=reason_text, overrides=dict(overrides or {})))  # fmt: skip
+            reason_text=reason_text, overrides=dict(overrides or {}),
+            findings_as_queries=findings_as_queries))  # fmt: skip
         subject.status = SubjectStatus.SCREEN_FAILED.value
         subject.status_reason = reason
         app.audit(session, "SCREEN_FAILED", subject_key=subject.key, new_value=reason,
@@ -190,7 +225,8 @@ def screen_fail(app: AppSession, screening_number: str, reason: str, specify: st
 
 def withdraw(app: AppSession, subject_id: str, scope: str, withdrawal_date: date,
              last_known_alive: date | None = None, *,
-             overrides: dict[str, str] | None = None) -> None:  # fmt: skip
+             overrides: dict[str, str] | None = None,
+             findings_as_queries: bool = False) -> None:  # fmt: skip
     """Consent withdrawal: EOS fields through the write path and the status, in one
     transaction. Data collected before the withdrawal are kept."""
     app.require(Permission.ENTER_DATA)
@@ -207,7 +243,8 @@ def withdraw(app: AppSession, subject_id: str, scope: str, withdrawal_date: date
         if last_known_alive is not None:
             values["LASTCONT"] = last_known_alive.isoformat()
         save_form(app, FormEntry(subject_id, "SE.EOS", "EOS", values=values,
-                                 reason="LATE_DATA", overrides=dict(overrides or {})))  # fmt: skip
+                                 reason="LATE_DATA", overrides=dict(overrides or {}),
+                                 findings_as_queries=findings_as_queries))  # fmt: skip
         subject.status = SubjectStatus.WITHDRAWN.value
         subject.status_reason = scope
         app.audit(session, "SUBJECT_WITHDRAWN", subject_key=subject.key, new_value=scope)

@@ -22,6 +22,7 @@ package loses nothing the next one does not carry again.
 
 from __future__ import annotations
 
+import inspect
 import json
 import zlib
 from dataclasses import dataclass, field
@@ -44,7 +45,13 @@ from tnt_desktop.sponsor.models import (
     StoreSubject,
     StoreWorkstation,
 )
-from tnt_desktop.sponsor.payload import PAYLOAD_FORMAT, PAYLOAD_NAME, OriginMissing, package_origin
+from tnt_desktop.sponsor.payload import (
+    PAYLOAD_FORMAT,
+    PAYLOAD_NAME,
+    ChainHead,
+    OriginMissing,
+    package_origin,
+)
 from tnt_desktop.sponsor.store import StoreDatabase, utc_now, who
 from tnt_desktop.storage.audit import GENESIS
 from tnt_desktop.storage.models import ConsentVersion
@@ -96,15 +103,23 @@ class ImportResult:
 
 # ---- opening and checking -----------------------------------------------------------------------
 def open_verified(path: Path, decryptor, site_cert=None):
-    """exports.package.open_package, with the site's signature checked when a site key is
-    given (the trust issue adds the parameter to open_package; refused until it exists)."""
+    """exports.package.open_package, with the site's OpenPGP signature checked when the site's
+    public key is given (`open_package(site_key=…)`, the trust work; refused, never skipped,
+    by a release whose open_package cannot check it)."""
     if site_cert is None:
         return open_package(path, decryptor=decryptor)
-    try:
-        return open_package(path, decryptor=decryptor, site_key=site_cert)
-    except TypeError:
+    if "site_key" not in inspect.signature(open_package).parameters:
         raise UsageError(Text("this release cannot check package signatures yet (--site-key)",
-                              "此版本尚不能校验数据包签名（--site-key）")) from None  # fmt: skip
+                              "此版本尚不能校验数据包签名（--site-key）"))  # fmt: skip
+    return open_package(path, decryptor=decryptor, site_key=site_cert)
+
+
+def load_site_cert(path: Path):
+    """The site's public key file (`admin site-key` writes it)."""
+    from tnt_desktop.exports import package
+
+    loader = getattr(package, "load_site_key", None) or package.load_recipient
+    return loader(Path(path))
 
 
 @dataclass
@@ -140,14 +155,16 @@ def read_package(path: Path, decryptor, site_cert=None) -> Incoming:
             payload.get("workstation", -1))) != (origin.site, origin.workstation):  # fmt: skip
         raise PackageRefused(path.name, "its data do not name the workstation its manifest names",
                              "其数据与清单所注明的工作站不一致")  # fmt: skip
+    check_chain(path.name, payload["audit"], origin.chain_head)
     head = origin.chain_head.hash if origin.chain_head else None
-    check_chain(path.name, payload["audit"], head)
     return Incoming(path, sha, origin.site, origin.workstation, origin.sequence,
                     origin.previous_sha256, head, payload)  # fmt: skip
 
 
-def check_chain(name: str, audit: list, head_hash: str | None) -> None:
-    """Ids 1…n with no hole, each entry linked to the previous, the last one the signed head."""
+def check_chain(name: str, audit: list, head: ChainHead | None) -> None:
+    """Ids 1…n with no hole, each entry linked to the previous, and the signed chain head the
+    manifest names on the chain at its place (entries after it, written while the export ran,
+    are anchored by the next package)."""
     prev = GENESIS
     for expected, (entry_id, prev_hash, entry_hash, _shown, _content) in enumerate(audit, 1):
         if entry_id != expected:
@@ -157,9 +174,12 @@ def check_chain(name: str, audit: list, head_hash: str | None) -> None:
             raise PackageRefused(name, f"its audit chain is broken at entry {entry_id}",
                                  f"其审计链在第 {entry_id} 条处断开")  # fmt: skip
         prev = entry_hash
-    if head_hash is not None and prev != head_hash:
-        raise PackageRefused(name, "its audit chain does not end at the signed chain head",
-                             "其审计链末端与签名的链头不符")  # fmt: skip
+    if head is None or head.hash is None:
+        return
+    at = head.sequence if head.sequence is not None else len(audit)
+    if not 1 <= at <= len(audit) or audit[at - 1][2] != head.hash:
+        raise PackageRefused(name, "its audit chain does not hold the signed chain head",
+                             "其审计链中没有签名的链头")  # fmt: skip
 
 
 # ---- applying ----------------------------------------------------------------------------------

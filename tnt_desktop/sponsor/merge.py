@@ -34,10 +34,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
-from tnt_desktop.sponsor.models import StoreConflict, StoreField, StoreForm, StoreSubject
+from tnt_desktop.sponsor.models import (
+    StoreConflict,
+    StoreField,
+    StoreForm,
+    StoreRecord,
+    StoreSubject,
+)
 from tnt_desktop.sponsor.store import utc_now
 from tnt_desktop.storage.models import (
     DataQuery,
@@ -97,6 +103,37 @@ class Report:
                 "history": self.history}  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What the reports of one item consolidate to: a state, or (`sides` set) a conflict
+    between two workstations, with `state` their common base."""
+
+    state: str | None
+    derived: bool
+    sides: tuple[Report, Report] | None = None
+
+
+def decide(reports: list[Report]) -> Outcome:
+    """The merge rule of the module docstring, as a pure function of the reports (their order
+    does not matter)."""
+    reports = sorted(reports, key=lambda r: r.who)
+    if len({r.state for r in reports}) == 1:
+        return Outcome(reports[0].state, reports[0].derived)
+    standing = [r for r in reports if not any(o.moved_on_from(r) for o in reports)]
+    if len({r.state for r in standing}) == 1:
+        return Outcome(standing[0].state, standing[0].derived)
+    if all(r.derived for r in reports):
+        latest = max(reports, key=lambda r: (r.last_ts(), r.who))
+        return Outcome(latest.state, True)
+    if not standing:  # every one moved on from another (values went back and forth)
+        standing = reports
+    a = standing[0]
+    b = next(r for r in standing if r.state != a.state)
+    in_b = set(b.states())
+    base = next((s for s in reversed(a.states()[:-1]) if s in in_b), None)
+    return Outcome(base, a.derived and b.derived, (a, b))
+
+
 def fingerprint(*parts) -> str:
     text = json.dumps(parts, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -146,28 +183,18 @@ class Consolidator:
     def merge_value(self, subject: str, place: Place, reports: list[Report],
                     live: set[str]) -> tuple[str | None, bool]:  # fmt: skip
         """The consolidated (value state, derived) of one item, opening a conflict if needed."""
-        reports = sorted(reports, key=lambda r: r.who)
-        if len({r.state for r in reports}) == 1:
-            return reports[0].state, reports[0].derived
-        standing = [r for r in reports if not any(o.moved_on_from(r) for o in reports)]
-        states = {r.state for r in standing}
-        if len(states) == 1:
-            return standing[0].state, standing[0].derived
-        if all(r.derived for r in reports):
-            latest = max(reports, key=lambda r: (r.last_ts(), r.who))
-            return latest.state, True
-        a = standing[0]
-        b = next(r for r in standing if r.state != a.state)
-        in_b = set(b.states())
-        base = next((s for s in reversed(a.states()[:-1]) if s in in_b), None)
+        outcome = decide(reports)
+        if outcome.sides is None:
+            return outcome.state, outcome.derived
+        a, b = outcome.sides
         names = ("event_oid", "repeat_key", "form_code", "group_name", "row_key", "item_name")
         conflict = self._conflict("VALUE", subject, dict(zip(names, place, strict=True)),
-                                  a.side(), b.side(), base)  # fmt: skip
+                                  a.side(), b.side(), outcome.state)  # fmt: skip
         live.add(conflict.fingerprint)
         if conflict.status == "RESOLVED":
             kept = a if conflict.kept == "A" else b
             return kept.state, kept.derived
-        return base, a.derived and b.derived
+        return outcome.state, outcome.derived
 
     # ---- subjects -------------------------------------------------------------------------------
     def consolidate(self, numbers: Iterable[str]) -> None:
@@ -190,13 +217,56 @@ class Consolidator:
         for row in s.execute(select(StoreField.__table__).where(
                 StoreField.subject.in_(numbers))):  # fmt: skip
             fields[row.subject].append(row)
+        latest: dict[tuple, object] = {}  # the last version of each query and signature
+        for row in s.execute(select(StoreRecord.__table__).where(
+                StoreRecord.subject.in_(numbers))):  # fmt: skip
+            key = (row.site, row.workstation, row.kind, row.local_id)
+            if key not in latest or latest[key].package_sequence < row.package_sequence:
+                latest[key] = row
+        records = defaultdict(list)
+        for row in latest.values():
+            records[row.subject].append(row)
         self._clear(numbers)
         live: set[str] = set()
         plans = [plan for number in numbers if (plan := self._plan(
             number, subjects.get(number, []), forms.get(number, []), fields.get(number, []),
             live)) is not None]  # fmt: skip
+        for plan in plans:
+            plan["records"] = _records(records.get(plan["number"], []), plan["who"])
+        self._id_clashes(plans, live)
         self._settle_stale(numbers, live)
         self._insert(plans)
+
+    def _id_clashes(self, plans: list[dict], live: set[str]) -> None:
+        """One study ID on two different subjects (overlapping number blocks): the subject with
+        the lower screening number keeps it, whatever the order of import; the other is
+        consolidated without a study ID and a SUBJECT_CLASH conflict names both."""
+        s = self.session
+        by_id: dict[str, list[str]] = defaultdict(list)
+        for plan in plans:
+            if plan["record"]["subject_id"]:
+                by_id[plan["record"]["subject_id"]].append(plan["number"])
+        if not by_id:
+            return
+        holders = s.execute(select(Subject.subject_id, Subject.screening_number).where(
+            Subject.subject_id.in_(list(by_id))))  # fmt: skip
+        for subject_id, number in holders:
+            by_id[subject_id].append(number)
+        planned = {plan["number"]: plan for plan in plans}
+        for subject_id, numbers in by_id.items():
+            if len(numbers) < 2:
+                continue
+            keeper, *others = sorted(numbers)
+            for other in others:
+                side_a = {"site": "", "workstation": 0, "value": keeper, "history": []}
+                side_b = {"site": "", "workstation": 0, "value": other, "history": []}
+                live.add(self._conflict("SUBJECT_CLASH", other, {"subject_id": subject_id},
+                                        side_a, side_b, None).fingerprint)  # fmt: skip
+                if other in planned:
+                    planned[other]["record"]["subject_id"] = None
+                else:  # consolidated earlier: it gives the ID up now
+                    s.execute(_nosync(update(Subject).where(
+                        Subject.screening_number == other).values(subject_id=None)))
 
     def _clear(self, numbers: list[str]) -> None:
         s = self.session
@@ -264,7 +334,8 @@ class Consolidator:
             value, missing = cell_of(state)
             if value is not None or missing is not None:
                 values.append((place, value, missing, derived))
-        return {"number": number, "record": record, "forms": form_rows, "values": values}
+        return {"number": number, "record": record, "forms": form_rows, "values": values,
+                "who": who}
 
     def _insert(self, plans: list[dict]) -> None:
         if not plans:
@@ -305,6 +376,66 @@ class Consolidator:
                                    "row_key": place[4], "item_name": place[5], "value": value,
                                    "missing_reason": missing, "derived": derived})  # fmt: skip
         insert_rows(s, ItemValue, value_rows)
+        self._insert_records(plans, subject_pk, event_pk, form_pk)
+
+    def _insert_records(self, plans: list[dict], subject_pk: dict, event_pk: dict,
+                        form_pk: dict) -> None:  # fmt: skip
+        """Queries (with their messages) and e-signatures of the consolidated subjects, as the
+        workstations last sent them, so that the exports list them as a workstation's do."""
+        queries, messages, signatures = [], [], []
+        for p in plans:
+            subject = subject_pk[p["number"]]
+            for kind, body in p["records"]:
+                if kind == "QUERY":
+                    queries.append(({
+                        "subject_pk": subject, "event_oid": body["event_oid"],
+                        "repeat_key": body["repeat_key"], "form_code": body["form_code"],
+                        "group_name": body["group_name"], "row_key": body["row_key"],
+                        "item_name": body["item_name"], "status": body["status"],
+                        "origin": body["origin"], "check_id": body["check_id"],
+                        "raised_by": body["raised_by"], "raised_role": body["raised_role"],
+                        "raised_utc": body["raised_utc"], "updated_utc": body["updated_utc"]},
+                        body["messages"]))  # fmt: skip
+                    continue
+                event = event_pk.get((subject, body["event_oid"], body["repeat_key"]))
+                form = form_pk.get((event, body["form_code"]))
+                if form is None:
+                    continue
+                signatures.append({
+                    "subject_pk": subject, "form_pk": form, "point": body["point"],
+                    "scope": body["scope"], "username": body["signer"],
+                    "printed_name": body["role"], "role": body["role"],
+                    "ts_utc": body["ts_utc"], "meaning_en": body["meaning_en"],
+                    "meaning_zh": body["meaning_zh"], "data_hash": body["data_hash"],
+                    "hash_method": body["hash_method"], "broken_utc": body["broken_utc"],
+                    "superseded_by": None})  # fmt: skip
+        ids = _returning(self.session, DataQuery, [q for q, _m in queries], DataQuery.id)
+        for (pk,), (_query, steps) in zip(ids, queries, strict=True):
+            messages += [{"query_pk": pk, "ts_utc": ts, "username": user, "role": role,
+                          "kind": kind, "text": text_} for ts, user, role, kind, text_ in steps]
+        insert_rows(self.session, QueryMessage, messages)
+        insert_rows(self.session, ESignature, signatures)
+
+
+def _records(rows: list, who: set[tuple[str, int]]) -> list[tuple[str, dict]]:
+    """The queries and signatures of the merged workstations, each once: a query or signature
+    both workstations hold (shared history) is the same one, in its most advanced version."""
+    chosen: dict[tuple, tuple[tuple, str, dict]] = {}
+    for row in rows:
+        if (row.site, row.workstation) not in who:
+            continue
+        body = json.loads(row.body)
+        if row.kind == "QUERY":
+            key = ("QUERY", body["raised_utc"], body["raised_role"], body["event_oid"],
+                   body["repeat_key"], body["form_code"], body["group_name"], body["row_key"],
+                   body["item_name"], body["check_id"])  # fmt: skip
+            rank = (body["updated_utc"], len(body["messages"]), row.site, row.workstation)
+        else:
+            key = ("SIGNATURE", body["ts_utc"], body["point"], body["data_hash"])
+            rank = (body["broken_utc"] or "", row.site, row.workstation)
+        if key not in chosen or chosen[key][0] < rank:
+            chosen[key] = (rank, row.kind, body)
+    return [(kind, body) for _key, (_rank, kind, body) in sorted(chosen.items(), key=str)]
 
 
 def _nosync(statement):

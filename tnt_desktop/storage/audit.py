@@ -24,12 +24,13 @@ from tnt_desktop.storage.bulk import (
     read_setting_value,
     write_setting_value,
 )
-from tnt_desktop.storage.models import AuditEntry
+from tnt_desktop.storage.models import AuditEntry, ChainSignature
 
 GENESIS = "0" * 64
 HEAD_KEY = "audit.head"
 _PENDING = "audit.pending"  # session.info keys: entries of this transaction not yet inserted
 _HEAD = "audit.head"
+_SIGNER = "audit.signer"  # (username, key id, private key) of the transaction's acting user
 HASHED_FIELDS = (
     "id", "ts_utc", "username", "role", "action", "subject_key", "event_oid", "repeat_key",
     "form_code", "group_name", "row_key", "item_name", "old_value", "new_value", "reason_code",
@@ -65,6 +66,14 @@ def _head(session: Session) -> tuple[int, str]:
     return int(last_id), last_hash
 
 
+def _next_id(session: Session, head_id: int) -> int:
+    """The id the next entry takes: after the head — and after any row someone added beyond it
+    outside the application, so that such a row never blocks the trail (every later save would
+    fail on the duplicate id); `verify_chain` reports the stray row."""
+    highest = session.connection().exec_driver_sql("SELECT MAX(id) FROM audit_entry").scalar()
+    return max(head_id, highest or 0) + 1
+
+
 def append(
     session: Session,
     *,
@@ -83,7 +92,11 @@ def append(
     transaction, under the write lock that `BEGIN IMMEDIATE` took.
     """
     head = session.info.get(_HEAD)
-    last_id, prev_hash = head if head is not None else _head(session)
+    if head is None:
+        head_id, prev_hash = _head(session)
+        last_id = _next_id(session, head_id) - 1
+    else:
+        last_id, prev_hash = head
     values = {
         "id": last_id + 1,
         "ts_utc": ts_utc or utc_now_text(),
@@ -104,15 +117,47 @@ def append(
     return row
 
 
+def pending_mark(session: Session) -> tuple[int, Any]:
+    """Where this transaction's trail stands (entries appended, chain head): before a SAVEPOINT
+    that may be rolled back, so that `rewind` can drop the entries it appended."""
+    return len(session.info.get(_PENDING, [])), session.info.get(_HEAD)
+
+
+def rewind(session: Session, mark: tuple[int, Any]) -> None:
+    """Forget the entries appended since `mark` (their SAVEPOINT was rolled back)."""
+    count, head = mark
+    pending = session.info.get(_PENDING)
+    if pending is not None:
+        del pending[count:]
+    if head is None:
+        session.info.pop(_HEAD, None)
+    else:
+        session.info[_HEAD] = head
+
+
+def set_signer(session: Session, username: str, key_id: int | None, private: bytes) -> None:
+    """The key that signs this transaction's chain head (the first user to append wins)."""
+    session.info.setdefault(_SIGNER, (username, key_id, private))
+
+
 def flush_pending(session: Session) -> int:
-    """Insert the entries appended in this transaction and move the chain head."""
+    """Insert the entries appended in this transaction, move the chain head and sign it."""
     pending = session.info.pop(_PENDING, None)
     head = session.info.pop(_HEAD, None)
+    signer = session.info.pop(_SIGNER, None)
     if not pending or head is None:
         return 0
     session.flush()  # ORM changes first, so the trail follows what it describes
     insert_audit_entries(session, pending)
     write_setting_value(session, HEAD_KEY, f"{head[0]}:{head[1]}")
+    if signer is not None and signer[1] is not None:
+        from tnt_desktop.storage.signing import CHAIN_DOMAIN, chain_fields, sign
+
+        username, key_id, private = signer
+        signature = sign(private, CHAIN_DOMAIN, chain_fields(head[0], head[1], username))
+        session.add(ChainSignature(audit_id=head[0], username=username, key_id=key_id,
+                                   signature=signature))  # fmt: skip
+        session.flush()
     return len(pending)
 
 

@@ -159,6 +159,26 @@ def fsync_folder(folder: Path) -> None:
             os.close(fd)
 
 
+STALE_SECONDS = 3600  # a temporary file this old belongs to a run that was killed
+
+
+def remove_stale_temps(folder: Path, now: float | None = None) -> list[Path]:
+    """Remove what killed runs left in `folder`: our temporary files (`.tnt-backup-…tntbak.tmp`,
+    `….keys.tmp`, `….restore.tmp` and their -wal/-shm/-journal) older than STALE_SECONDS —
+    younger ones may belong to a backup running right now in another window. Best effort."""
+    import time
+
+    cutoff = (time.time() if now is None else now) - STALE_SECONDS
+    removed = []
+    with contextlib.suppress(OSError):
+        for path in Path(folder).glob(f"{TEMP_PREFIX}*"):
+            with contextlib.suppress(OSError):
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed.append(path)
+    return removed
+
+
 def make_temp(folder: Path, suffix: str = ".tmp") -> Path:
     """An empty owner-only temporary file in `folder` (created if needed); mapped errors."""
     folder = Path(folder)
@@ -220,6 +240,8 @@ def create_backup(
     db_path, folder = Path(db_path), Path(folder)
     final = folder / name
     final_keys = backup_keys_path(final)
+    remove_stale_temps(folder)
+    remove_stale_temps(db_path.parent)  # a killed restore's copy beside the database
     temp = make_temp(folder, SUFFIX + ".tmp")
     temp_keys: Path | None = None
     keys_placed = False

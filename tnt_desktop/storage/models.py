@@ -248,6 +248,10 @@ class ESignature(Base):
     hash_method: Mapped[str] = mapped_column(String(32))
     broken_utc: Mapped[str | None] = mapped_column(String(32), nullable=True)
     superseded_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # migration 0006 (issue 14): the signer's Ed25519 signature (storage.signing.ESIG_DOMAIN)
+    # over the signed data's hash, meaning and time, and the user_key that made it
+    signature: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    key_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class SignatureAcknowledgement(Base):
@@ -305,6 +309,34 @@ class AuditEntry(Base):
     metadata_version: Mapped[str] = mapped_column(String(32))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class UserKey(Base):
+    """A user's Ed25519 public key (issue 14). `certificate` is the site key's signature over
+    (database id, user name, public key, created); None while it waits for the administrator's
+    next login (keys made at a migrated user's first login). A revoked key still verifies what
+    it signed before `revoked_utc`."""
+
+    __tablename__ = "user_key"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    public_key: Mapped[str] = mapped_column(String(64), unique=True)
+    created_utc: Mapped[str] = mapped_column(String(32))
+    certificate: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    certified_utc: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    revoked_utc: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class ChainSignature(Base):
+    """The acting user's signature over the audit chain head a transaction left (issue 14)."""
+
+    __tablename__ = "chain_signature"
+
+    audit_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    username: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[int] = mapped_column(Integer)
+    signature: Mapped[str] = mapped_column(String(128))
 
 
 class ConsentVersion(Base):
