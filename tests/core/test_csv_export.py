@@ -352,10 +352,14 @@ def test_dictionary_describes_exactly_the_exported_columns(exported, manager):
         reader = csv.DictReader(handle)
         assert tuple(reader.fieldnames or ()) == COLUMNS
         rows = {(r["form"], r["group"], r["variable"]) for r in reader}
-    columns = {(lo.form.code, c.item.name) for lo in layouts(manager.study)
-               for c in lo.columns if c.kind is Kind.VALUE and c.item}  # fmt: skip
+    # every column of every file (issue 15): items, their decodes and reasons for missing,
+    # the key columns (form KEYS) and QUERIES.csv
+    columns = {(lo.form.code, c.name) for lo in layouts(manager.study)
+               for c in lo.columns if c.kind is not Kind.KEY}  # fmt: skip
+    keys = {("KEYS", c.name) for lo in layouts(manager.study) for c in lo.columns
+            if c.kind is Kind.KEY}  # fmt: skip
     queries = {("QUERIES", name) for name, *_ in QUERY_COLUMNS}  # QUERIES.csv (issue 6)
-    assert {(f, v) for f, _g, v in rows} == columns | {("DM", "SITEID")} | queries  # SITEID: key
+    assert {(f, v) for f, _g, v in rows} == columns | {("DM", "SITEID")} | queries | keys
     assert ("CT", "DOXADM", "EXDOSE") in rows and ("CT", "IFOADM", "EXDOSE") in rows
 
 
