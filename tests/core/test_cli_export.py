@@ -154,6 +154,25 @@ def test_plain_export_and_refusals(demo_db, tmp_path):  # noqa: F811
     assert nokey.returncode == 2 and "no sponsor public key is configured" in nokey.stderr
 
 
+def test_scripted_export_shows_progress_takes_a_cutoff_and_can_be_quiet(demo_db, tmp_path):  # noqa: F811
+    """Issue 15: a scripted export (stderr not a terminal) prints a line per stage with counts
+    of subjects read and exported; --quiet prints none; --cutoff is the manifest's cut-off."""
+    loud = export(demo_db, tmp_path / "loud", "--formats", "csv", "--cutoff", "2026-01-31")
+    assert loud.returncode == 0, loud.stderr
+    lines = loud.stderr.splitlines()
+    assert any(line.strip().startswith("100%") for line in lines), lines
+    read = [line for line in lines if " read" in line]
+    assert read and all("/" in line for line in read)
+    (folder,) = (tmp_path / "loud").iterdir()
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["data_cutoff"] == "2026-01-31"
+    assert "data cut-off 2026-01-31" in loud.stdout
+    quiet = export(demo_db, tmp_path / "quiet", "--formats", "csv", "--quiet")
+    assert quiet.returncode == 0 and quiet.stderr == ""
+    bad = export(demo_db, tmp_path / "bad", "--formats", "csv", "--cutoff", "2026-13-01")
+    assert bad.returncode == 2 and "--cutoff needs a date" in bad.stderr
+
+
 def test_import_an_odm_file(demo_db, tmp_path):  # noqa: F811
     exported = export(demo_db, tmp_path / "x", "--formats", "odm")
     assert exported.returncode == 0, exported.stderr

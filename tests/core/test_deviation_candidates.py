@@ -212,3 +212,46 @@ def test_after_every_save_the_log_holds_exactly_what_the_data_imply(coordinator,
         queries = [(q.check_id, q.event_oid, q.item_name) for q in list_queries(coordinator,
                                                                                  treated)]
         assert len(queries) == len(set(queries))
+
+
+def complete_form(app, entry: FormEntry) -> None:
+    """Save `entry` marked complete: every required answer not given is "NOT DONE", every soft
+    finding confirmed (as a site would, answering the form's questions)."""
+    from dataclasses import replace
+
+    from tnt_desktop.services.form_entry import preview_form
+
+    for _round in range(4):
+        findings = preview_form(app, replace(entry, complete=True), today=TODAY).findings
+        required = {f.items[0].split(".")[-1] for f in findings
+                    if f.check_id == "REQUIRED" and f.row is None} - set(entry.values)
+        if not required - set(entry.missing):
+            break
+        entry.missing.update(dict.fromkeys(required, "NOT DONE"))
+    entry.complete = True
+    try:
+        save_form(app, entry, today=TODAY)
+    except OverrideRequired as exc:
+        entry.overrides = {key: "as in the source" for key, _f in exc.findings}
+        save_form(app, entry, today=TODAY)
+
+
+def test_a_kept_query_confirmed_on_its_form_is_answered_not_doubled(coordinator, treated):
+    c1(coordinator, treated, 7)
+    c2 = (RT_END + timedelta(days=28)).isoformat()  # C1 + 21: on time
+    complete_form(coordinator, FormEntry(treated, "SE.C2", "CT", values={
+        "CYGIVEN": "Y", "CYD1DAT": c2}))  # fmt: skip
+    c1(coordinator, treated, 3, reason="TRANSCRIPTION_ERROR")  # now C2 is 25 days after C1
+    kept = [q for q in list_queries(coordinator, treated) if q.check_id == "TIM-03"]
+    assert [(q.origin, q.event_oid, q.item_name, q.status) for q in kept] == [
+        ("CHECK", "SE.C2", "CYD1DAT", "OPEN")]  # C2 is complete: its finding is kept at once
+    entry = FormEntry(treated, "SE.C2", "CT", values={"CYWEIGHT": "69.0"}, reason="LATE_DATA")
+    with pytest.raises(OverrideRequired) as asked:  # still complete: the site is asked
+        save_form(coordinator, entry, today=TODAY)
+    entry.overrides = {key: "delayed for the patient's wedding" for key, f in
+                       asked.value.findings}  # fmt: skip
+    save_form(coordinator, entry, today=TODAY)
+    [query] = [q for q in list_queries(coordinator, treated) if q.check_id == "TIM-03"]
+    assert query.id == kept[0].id and query.status == "ANSWERED"
+    assert query.steps[-1].username == "coordinator"
+    assert "wedding" in query.steps[-1].text

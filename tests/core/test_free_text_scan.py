@@ -243,3 +243,19 @@ def test_user_oids_are_the_same_people_in_every_file(exported):
     assert len(transactional) > 2
     for oid in set(snapshot) & set(transactional):
         assert snapshot[oid] == transactional[oid]
+
+
+@pytest.mark.req("REQ-PI-04")
+def test_the_record_number_pattern_is_an_audited_admin_setting(trial):
+    from tnt_desktop.errors import PermissionDenied, UsageError
+    from tnt_desktop.services.free_text_scan import set_record_number_pattern
+
+    admin = trial.admin
+    with pytest.raises(UsageError):
+        set_record_number_pattern(admin, "ZY(")
+    with pytest.raises(UsageError):
+        set_record_number_pattern(admin, r"\d*")  # would match everywhere
+    set_record_number_pattern(admin, r"ZY\d{8}")
+    assert FreeTextScan(admin).kinds("病历 ZY20240001", Identifiers()) == ("RECORD_NUMBER",)
+    with pytest.raises(PermissionDenied):
+        set_record_number_pattern(trial.user("coordinator"), r"MZ\d+")

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 from sqlalchemy import select
-from tnt_desktop.services.demo import generate_demo
 
 from tests.core.conftest import FAST_KDF, audit_count, audit_entries
 from tests.core.replay import replay_mismatches, stored
+from tnt_desktop.demo import generate_demo
 from tnt_desktop.exports.odm_export import export_odm
 from tnt_desktop.exports.odm_extension import TNT_NS, extension_schema
 from tnt_desktop.exports.odm_import import import_odm, load_schema

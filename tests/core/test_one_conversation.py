@@ -5,9 +5,6 @@ The "needs a reason / needs overrides / retry" conversation is held by
 - an `except` names ReasonRequired or OverrideRequired (the questions a save asks are answered
   through the session, never caught and retried by hand), or
 - `submit()` is called inside a loop (a hand-written copy of `EntrySession.run`).
-
-`PENDING` names the files another engineer is moving onto the session in the same release; the
-test insists that they still need it, so an entry cannot outlive its reason.
 """
 
 from __future__ import annotations
@@ -59,11 +56,7 @@ def scan() -> dict[str, list[tuple[int, str]]]:
 
 
 def test_no_conversation_outside_the_entry_session():
-    found = scan()
-    outside = {name: hits for name, hits in found.items() if name not in PENDING}
-    assert outside == {}, "hold the conversation through services/entry_session.py"
-    moved = PENDING - set(found)
-    assert not moved, f"{sorted(moved)} no longer hold(s) a conversation: remove from PENDING"
+    assert scan() == {}, "hold the conversation through services/entry_session.py"
 
 
 def test_the_session_itself_is_where_the_questions_are_answered():

@@ -529,3 +529,13 @@ def test_verify_finds_any_value_changed_behind_the_application(trial, team):
 
     check()
     assert report(trial).ok
+
+
+def test_an_upgraded_database_defers_the_rekey_until_every_account_has_a_box_key(trial, team):
+    _make_legacy(trial)
+    auth.deactivate_user(trial.admin, "monitor")  # coordinator & co. have not logged in since
+    assert [e.action for e in audit_entries(trial.admin, action="DATABASE_REKEY_DEFERRED")]
+    for role in ("coordinator", "investigator", "datamanager"):  # nobody is locked out
+        trial.sessions.append(auth.login(trial.path, role, PASSWORD))
+    auth.reset_password(trial.admin, "coordinator", TEMPORARY)  # now every slot has a box key
+    assert [e.action for e in audit_entries(trial.admin, action="DATABASE_REKEYED")]

@@ -64,7 +64,7 @@ REASON = "TRANSCRIPTION_ERROR"
 @lru_cache(maxsize=1)
 def template() -> Path:
     """The demo database every example starts from (built once per test run)."""
-    from tnt_desktop.services.demo import generate_demo
+    from tnt_desktop.demo import generate_demo
 
     folder = Path(tempfile.mkdtemp(prefix="tnt-write-path-"))
     saved = keyslots.DEFAULT_KDF

@@ -105,3 +105,23 @@ def test_the_data_manager_gets_the_details_line(trial, context_for, lang):
         assert not technical_words(coordinator.study, first)
         assert f"[{finding.check_id}]" in detail
         assert describe_finding(site, finding, "DM") == first
+
+
+def test_an_automatic_query_reads_in_clinical_words_at_the_site(qtbot, trial, context_for):
+    from tests.gui.test_form_view import open_form
+    from tnt_desktop.services import queries
+    from tnt_desktop.services.form_entry import save_form
+
+    site = trial.user("coordinator")
+    subject = enrol_one(site)
+    save_form(site, FormEntry(subject, "SE.SCR", "DM", values={"HEIGHT": "210"},
+                              reason="TRANSCRIPTION_ERROR"))  # fmt: skip
+    key = "SOFT-RANGE|SE.SCR#1|DM.HEIGHT|"
+    save_form(site, FormEntry(subject, "SE.SCR", "DM", complete=True,
+                              overrides={key: "very tall, measured twice"}))  # fmt: skip
+    [auto] = queries.list_queries(site, subject)
+    view = open_form(qtbot, context_for(site), subject, "SE.SCR", "DM")
+    assert view.review.panel.select(auto.id)
+    thread = view.review.panel.thread_view.toPlainText()
+    assert "Raised automatically" in thread and "Height" in thread
+    assert not technical_words(site.study, thread), thread

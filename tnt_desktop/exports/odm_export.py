@@ -132,7 +132,10 @@ class _Users:
             return SYSTEM_OID
         if username not in self.oids:
             known = username if username.startswith("USR.") else self.stable.get(username)
-            self.oids[username] = (known or f"USR.{username}", role)
+            oid = known or f"USR.{username}"
+            if any(seen == oid for seen, _role in self.oids.values()):
+                return oid  # the same person, met once by name and once by OID: one User
+            self.oids[username] = (oid, role)
         return self.oids[username][0]
 
 

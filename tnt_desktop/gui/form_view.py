@@ -57,7 +57,7 @@ from tnt_desktop.gui.item_widgets import (
     make_editor,
 )
 from tnt_desktop.gui.row_table import RowTable
-from tnt_desktop.gui.wording import describe_finding
+from tnt_desktop.gui.wording import describe_finding, finding_tooltip, shows_details
 from tnt_desktop.gui.workflow_actions import (
     DATABASE_LOCKED,
     SUBJECT_LOCKED,
@@ -679,6 +679,7 @@ class FormView(QWidget):
         per_field: dict[str, list[tuple[str, str]]] = {}
         per_table: dict[str, list[tuple[int | None, str, str, str]]] = {}
         general: dict[str, list[str]] = {"H": [], "S": []}
+        tips: dict[str, list[str]] = {}  # check ID and variables, for who works with them
         for finding in findings:
             severity = "H" if finding.severity is Severity.HARD else "S"
             message = self._describe(finding)
@@ -702,6 +703,7 @@ class FormView(QWidget):
                         break
                 elif name in self.fields and self.fields[name].applicable:
                     per_field.setdefault(name, []).append((severity, message))
+                    tips.setdefault(name, []).append(finding_tooltip(self.context, finding))
                     placed = True
                     break
             if not placed:
@@ -713,6 +715,8 @@ class FormView(QWidget):
             if entries or field_.messages is not None:
                 label = self._messages_of(field_)
                 label.setText("\n".join(m for _s, m in entries))
+                if shows_details(self.context):
+                    label.setToolTip("\n".join(tips.get(name, [])))
                 palette = label.palette()
                 palette.setColor(QPalette.ColorRole.WindowText,
                                  HARD_COLOUR if worst == "H" else SOFT_COLOUR)  # fmt: skip

@@ -89,16 +89,20 @@ def status_colour(status: str) -> str:
 
 def target_label(form: Form, context: GuiContext, group: str, row: int, item: str | None,
                  row_number: int | None = None) -> str:  # fmt: skip
-    """"Date of birth (BRTHDAT)", "Dose given (EXDOSE), row 2" or "Whole form"."""
+    """"Date of birth", "Dose given, row 2" or "Whole form"; the variable name in brackets
+    only for the roles that work with it (gui/wording.py)."""
     if item is None:
         text = QCoreApplication.translate("QueryPanel", "Whole form")
         if group:
+            named = next((g for g in form.groups if g.name == group), None)
+            shown = context.text(named.label) if named is not None and not shows_details(
+                context) else group  # fmt: skip
             text = QCoreApplication.translate("QueryPanel", "{group}, row {n}").format(
-                group=group, n=row_number or row)
+                group=shown, n=row_number or row)
         return text
     found = form.item(item, group or None)
     label = context.text(found.label) if found is not None else item
-    text = f"{label} ({item})"
+    text = f"{label} ({item})" if shows_details(context) else label
     if group:
         text = QCoreApplication.translate("QueryPanel", "{item}, row {n}").format(
             item=text, n=row_number or row)

@@ -1,7 +1,7 @@
 """A finding as the person at the screen reads it (issue 16): clinical words for everyone —
-the item's label, the visit's name (study/wording.py) — and, for the data manager who works with
-check IDs and variable names, a details line under it. Everyone gets the details as a tooltip
-of the message where the screen has one (`finding_tooltip`)."""
+the item's label, the visit's name (study/wording.py) — and, for the data manager who works
+with check IDs and variable names (and the monitor reviewing the checks), a details line under
+it. `finding_tooltip` gives the same details for a tooltip."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from tnt_desktop.gui.context import GuiContext
 from tnt_desktop.study.model import Finding
 from tnt_desktop.study.wording import details, finding_text
 
-DETAIL_ROLES = frozenset({"datamanager"})
+# who works with check IDs and variable names: the data manager, and the monitor who reviews
+# the edit checks with them; site roles (coordinator, investigator) read clinical words only
+DETAIL_ROLES = frozenset({"datamanager", "monitor"})
 
 
 def shows_details(context: GuiContext) -> bool:

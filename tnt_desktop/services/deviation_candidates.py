@@ -110,17 +110,20 @@ def implied_candidates(data: SubjectData, findings: list[Finding], enrolled: boo
     return found
 
 
+def query_findings(findings: list[Finding]) -> list[Finding]:
+    """The TIM-xx / X-xx findings that are queries (soft or cross-form, not a deviation
+    candidate): what keeps a kept query open."""
+    return [f for f in findings if f.dv_category is None and f.severity is not Severity.HARD
+            and f.check_id.startswith(("TIM-", "X-")) and f.items]  # fmt: skip
+
+
 def kept_query_findings(loaded: LoadedSubject, findings: list[Finding]) -> list[Finding]:
-    """The TIM-xx / X-xx query findings to keep as queries now: cross-form ones always, a
-    single-form one once the form it names is complete (COMPLETE, VERIFIED or SIGNED)."""
+    """The query findings to raise as queries now: cross-form ones always, a single-form one
+    once the form it names is complete (COMPLETE, VERIFIED or SIGNED)."""
     from tnt_desktop.services.workflow import COMPLETE_OR_BEYOND
 
     kept = []
-    for finding in findings:
-        if finding.dv_category is not None or finding.severity is Severity.HARD:
-            continue
-        if not finding.check_id.startswith(("TIM-", "X-")) or not finding.items:
-            continue
+    for finding in query_findings(findings):
         forms = {ref.split(".")[0] for ref in finding.items}
         if len(forms) == 1:
             target = _instance_of(loaded, finding)
@@ -152,7 +155,8 @@ def after_save(app: AppSession, session: Session, subject: Subject, today: date)
     try:
         loaded = load_subject(session, app.study, subject)
         findings = run_checks(loaded.data, app.params, today=today)
-        _sync_queries(app, session, loaded, kept_query_findings(loaded, findings))
+        _sync_queries(app, session, loaded, kept_query_findings(loaded, findings),
+                      query_findings(findings))  # fmt: skip
         implied = implied_candidates(loaded.data, findings, subject.subject_id is not None)
         _sync_log(app, session, loaded, implied, today)
     finally:
@@ -241,11 +245,13 @@ def _write(app: AppSession, session: Session, entry, today: date) -> bool:
 
 
 # ---- kept queries -------------------------------------------------------------------------------
-def _sync_queries(app: AppSession, session: Session, loaded: LoadedSubject,
-                  findings: list[Finding]) -> None:  # fmt: skip
+def _query_keys(app: AppSession, loaded: LoadedSubject, findings: list[Finding]
+                ) -> dict[tuple, Finding]:  # fmt: skip
+    """(event, repeat, form, group, row key, item, check ID) of the item each finding names."""
     from tnt_desktop.services import queries
+    from tnt_desktop.services.form_entry import row_key_of
 
-    wanted: dict[tuple, Finding] = {}
+    keyed: dict[tuple, Finding] = {}
     for finding in findings:
         target = _instance_of(loaded, finding)
         if target is None:
@@ -253,13 +259,22 @@ def _sync_queries(app: AppSession, session: Session, loaded: LoadedSubject,
         form = app.study.form(target.record.form)
         row_key = None
         if finding.row is not None:
-            from tnt_desktop.services.form_entry import row_key_of
-
             row_key = row_key_of(finding, target.row_keys, form)
         item, group, row = queries.finding_target(form, finding, row_key)
         key = (target.record.event, target.record.repeat, form.code, group or "", row or 0,
                item, finding.check_id)  # fmt: skip
-        wanted.setdefault(key, finding)
+        keyed.setdefault(key, finding)
+    return keyed
+
+
+def _sync_queries(app: AppSession, session: Session, loaded: LoadedSubject,
+                  kept: list[Finding], present: list[Finding]) -> None:  # fmt: skip
+    """Raise (or re-open) a query for each `kept` finding; close the system's queries whose
+    finding is no longer `present` at all (a form back in progress keeps its query)."""
+    from tnt_desktop.services import queries
+
+    wanted = _query_keys(app, loaded, kept)
+    still = set(_query_keys(app, loaded, present))
     existing = {}
     for query in session.scalars(select(DataQuery).where(
             DataQuery.subject_pk == loaded.subject.id,
@@ -279,7 +294,7 @@ def _sync_queries(app: AppSession, session: Session, loaded: LoadedSubject,
             queries.system_step(app, session, query, loaded.subject.key, reopen=True,
                                 text=f"Triggered again by the data ({cause}) / 数据再次触发该核查")
     for key, query in existing.items():
-        if key in wanted or query.origin != ORIGIN_CHECK:
+        if key in still or query.origin != ORIGIN_CHECK:
             continue
         if query.status in (queries.QueryStatus.OPEN.value, queries.QueryStatus.ANSWERED.value):
             queries.system_step(app, session, query, loaded.subject.key, reopen=False,
@@ -295,4 +310,5 @@ __all__ = [
     "after_save",
     "implied_candidates",
     "kept_query_findings",
+    "query_findings",
 ]

@@ -257,6 +257,28 @@ class FreeTextScan:
         return raised
 
 
+def set_record_number_pattern(app: AppSession, pattern: str | None) -> None:
+    """The site's record-number pattern (a regular expression, e.g. `(住院号|门诊号)\\s*\\w+`
+    or `ZY\\d{8}`); None or "" removes it. Administrator only, audited (SETTING_CHANGED)."""
+    from tnt_desktop.errors import UsageError
+    from tnt_desktop.services.permissions import Permission
+    from tnt_desktop.services.settings import write_setting
+
+    app.require(Permission.CHANGE_SETTINGS)
+    value = (pattern or "").strip()
+    if value:
+        try:
+            compiled = re.compile(value)
+        except re.error as exc:
+            raise UsageError(Text(f"not a valid regular expression: {exc}",
+                                  f"不是有效的正则表达式：{exc}")) from None
+        if compiled.search("") is not None:
+            raise UsageError(Text("the record-number pattern matches empty text",
+                                  "病历号规则会匹配空文本"))  # fmt: skip
+    with app.transaction() as session:
+        write_setting(app, session, RECORD_NUMBER_SETTING, value)
+
+
 def _record_setting(app: AppSession) -> str | None:
     from tnt_desktop.services.settings import read_setting
 

@@ -266,8 +266,21 @@ def raise_auto_query(app: AppSession, session: Session, subject: Subject, event:
                      form_code: str, item_name: str | None, check_id: str, text: str, *,
                      group_name: str = "", row_key: int = 0) -> int:  # fmt: skip
     """The query an overridden soft edit check raises (origin AUTO, raised by SYSTEM), inside the
-    caller's transaction (form_entry._save, which already checked permission and locks)."""
+    caller's transaction (form_entry._save, which already checked permission and locks). When
+    the system already keeps an open query of the same check on the same item (origin CHECK,
+    clarification 20), the site's confirmation answers that one instead: one query per finding."""
     clean = (text or "").strip()[:MAX_TEXT] or check_id
+    kept = session.scalar(select(DataQuery).where(
+        DataQuery.subject_pk == subject.id, DataQuery.event_oid == event,
+        DataQuery.repeat_key == repeat, DataQuery.form_code == form_code,
+        DataQuery.group_name == (group_name or ""), DataQuery.row_key == (row_key or 0),
+        DataQuery.item_name == item_name, DataQuery.check_id == check_id,
+        DataQuery.origin == ORIGIN_CHECK, DataQuery.status == QueryStatus.OPEN.value))
+    if kept is not None:
+        kept.status = QueryStatus.ANSWERED.value
+        _add_step(app, session, kept, subject.key, QueryStepKind.ANSWER, clean,
+                  QueryStatus.OPEN.value)  # fmt: skip
+        return kept.id
     return _new_query(app, session, subject, event, repeat, form_code, item_name, group_name,
                       row_key, clean, ORIGIN_AUTO, check_id, True)  # fmt: skip
 

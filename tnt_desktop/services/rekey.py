@@ -20,12 +20,21 @@ from tnt_desktop.storage.bulk import write_setting_value
 from tnt_desktop.storage.engine import connect_raw
 
 
-def rekey_database(app: AppSession, why: str) -> None:
+def rekey_database(app: AppSession, why: str) -> bool:
+    """Re-key (see the module docstring); False when it must wait: an account of an upgraded
+    database that has not logged in since has no box key yet, so nothing could be sealed to it
+    (it would be locked out). The deferral is audited with the accounts' names."""
     from tnt_desktop.services import trust
     from tnt_desktop.services.auth import _load_slots, _save_slots
 
     new_key = storage.new_key()
     slots = _load_slots(app.db.path)
+    waiting = sorted(name for name, slot in slots.slots.items() if slot.box_public is None)
+    if waiting:
+        with app.transaction() as session:
+            app.audit(session, "DATABASE_REKEY_DEFERRED", detail=f"database key not replaced "
+                      f"({why}): {', '.join(waiting)} must log in once first (or be reset)")
+        return False
     with app.transaction() as session:
         epoch = trust.epoch(session) + 1
         write_setting_value(session, trust.KEY_EPOCH, str(epoch))
@@ -46,3 +55,4 @@ def rekey_database(app: AppSession, why: str) -> None:
     app.db = storage.open_database(path, new_key)
     slots.seal_all(new_key, epoch)
     _save_slots(slots, path)
+    return True

@@ -86,7 +86,7 @@ def clinical_text(study: Study, text: str, lang: str, form_code: str | None = No
             return codes[token].get(lang)  # type: ignore[attr-defined]
         return token
 
-    for _pass in range(3):  # a label may itself name variables ("Delay (CYD1DAT − CYPLDAT)")
+    for _pass in range(3):  # a label may itself name variables ("Delay (CYD1DAT − …)")
         new = _TOKEN.sub(word, text)
         if new == text:
             break

@@ -149,8 +149,10 @@ FORM = Form(
                   help=help_("Cycle 1: RTENDAT + 7 days; cycle n: D1 of cycle n−1 + 21 days.",
                              "第 1 周期：放疗结束日期 + 7 天；"
                              "第 n 周期：第 n−1 周期 D1 + 21 天。")),
-            integer("CYDELAY", "Delay (CYD1DAT − CYPLDAT)", "延迟天数（CYD1DAT − CYPLDAT）", D,
-                    unit="days", derivation="D-CT-CYPLDAT"),
+            integer("CYDELAY", "Delay of day 1 against the planned date",
+                    "D1 较计划日期延迟天数", D, unit="days", derivation="D-CT-CYPLDAT",
+                    help=help_("Actual D1 date − planned D1 date, in days.",
+                               "实际 D1 日期 − 计划 D1 日期（天）。")),
             coded("CYDLYRSN", "Reason for delay", "延迟原因", "CTMOD", C,
                   condition="CYDELAY > 3", sdtm="EXADJ",
                   help=help_("Required when the cycle starts more than 3 days late. A toxicity "
