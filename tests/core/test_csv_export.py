@@ -448,7 +448,8 @@ def test_identifier_reaching_the_writer_stops_the_export(manager, site_user, mon
     real = csv_export.export_subjects
 
     def leaky(app, profile, **_kw):
-        for subject in real(site_user, ExportProfile.SITE_ARCHIVE):  # the profile "forgot" its filter
+        # the profile "forgot" its filter
+        for subject in real(site_user, ExportProfile.SITE_ARCHIVE):
             if subject.data.value("IE.ICXFER") != "N":
                 yield subject
 
