@@ -638,6 +638,14 @@
         <translation>移除公钥</translation>
     </message>
     <message>
+        <source>Save the site&apos;s public key…</source>
+        <translation>保存中心公钥…</translation>
+    </message>
+    <message>
+        <source>The sponsor needs it once, to check that packages come from this site.</source>
+        <translation>申办方需要一次，用于核实数据包来自本中心。</translation>
+    </message>
+    <message>
         <source>none — packages cannot be made</source>
         <translation>无 — 无法生成加密数据包</translation>
     </message>
@@ -652,6 +660,18 @@
     <message>
         <source>Key saved: {key}</source>
         <translation>公钥已保存：{key}</translation>
+    </message>
+    <message>
+        <source>Save the site&apos;s public key</source>
+        <translation>保存中心公钥</translation>
+    </message>
+    <message>
+        <source>Cannot write {path}: {why}</source>
+        <translation>无法写入 {path}：{why}</translation>
+    </message>
+    <message>
+        <source>The site&apos;s public key is in {path}; give it to the sponsor once.</source>
+        <translation>中心公钥已写入 {path}；请将其交给申办方一次。</translation>
     </message>
 </context>
 <context>

@@ -182,3 +182,18 @@ def test_the_admin_lists_and_adds_a_consent_version(qtbot, trial, context_for, m
     assert (added.version_date, added.approval_date) == (date(2025, 3, 1), date(2025, 3, 20))
     shown = [consent.table.item(r, 0).text() for r in range(consent.table.rowCount())]
     assert "V2.0" in shown
+
+
+def test_the_site_key_goes_to_a_file_for_the_sponsor(qtbot, trial, context_for, tmp_path):
+    from tnt_desktop.gui.admin_view import AdminView
+    from tnt_desktop.services import trust
+
+    view = AdminView(context_for(trial.admin))
+    qtbot.addWidget(view)
+    out = tmp_path / "site.asc"
+    assert view.export.write_site_key(out)
+    text = out.read_text(encoding="utf-8")
+    assert text == trust.site_pgp_public(trial.admin)
+    assert "BEGIN PGP PUBLIC KEY BLOCK" in text and "PRIVATE" not in text
+    assert not view.export.write_site_key(tmp_path / "missing" / "site.asc")
+    assert "Cannot write" in view.export.status.text()

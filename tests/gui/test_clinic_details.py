@@ -72,6 +72,9 @@ def test_ctrl_l_lock_does_not_speak_of_inactivity(qtbot, trial, context_for):
     title = window.idle.overlay.title
     assert "inactivity" not in title.text() and title.text().startswith("Screen locked")
     assert title.wordWrap()
+    window.resize(800, 600)  # a narrow window: the message wraps and is shown whole
+    QApplication.processEvents()
+    assert title.height() >= title.heightForWidth(title.width()) > title.fontMetrics().height()
     window.idle.overlay.password.setText(PASSWORD)
     window.idle._unlock()
     window.idle.lock_now()  # the idle timer's way

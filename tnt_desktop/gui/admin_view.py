@@ -1,7 +1,8 @@
 """The administrator's home (issue 16): what an administrator does, not clinical cards an
 administrator may not read. Tabs: user accounts (add, reset password, change role, deactivate),
 consent versions (list, add), backups (folder, how many to keep, back up now), the sponsor
-export (schedule, the sponsor's public key) and "Verify database" with its report.
+export (schedule, the sponsor's public key, the site's public key for the sponsor) and "Verify
+database" with its report.
 
 Everything goes through the services (auth, consent_versions, backups, export_settings,
 integrity), each audited there; slow steps (a key slot's key derivation, a backup, the
@@ -427,7 +428,11 @@ class ExportTab(QWidget):
         self.load_button.clicked.connect(self.load_key)
         self.remove_button = QPushButton()
         self.remove_button.clicked.connect(self.remove_key)
-        for button in (self.save_button, self.load_button, self.remove_button):
+        self.site_key_button = QPushButton()
+        self.site_key_button.setObjectName("exportSiteKey")
+        self.site_key_button.clicked.connect(self.export_site_key)
+        for button in (self.save_button, self.load_button, self.remove_button,
+                       self.site_key_button):  # fmt: skip
             row.addWidget(button)
         row.addStretch(1)
         layout.addLayout(row)
@@ -446,6 +451,9 @@ class ExportTab(QWidget):
         self.save_button.setText(self.tr("Save schedule"))
         self.load_button.setText(self.tr("Load key from file…"))
         self.remove_button.setText(self.tr("Remove key"))
+        self.site_key_button.setText(self.tr("Save the site's public key…"))
+        self.site_key_button.setToolTip(self.tr("The sponsor needs it once, to check that "
+                                                "packages come from this site."))  # fmt: skip
         self.refresh()
 
     def refresh(self) -> None:
@@ -484,6 +492,33 @@ class ExportTab(QWidget):
             return False
         self.refresh()
         self.status.setText(self.tr("Key saved: {key}").format(key=key.label if key else ""))
+        return True
+
+    def export_site_key(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Save the site's public key"),
+            f"tnt-site-{self.context.session.db.site_id}.asc",
+            self.tr("OpenPGP keys (*.asc *.pgp *.gpg);;All files (*)"))  # fmt: skip
+        if name:
+            self.write_site_key(Path(name))
+
+    def write_site_key(self, path: Path) -> bool:
+        """The site's OpenPGP public key (services.trust) into a file for the sponsor."""
+        from tnt_desktop.services import trust
+
+        try:
+            armored = trust.site_pgp_public(self.context.session)
+        except TntError as exc:
+            show_error(self, exc)
+            return False
+        try:
+            path.write_text(armored, encoding="utf-8")
+        except OSError as exc:
+            self.status.setText(self.tr("Cannot write {path}: {why}").format(
+                path=path, why=exc.strerror or exc))  # fmt: skip
+            return False
+        self.status.setText(self.tr("The site's public key is in {path}; give it to the "
+                                    "sponsor once.").format(path=path))  # fmt: skip
         return True
 
     def remove_key(self) -> None:
@@ -537,8 +572,11 @@ class VerifyTab(QWidget):
         colour = OK_COLOUR if report.ok else HARD_COLOUR.name()
         verdict = self.tr("Database intact") if report.ok else self.tr("Problems found")
         self.verdict.setText(f"<b style='color:{colour}'>{verdict}</b>")
-        lines = [report.message().get(self.context.lang)]
-        lines += [f"• {problem}" for problem in report.integrity]
+        lang = self.context.lang
+        lines = [report.message().get(lang)]
+        shown = integrity.SHOWN
+        if len(report.damage) > shown:  # the message lists the first ones; here, all of them
+            lines += [""] + [f"• {f.text(lang)}" for f in report.damage[shown:]]
         self.report.setPlainText("\n".join(lines))
         return bool(report.ok)
 

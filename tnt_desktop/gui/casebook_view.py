@@ -499,7 +499,7 @@ class CasebookView(QWidget):
         if form.status == FormStatus.LOCKED.value and state is FormState.OTHER:
             item.setIcon(2, self._lock_icon)
             item.setForeground(2, LOCK_COLOUR)
-        tip = f"{form.form} — {self._form_text(form, state)}"
+        tip = f"{self.context.text(form.label)} — {self._form_text(form, state)}"
         if form.updated_utc is not None:
             tip += "\n" + self.tr("Last saved {when}").format(when=local_time(form.updated_utc))
         if queries := self.review.form_tip(event.event, event.repeat, form.form):

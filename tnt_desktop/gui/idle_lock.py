@@ -40,9 +40,9 @@ class LockOverlay(QWidget):
         self.title = QLabel()
         self.title.setObjectName("lockTitle")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.title.setWordWrap(True)  # never clipped, in either language (issue 16)
-        self.title.setMinimumWidth(360)
-        self.title.setMaximumWidth(560)
+        self.title.setWordWrap(True)  # never clipped, in either language (issue 16): the
+        # title takes the overlay's width (no alignment in the layout, so its height follows
+        # its width) and centres its own lines
         self.manual = False  # locked with Ctrl+L rather than after inactivity
         self.password = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
         self.password.setObjectName("lockPassword")
@@ -57,7 +57,9 @@ class LockOverlay(QWidget):
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        for widget in (self.title, self.password, self.button, self.message):
+        layout.setContentsMargins(40, 20, 40, 20)
+        layout.addWidget(self.title)
+        for widget in (self.password, self.button, self.message):
             layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(2)
         self.hide()
