@@ -97,8 +97,9 @@ def manager(study_db):
 
 
 @pytest.fixture(scope="module")
-def site_staff(study_db):
-    """The site archive holds identifiers: only site roles (VIEW_IDENTIFIERS) may read it."""
+def site_user(study_db):
+    """Reads the SITE_ARCHIVE profile (identifiers included): a site role, which may view
+    identifying information (the data manager may not)."""
     app = auth.login(study_db[0], "investigator", PASSWORD)
     yield app
     auth.logout(app)
@@ -221,7 +222,7 @@ def test_numbers_are_numeric_and_dates_parse(exported, frames, manager):
 
 
 @pytest.mark.req("REQ-PI-01", "REQ-PI-02", "REQ-PI-08")
-def test_no_identifier_anywhere(exported, frames, site_staff, tmp_path):
+def test_no_identifier_anywhere(exported, frames, manager, site_user, tmp_path):
     result, out, _calls = exported
     for name, frame in frames.items():
         for column in frame.columns:
@@ -232,7 +233,7 @@ def test_no_identifier_anywhere(exported, frames, site_staff, tmp_path):
     assert not {r["variable"] for r in dictionary} & set(IDENTIFIERS)
     assert {(r["identifier"], r["hgr"]) for r in dictionary} == {("N", "N")}
     # the identifiers the site holds appear in no byte of the sponsor export
-    archive = export_csv(site_staff, tmp_path / "archive", ExportProfile.SITE_ARCHIVE,
+    archive = export_csv(site_user, tmp_path / "archive", ExportProfile.SITE_ARCHIVE,
                          record=False)  # fmt: skip
     assert archive.profile is ExportProfile.SITE_ARCHIVE
     site_dm = read(tmp_path / "archive" / "DM.csv")
@@ -297,7 +298,7 @@ def test_formula_injection_neutralised(exported, frames, manager, study_db):
 
 
 @pytest.mark.req("REQ-PI-06")
-def test_subjects_without_consent_to_transfer_are_absent(exported, frames, study_db, site_staff,
+def test_subjects_without_consent_to_transfer_are_absent(exported, frames, study_db, site_user,
                                                          sponsor_subjects):  # fmt: skip
     blocked = study_db[2]
     keys = {s.key for s in sponsor_subjects}
@@ -305,7 +306,7 @@ def test_subjects_without_consent_to_transfer_are_absent(exported, frames, study
     for frame in frames.values():
         assert blocked not in set(frame[SUBJECT_COLUMN])
     assert "N" not in set(frames["IE"]["ICXFER"])
-    everyone = list(export_subjects(site_staff, ExportProfile.SITE_ARCHIVE))
+    everyone = list(export_subjects(site_user, ExportProfile.SITE_ARCHIVE))
     refused = {s.key for s in everyone if s.data.value("IE.ICXFER") == "N"}
     assert blocked in refused and len(refused) >= 2  # one N in the demo, one set here
     assert exported[0].subjects == len(everyone) - len(refused)
@@ -442,13 +443,13 @@ def test_sas_program_reads_every_file_with_formats(exported, manager):
 
 # ---- safeguards ------------------------------------------------------------------------------
 @pytest.mark.req("REQ-PI-01")
-def test_identifier_reaching_the_writer_stops_the_export(manager, site_staff, monkeypatch,
+def test_identifier_reaching_the_writer_stops_the_export(manager, site_user, monkeypatch,
                                                          tmp_path):  # fmt: skip
     real = csv_export.export_subjects
 
     def leaky(app, profile, **_kw):
-        # the profile "forgot" its filter (read with a site role, who may see identifiers)
-        for subject in real(site_staff, ExportProfile.SITE_ARCHIVE):
+        # the profile "forgot" its filter
+        for subject in real(site_user, ExportProfile.SITE_ARCHIVE):
             if subject.data.value("IE.ICXFER") != "N":
                 yield subject
 
