@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -271,7 +272,8 @@ def main() -> None:
         ("two importers at once (wall clock, with start-up)", f"{parallel_seconds:.1f} s"),
         ("  import seconds in each",
          f"{sum(both[0]['times']):.1f} / {sum(both[1]['times']):.1f}"),
-        ("  outcomes", f"{sorted(both[0]['outcomes'] + both[1]['outcomes'])}"),
+        ("  outcomes", ", ".join(f"{n} {k}" for k, n in sorted(Counter(
+            both[0]["outcomes"] + both[1]["outcomes"]).items()))),
         ("  peak memory of each", f"{both[0]['peak_mb']:.0f} / {both[1]['peak_mb']:.0f} MB"),
         ("store rows (sequential)", f"{reference[0]}"),
         ("store rows (two at once)", f"{parallel[0]}"),

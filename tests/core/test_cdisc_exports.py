@@ -203,7 +203,8 @@ def test_define_describes_derivations_codes_missing_reasons_and_lab_value_lists(
     assert missing and all(c["codelist"] == "CL.MISSING_REASON" for c in missing)
     assert "COM.MISSING_REASON" in comments
     reasons = codelists["CL.MISSING_REASON"].iterfind("odm:CodeListItem", NS)
-    assert [r.get("CodedValue") for r in reasons] == ["NOT DONE", "UNKNOWN", "NOT APPLICABLE"]
+    assert [r.get("CodedValue") for r in reasons] == ["NOT DONE", "UNKNOWN", "NOT APPLICABLE",
+                                                      "NOT EVALUABLE"]
     # LB: the result's meaning depends on the test → a value list selected by LBTESTCD
     lborres = define.find(".//odm:ItemDef[@OID='IT.LB.LBORRES']", NS)
     vl_oid = lborres.find("def:ValueListRef", NS).get("ValueListOID")
@@ -303,36 +304,41 @@ def test_column_metadata_identical_across_define_dataset_json_and_dictionary(exp
                                                   else None)  # fmt: skip
             assert str(mine.get("length", "")) == (theirs["length"] or "")
             assert str(mine.get("keySequence", "")) == (theirs["keySequence"] or "")
-    # the data dictionary of the export describes every item column alike
+    # the data dictionary of the export describes every column alike: items with their OID,
+    # type, length, decimals and codelist; key, decode and missing-reason columns by label
     with open(exported / "csv" / "data_dictionary.csv", encoding="utf-8-sig", newline="") as f:
         dictionary = list(csv.DictReader(f))
+    keys = {row["variable"]: row for row in dictionary if row["form"] == "KEYS"}
+    rows = {(row["form"] if row["repeating"] != "Y" else f"{row['form']}_{row['group']}",
+             row["variable"]): row for row in dictionary if row["form"] != "KEYS"}  # fmt: skip
     compared = 0
-    for row in dictionary:
-        dataset = row["form"] if row["repeating"] == "N" else f"{row['form']}_{row['group']}"
-        match = [c for c in described.get(dataset, []) if c["name"] == row["variable"]]
-        if not match:  # an item named like a key column (DM.SITEID) is that key column
-            assert row["variable"] in {"SITEID", "SUBJID_OR_SCRNUM"} or row["form"] == "QUERIES"
-            continue
-        (column,) = match
-        if column["keySequence"] is not None:  # DM.SITEID is the SITEID key column
-            continue
-        compared += 1
-        assert column["label"] == row["label_en"] and column["label_zh"] == row["label_zh"]
-        if row["oid"]:
-            assert column["itemOID"] == row["oid"]
-        kind = "text" if row["multiple"] == "Y" else DICTIONARY_TO_DEFINE[row["type"]]
-        assert column["dataType"] == kind, (dataset, row["variable"])
-        if row["length"]:
-            assert column["length"] == row["length"], (dataset, row["variable"])
-        if row["decimals"]:
-            assert column["digits"] == row["decimals"], (dataset, row["variable"])
-        if row["codelist"] and row["multiple"] == "N":
-            assert column["codelist"] == row["codelist"], (dataset, row["variable"])
-    items = [c for cols in described.values() for c in cols
-             if c["itemOID"].startswith("IT.") and not c["name"].endswith(
-                 ("_LABEL_EN", "_LABEL_ZH", "_MISSING")) and c["keySequence"] is None
-             and c["name"] not in ("FORMSTATUS", "SUBJSTATUS")]  # fmt: skip
-    assert compared == len(items) > 300  # every value column is in the dictionary
+    for dataset, cols in described.items():
+        for column in cols:
+            key = column["keySequence"] is not None or column["name"] in ("FORMSTATUS",
+                                                                          "SUBJSTATUS")
+            if key and dataset != "QUERIES":
+                row = keys[column["name"]]
+            else:
+                row = rows[(dataset, column["name"])]
+            compared += 1
+            where = (dataset, column["name"])
+            assert column["label"] == row["label_en"], where
+            assert column["label_zh"] == row["label_zh"], where
+            if dataset == "QUERIES" or row["form"] == "KEYS":
+                assert column["dataType"] == DICTIONARY_TO_DEFINE[row["type"]], where
+                continue
+            if row["oid"]:
+                assert column["itemOID"] == row["oid"], where
+            kind = "text" if row["multiple"] == "Y" else DICTIONARY_TO_DEFINE[row["type"]]
+            assert column["dataType"] == kind, where
+            if row["length"]:
+                assert column["length"] == row["length"], where
+            if row["decimals"]:
+                assert column["digits"] == row["decimals"], where
+            if row["codelist"] and row["multiple"] == "N" and not column["name"].endswith(
+                    ("_LABEL_EN", "_LABEL_ZH", "_MISSING")):
+                assert column["codelist"] == row["codelist"], where
+    assert compared == sum(len(cols) for cols in described.values()) > 1000
     names = {c["name"] for cols in described.values() for c in cols}
     assert not names & {"BRTHDAT", "SUBJNAME", "MRN", "NATIONALID", "PHONE", "RAISEDBY"}
 

@@ -16,7 +16,13 @@ from tnt_desktop.demo import generate_demo
 from tnt_desktop.storage import keyslots
 
 from .conftest import FAST_KDF, PASSWORD
-from .test_package import demo_db, gpg, gpg_decrypt, unpack_and_verify  # noqa: F401  (fixtures)
+from .test_package import (  # noqa: F401  (fixtures)
+    demo_db,
+    gpg,
+    gpg_decrypt,
+    site_key_in_gpg,
+    unpack_and_verify,
+)
 
 PHRASE_VAR = "TNT_TEST_PACKAGE_PHRASE"
 PHRASE = "a long package passphrase"
@@ -46,7 +52,8 @@ def only_ciphertext(folder: Path) -> Path:
     return folder / names[0]
 
 
-def test_export_to_a_key_file_then_gpg_and_package_open(demo_db, gpg, tmp_path):  # noqa: F811
+def test_export_to_a_key_file_then_gpg_and_package_open(demo_db, gpg, tmp_path,  # noqa: F811
+                                                        site_key_in_gpg):  # noqa: F811
     out = tmp_path / "out"
     result = export(demo_db, out, "--package", "--recipient", gpg.public, "--formats", "csv,odm",
                     "--purpose", "weekly transfer")
@@ -69,7 +76,8 @@ def test_export_to_a_key_file_then_gpg_and_package_open(demo_db, gpg, tmp_path):
     assert zh.returncode == 0 and "数据包校验通过" in zh.stdout
 
 
-def test_passphrase_from_the_environment(demo_db, gpg, tmp_path):  # noqa: F811
+def test_passphrase_from_the_environment(demo_db, gpg, tmp_path,  # noqa: F811
+                                         site_key_in_gpg):  # noqa: F811
     out = tmp_path / "out"
     result = export(demo_db, out, "--passphrase-env", PHRASE_VAR, "--formats", "csv",
                     **{PHRASE_VAR: PHRASE})

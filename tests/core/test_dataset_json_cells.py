@@ -19,12 +19,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tnt_desktop.exports.cdisc_metadata import layout_dataset
+from tnt_desktop.exports.cdisc_metadata import REASONS, layout_dataset
 from tnt_desktop.exports.csv_export import RowFormatter, neutralise
 from tnt_desktop.exports.csv_layout import Kind, layouts
 from tnt_desktop.exports.dataset_json import _Rows
 from tnt_desktop.study.definition import get_study
-from tnt_desktop.study.model import MISSING_REASONS, DataType, Item
+from tnt_desktop.study.model import DataType, Item
 
 STUDY = get_study()
 LAYOUTS = {lo.name: lo for lo in layouts(STUDY)}
@@ -55,7 +55,7 @@ def row_of(name: str) -> st.SearchStrategy:
     items = layout.items
     values = st.fixed_dictionaries({}, optional={i.name: value_of(i) for i in items})
     reasons = st.fixed_dictionaries({}, optional={
-        i.name: st.sampled_from(MISSING_REASONS) for i in items if i.allows_missing_reason})
+        i.name: st.sampled_from(REASONS) for i in items if i.allows_missing_reason})
     keys = st.tuples(st.sampled_from(["01", "02"]), st.sampled_from(["TNT-01-001", "SCR-0002"]),
                      st.sampled_from([e.oid for e in STUDY.events]), st.integers(1, 9),
                      *([st.integers(1, 99)] if layout.group else []),
@@ -94,15 +94,17 @@ def test_every_json_cell_gives_back_the_csv_cell(name):
 
 
 def test_every_column_of_every_profile_has_cdisc_metadata():
-    """A key column the CSV layout gains needs a label and a length here (KEY_COLUMNS); a new
-    column type needs its Define-XML and Dataset-JSON types (cdisc_metadata.TYPES raises)."""
-    from tnt_desktop.exports.cdisc_metadata import KEY_COLUMNS, datasets
+    """A key column the CSV layout gains needs a planned length here (KEY_LENGTHS) and a label
+    in the data dictionary; a new column type needs its Define-XML and Dataset-JSON types
+    (cdisc_metadata.TYPES raises)."""
+    from tnt_desktop.exports.cdisc_metadata import KEY_LENGTHS, datasets
+    from tnt_desktop.exports.dictionary import KEY_COLUMNS
     from tnt_desktop.services.export_read import ExportProfile
 
     for profile in ExportProfile:
         for layout in layouts(STUDY, profile):
             keys = [c.name for c in layout.columns if c.kind is Kind.KEY]
-            assert set(keys) <= set(KEY_COLUMNS), (layout.name, keys)
+            assert set(keys) <= set(KEY_LENGTHS) & set(KEY_COLUMNS), (layout.name, keys)
         for dataset in datasets(STUDY, profile):
             for column in dataset.columns:
                 assert column.label.en and column.label.zh, column.oid

@@ -255,3 +255,29 @@ def test_a_kept_query_confirmed_on_its_form_is_answered_not_doubled(coordinator,
     assert query.id == kept[0].id and query.status == "ANSWERED"
     assert query.steps[-1].username == "coordinator"
     assert "wedding" in query.steps[-1].text
+
+
+def test_an_imported_subject_has_its_candidates_once(tmp_path, trial, coordinator, treated):
+    """An ODM file carries the source's DV log; importing it into another database adds no
+    second candidate (the hook is settled once per subject, after its DV log arrived), and a
+    second import of the same file changes nothing."""
+    from tests.core.conftest import Trial
+    from tnt_desktop.exports.odm_export import export_odm
+    from tnt_desktop.exports.odm_import import import_odm
+    from tnt_desktop.services.export_read import ExportProfile
+
+    c1(coordinator, treated, 20)  # TIM-02 deviation candidate
+    out = export_odm(coordinator, tmp_path / "site.xml", profile=ExportProfile.SITE_ARCHIVE)
+    other = Trial(tmp_path / "other.db")
+    try:
+        site = other.user("coordinator")
+        report = import_odm(site, out.path)
+        assert report.imported, report
+        rows = system_rows(site, treated)
+        assert [(r["DVCHKID"], r.get("DVCHKREF")) for r in rows] == [("TIM-02", "SE.C1")]
+        assert rows == system_rows(coordinator, treated)
+        again = import_odm(site, out.path)
+        assert again.imported and not again.changed
+        assert system_rows(site, treated) == rows
+    finally:
+        other.close()

@@ -1,19 +1,25 @@
 """Migration 0006 (issue 13, item 2): repeating-group rows are renumbered per item group, in
-place, in a database written at revision 0005 with form-wide row keys (a CT form's DOX rows 1–3
-and IFO rows 4–7, as every release before 0006 numbered them).
+place, in a database whose rows carry form-wide keys (a CT form's DOX rows 1–3 and IFO rows 4–7,
+as every release before 0006 numbered them).
 
-The 0005 database is made by this release's services with schema upgrades stopped at 0005 and
-the IFO rows saved under the keys the old numbering gave them (RowEntry.create), so its audit
-trail is the one an old release wrote.
+The old database is made by this release's services with the IFO rows saved under the keys the
+old numbering gave them (RowEntry.create), so its rows, SDV marks, queries and audit trail are
+the ones an old release wrote; 0006's `upgrade()` then runs on it through Alembic's operations,
+as `schema.upgrade` runs it. (Building the whole database at revision 0005 would need this
+release's services to write an older schema: the migrations after 0005 — consent versions,
+signing keys — are what they rely on.) That a database at 0005 does run 0006 on its way to the
+head is asserted on the migration chain itself.
 """
 
 from __future__ import annotations
 
-import functools
 import importlib.util
 import json
 
 import pytest
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from lxml import etree
 from sqlalchemy import select
 
@@ -22,13 +28,13 @@ from tests.core.replay import replay_mismatches
 from tnt_desktop.exports.odm_export import export_odm
 from tnt_desktop.exports.odm_import import import_odm
 from tnt_desktop.exports.odm_metadata import ODM_NS
-from tnt_desktop.services import queries, sdv, signatures
+from tnt_desktop.services import queries, sdv, signatures, trust
 from tnt_desktop.services.clinical_data import find_subject, load_subject
 from tnt_desktop.services.export_read import ExportProfile
 from tnt_desktop.services.form_entry import FormEntry, OverrideRequired, RowEntry, save_form
 from tnt_desktop.storage import schema
 from tnt_desktop.storage.audit import verify_chain
-from tnt_desktop.storage.models import ESignature, ItemValue
+from tnt_desktop.storage.models import ESignature, ItemValue, Setting
 
 CT_VALUES = {"CYGIVEN": "Y", "CYD1DAT": "2025-02-24", "CYWEIGHT": "70.0", "CYECOG": "1",
              "DOXRED": "N", "IFORED": "N", "MESNA": "Y", "MESNATOT": "18200",
@@ -48,34 +54,48 @@ def save(app, entry: FormEntry):
 
 @pytest.fixture
 def old_database(tmp_path):
-    """A database at 0005 holding one subject with a CT form numbered the old way, an SDV mark
-    and a query on IFO rows, and a casebook signature over it."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(schema, "upgrade", functools.partial(schema.upgrade, target="0005"))
-        patch.setattr(schema, "needs_upgrade", lambda engine: False)
-        trial = Trial(tmp_path / "old.db")
-        coordinator = trial.user("coordinator")
-        monitor = trial.user("monitor")
-        subject = enrol_one(coordinator)
-        rows = {"DOXADM": [RowEntry(key=k, create=True, values=v) for k, v in enumerate(DOX, 1)],
-                "IFOADM": [RowEntry(key=k, create=True, values=v)
-                           for k, v in enumerate(IFO, 4)]}  # fmt: skip
-        save(coordinator, FormEntry(subject, "SE.C1", "CT", values=dict(CT_VALUES), rows=rows))
-        sdv.mark_sdv(monitor, subject, "SE.C1", 1, "CT", [("IFOADM", 5, "EXDOSE")])
-        queries.raise_query(monitor, subject, "SE.C1", 1, "CT", "dose day 3?",
-                            item_name="EXDOSE", group_name="IFOADM", row_key=6)  # fmt: skip
-        with coordinator.transaction() as session:
-            who = find_subject(session, subject)
-            ct = load_subject(session, coordinator.study, who).form("SE.C1", 1, "CT").instance
-            digest = signatures.signed_data_hash(session, who, "CASEBOOK", ct, "SE.C1", 1)
-            session.add(ESignature(
-                subject_pk=who.id, form_pk=ct.id, point="CBSIG", scope="CASEBOOK",
-                username="investigator", printed_name="Dr Test", role="investigator",
-                ts_utc="2025-03-01T00:00:00.000000Z", meaning_en="approved",
-                meaning_zh="批准", data_hash=digest, hash_method="TNT-SIG-1"))  # fmt: skip
-        assert schema.current_revision(coordinator.db.engine) == "0005"
-        trial.close()
-    return trial, subject
+    """A database holding one subject with a CT form numbered the old way, an SDV mark and a
+    query on IFO rows, and a casebook signature over it."""
+    trial = Trial(tmp_path / "old.db")
+    coordinator = trial.user("coordinator")
+    monitor = trial.user("monitor")
+    subject = enrol_one(coordinator)
+    rows = {"DOXADM": [RowEntry(key=k, create=True, values=v) for k, v in enumerate(DOX, 1)],
+            "IFOADM": [RowEntry(key=k, create=True, values=v)
+                       for k, v in enumerate(IFO, 4)]}  # fmt: skip
+    save(coordinator, FormEntry(subject, "SE.C1", "CT", values=dict(CT_VALUES), rows=rows))
+    sdv.mark_sdv(monitor, subject, "SE.C1", 1, "CT", [("IFOADM", 5, "EXDOSE")])
+    queries.raise_query(monitor, subject, "SE.C1", 1, "CT", "dose day 3?",
+                        item_name="EXDOSE", group_name="IFOADM", row_key=6)  # fmt: skip
+    with coordinator.transaction() as session:
+        who = find_subject(session, subject)
+        ct = load_subject(session, coordinator.study, who).form("SE.C1", 1, "CT").instance
+        digest = signatures.signed_data_hash(session, who, "CASEBOOK", ct, "SE.C1", 1)
+        signature = ESignature(
+            subject_pk=who.id, form_pk=ct.id, point="CBSIG", scope="CASEBOOK",
+            username="investigator", printed_name="Dr Test", role="investigator",
+            ts_utc="2025-03-01T00:00:00.000000Z", meaning_en="approved",
+            meaning_zh="批准", data_hash=digest, hash_method="TNT-SIG-1")  # fmt: skip
+        session.add(signature)
+        session.flush()
+        # a signature of a release before signing keys (0008): hash-only, as they all were
+        session.merge(Setting(key=trust.LEGACY_ESIG, value=str(signature.id)))
+    assert keys_of(coordinator, subject) == {"DOXADM": [1, 2, 3], "IFOADM": [4, 5, 6, 7]}
+    return trial, coordinator, subject
+
+
+def run_0006(app) -> None:
+    """0006's upgrade() on the open database, as Alembic runs it (storage.schema.upgrade)."""
+    with app.db.engine.connect() as connection:
+        with Operations.context(MigrationContext.configure(connection)):
+            _migration().upgrade()
+        connection.commit()
+
+
+def test_a_database_at_0005_runs_0006_on_its_way_to_the_head():
+    script = ScriptDirectory.from_config(schema._config())
+    path = [r.revision for r in script.iterate_revisions(schema.head_revision(), "0005")]
+    assert "0006" in path
 
 
 def keys_of(app, subject: str) -> dict[str, list[int]]:
@@ -85,9 +105,8 @@ def keys_of(app, subject: str) -> dict[str, list[int]]:
 
 
 def test_an_old_database_is_renumbered_per_group_in_place(old_database):
-    trial, subject = old_database
-    app = trial.login("coordinator", "Tnt-Study-2024!")  # the login migrates (after a backup)
-    assert schema.current_revision(app.db.engine) == "0006"
+    trial, app, subject = old_database
+    run_0006(app)
     assert keys_of(app, subject) == {"DOXADM": [1, 2, 3], "IFOADM": [1, 2, 3, 4]}
     with app.transaction(write=False) as session:
         ct = load_subject(session, app.study, find_subject(session, subject)).form(

@@ -411,6 +411,9 @@ def test_the_sponsor_commands(history, pg_server, tmp_path, capsys, monkeypatch)
     assert "Exported 4 subjects" in capsys.readouterr().out
     assert cli.main(["sponsor", "export", "--pg", url, "--out", str(tmp_path / "y"),
                      "--cutoff", "not-a-date"]) == 2  # fmt: skip
+    assert cli.main(["sponsor", "export", "--pg", url, "--out", str(tmp_path / "z"),
+                     "--formats", "csv", "--cutoff", "2026-06-30"]) == 0  # fmt: skip
+    assert "2026-06-30" in capsys.readouterr().out
     assert cli.main(["sponsor", "import", "--pg", "mysql://x", "--key",
                      str(history.key.secret_file), packages[0]]) == 2  # fmt: skip
     import pysequoia
@@ -458,3 +461,47 @@ def test_a_number_naming_two_subjects_is_a_conflict_never_a_merge(pg_server, spo
     ecog = {(r[1], r[5]) for r in stores[0]["fields"] if r[4] == "ECOG" and r[2] == "SCR-0001"}
     assert ecog == {("1", "1"), ("2", "3")}
     assert value_of(url, "TNT-01-001", "ECOG") == "1"
+
+
+# ---- packages as `export --package` makes them ---------------------------------------------------
+def test_real_packages_are_signed_chained_and_import_with_the_site_key(pg_server, sponsor_key,
+                                                                       tmp_path):  # fmt: skip
+    from tnt_desktop.errors import TntError
+    from tnt_desktop.services import trust
+    from tnt_desktop.sponsor.importer import load_site_cert
+
+    ws = make_workstation(tmp_path, 5)
+    other = make_workstation(tmp_path / "other", 6)
+    public = tmp_path / "sponsor.asc"
+    public.write_text(str(sponsor_key.cert))
+    try:
+        ws.enrol(1)
+        first = run_export(ws.manager, tmp_path / "out", formats=["csv"], package=True,
+                           recipient_key=public).package  # fmt: skip
+        ws.enrol(1)
+        second = run_export(ws.manager, tmp_path / "out", formats=["csv"], package=True,
+                            recipient_key=public).package  # fmt: skip
+        foreign = run_export(other.manager, tmp_path / "out6", formats=["csv"], package=True,
+                             recipient_key=public).package  # fmt: skip
+        site_file = tmp_path / "site.asc"
+        site_file.write_text(trust.site_pgp_public(ws.admin))
+    finally:
+        ws.close()
+        other.close()
+    url = fresh(pg_server)
+    store = open_store(url)
+    try:
+        site = load_site_cert(site_file)
+        results = [import_package(store, p, sponsor_key.decryptor(), site)
+                   for p in (second, first)]  # fmt: skip
+        assert [(r.workstation, r.sequence, r.outcome) for r in results] == [
+            (5, 2, "WAITING"), (5, 1, "APPLIED")]
+        assert results[1].then_applied == [2]
+        with pytest.raises(TntError):  # signed by another workstation's site key
+            import_package(store, foreign, sponsor_key.decryptor(), site)
+        (row,) = review.status(store)
+        assert (row.workstation, row.last_sequence, row.gaps) == (5, 2, [])
+        assert all(f.ok for f in review.verify_chains(store))
+    finally:
+        store.close()
+    assert len(snapshot(url)["subjects"]) == 2

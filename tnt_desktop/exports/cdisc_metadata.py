@@ -11,6 +11,8 @@ so their OIDs, names, labels, types, lengths and key sequences cannot disagree; 
 gains or loses a column, both follow.
 
 Decisions:
+- Labels: an item column has the item's label; every other column (keys, decodes, reasons for
+  missing) the label the data dictionary gives it (`dictionary_labels`), in both languages.
 - OIDs: the dataset is `IG.<file stem>` (IG.DM, IG.LB_LB: a CSV file merges a form's
   non-repeating ODM item groups, so it is not an ODM ItemGroupDef). A value column keeps its
   ODM item OID (`IT.LB.LBORRES`, `IT.CT.DOXADM.EXDOSE`); its label and missing-reason columns add
@@ -23,7 +25,7 @@ Decisions:
   datetime → datetime/datetime. Y/N items stay text with the codelist CL.NY (CDISC flags).
 - Length and SignificantDigits of a value column are those of the ODM export
   (`odm_metadata.odm_length`); a label column's length is its longest decode, a missing-reason
-  column's the longest reason; key columns have the lengths of `KEY_COLUMNS` below. Free text has
+  column's the longest reason; key columns have the lengths of `KEY_LENGTHS` below. Free text has
   no maximum in the study definition (planned 200, query steps 4000): when an export holds a
   longer value, the column's Length is raised to it in both files (`with_lengths`).
 - keySequence: the identifying key columns in CSV order (SITEID, SUBJID_OR_SCRNUM, EVENT,
@@ -50,7 +52,13 @@ from tnt_desktop.exports.csv_layout import (
     Layout,
     layouts,
 )
-from tnt_desktop.exports.dictionary import QUERIES_FILE, QUERY_COLUMNS, QUERY_USER_COLUMNS
+from tnt_desktop.exports.dictionary import (
+    KEY_FORM,
+    QUERIES_FILE,
+    QUERY_COLUMNS,
+    QUERY_USER_COLUMNS,
+    column_dictionary_rows,
+)
 from tnt_desktop.exports.odm_metadata import (
     ASSIGNED,
     DEFAULT_INTEGER_LENGTH,
@@ -65,6 +73,7 @@ from tnt_desktop.exports.odm_metadata import (
 from tnt_desktop.services.export_read import ExportProfile
 from tnt_desktop.services.queries import MAX_TEXT
 from tnt_desktop.study.definition import Study
+from tnt_desktop.study.derivations.wound import NOT_EVALUABLE
 from tnt_desktop.study.model import MISSING_REASONS, DataType, Item, ItemGroup
 from tnt_desktop.study.subject_items import SUBJECT_FORM_CODE
 from tnt_desktop.study.values import MULTI_SEPARATOR
@@ -75,7 +84,9 @@ MISSING_REASON_LABELS: dict[str, Text] = {
     "NOT DONE": Text("Not done", "未做"),
     "UNKNOWN": Text("Unknown", "不详"),
     "NOT APPLICABLE": Text("Not applicable", "不适用"),
+    NOT_EVALUABLE: Text("Not evaluable (subject-level rate, clarification 22)", "不可评估"),
 }
+REASONS = (*MISSING_REASONS, NOT_EVALUABLE)  # what a <NAME>_MISSING column may hold
 COMMENT_MISSING = "COM.MISSING_REASON"  # on every <NAME>_MISSING column
 COMMENT_HAS_REASON = "COM.REASON_IN_MISSING_COLUMN"  # on the value column of an R/C item
 COMMENT_MULTI = "COM.MULTI_SELECT"  # on a multi-select value column
@@ -83,18 +94,12 @@ METHOD_DECODE = {Kind.LABEL_EN: "MT.DECODE_EN", Kind.LABEL_ZH: "MT.DECODE_ZH"}
 QUERY_KEYS = ("QUERYID", "STEP")
 QUERY_TEXT_COLUMN = "STEPTEXT"  # the text of a query step: up to services.queries.MAX_TEXT
 
-# Key columns of the CSV layout: label and planned Length (SITEID is a short site number such as
-# 01; SUBJID_OR_SCRNUM a study ID TNT-01-NNN or a screening number SCR-NNNN).
-KEY_COLUMNS: dict[str, tuple[Text, int | None]] = {
-    SITE_COLUMN: (Text("Site", "研究中心"), 10),
-    SUBJECT_COLUMN: (Text("Study ID, or screening number before enrolment",
-                          "受试者编号（入组前为筛选号）"), 20),
-    "EVENT": (Text("Event OID", "访视 OID"), None),  # the longest event OID of the study
-    "REPEAT": (Text("Event repeat key", "访视重复序号"), DEFAULT_INTEGER_LENGTH),
-    ROW_COLUMN: (Text("Row key of the repeating group (stored, never reused)",
-                      "重复组行号（系统保存，不重复使用）"), DEFAULT_INTEGER_LENGTH),
-    STATUS_COLUMN: (Text("Form status", "表单状态"), None),
-    SUBJECT_STATUS_COLUMN: (Text("Subject status", "受试者状态"), None),
+# Planned Length of the key columns (their labels are the data dictionary's, exports.dictionary
+# KEY_COLUMNS): SITEID is a short site number such as 01; SUBJID_OR_SCRNUM a study ID TNT-01-NNN
+# or a screening number SCR-NNNN; None: computed (the longest event OID or status code).
+KEY_LENGTHS: dict[str, int | None] = {
+    SITE_COLUMN: 10, SUBJECT_COLUMN: 20, "EVENT": None, "REPEAT": DEFAULT_INTEGER_LENGTH,
+    ROW_COLUMN: DEFAULT_INTEGER_LENGTH, STATUS_COLUMN: None, SUBJECT_STATUS_COLUMN: None,
 }  # fmt: skip
 STATUS_CODELISTS = {STATUS_COLUMN: FORM_STATUS_CL, SUBJECT_STATUS_COLUMN: SUBJECT_STATUS_CL}
 
@@ -163,6 +168,17 @@ class DatasetMeta:
         raise KeyError(name)
 
 
+def dictionary_labels(study: Study) -> dict[tuple[str, str], Text]:
+    """(file stem or "KEYS", column name) → the label the data dictionary gives a column that is
+    not an item (key columns, decodes, reasons for missing: exports.dictionary), so that
+    define.xml and Dataset-JSON label every column as the dictionary does."""
+    labels: dict[tuple[str, str], Text] = {}
+    for row in column_dictionary_rows(study):
+        stem = row["form"] if row["repeating"] != "Y" else f"{row['form']}_{row['group']}"
+        labels[(stem, row["variable"])] = Text(row["label_en"], row["label_zh"])
+    return labels
+
+
 def _types(column_type: str) -> tuple[str, str, str | None]:
     try:
         return TYPES[column_type]
@@ -198,7 +214,8 @@ def _origin(item: Item) -> tuple[str, str | None]:
     return "Collected", None
 
 
-def _item_column(study: Study, layout: Layout, column: Column) -> ColumnMeta:
+def _item_column(study: Study, layout: Layout, column: Column,
+                 labels: dict[tuple[str, str], Text]) -> ColumnMeta:  # fmt: skip
     item = column.item
     assert item is not None
     group = _group_of(layout, item)
@@ -223,23 +240,26 @@ def _item_column(study: Study, layout: Layout, column: Column) -> ColumnMeta:
         longest = max((len(d) for d in decodes), default=1)
         if item.multiple:  # every decode joined by "|"
             longest = max(sum(len(d) for d in decodes) + len(decodes) - 1, 1)
-        suffix = LABEL_SUFFIXES[column.kind.value]
-        label = Text(f"{item.label.en} (decode, English)", f"{item.label.zh}（解码，英文）")
-        if lang == "zh":
-            label = Text(f"{item.label.en} (decode, Chinese)", f"{item.label.zh}（解码，中文）")
-        assert column.name.endswith(suffix)
+        assert column.name.endswith(LABEL_SUFFIXES[column.kind.value])
+        language = "English" if lang == "en" else "Chinese"
+        label = labels.get((layout.name, column.name), Text(
+            f"{item.label.en}: decode in {language}",
+            f"{item.label.zh}：{'英文' if lang == 'en' else '中文'}解码"))  # fmt: skip
         return ColumnMeta(oid, column.name, label, *types, longest, None, None, column.kind,
                           item, group, "Derived", METHOD_DECODE[column.kind])  # fmt: skip
     if column.kind is Kind.MISSING:
-        label = Text(f"{item.label.en}: reason for missing", f"{item.label.zh}：缺失原因")
-        return ColumnMeta(oid, column.name, label, *types, max(len(r) for r in MISSING_REASONS),
+        label = labels.get((layout.name, column.name), Text(
+            f"{item.label.en}: reason for missing", f"{item.label.zh}：缺失原因"))
+        return ColumnMeta(oid, column.name, label, *types, max(len(r) for r in REASONS),
                           None, None, column.kind, item, group, "Collected", None,
                           MISSING_REASON_CL, COMMENT_MISSING)  # fmt: skip
     raise ValueError(f"no CDISC metadata for column kind {column.kind!r}")  # pragma: no cover
 
 
-def _key_column(study: Study, column: Column, sequence: int | None) -> ColumnMeta:
-    label, length = KEY_COLUMNS.get(column.name, (Text(column.name, column.name), None))
+def _key_column(study: Study, column: Column, sequence: int | None,
+                labels: dict[tuple[str, str], Text]) -> ColumnMeta:  # fmt: skip
+    label = labels.get((KEY_FORM, column.name), Text(column.name, column.name))
+    length = KEY_LENGTHS.get(column.name)
     if column.name == "EVENT":
         length = max(len(e.oid) for e in study.events)
     elif column.name in STATUS_CODELISTS:
@@ -262,16 +282,18 @@ def _structure(layout: Layout) -> Text:
                 "每个表单实例（受试者、访视、重复）一条记录")  # fmt: skip
 
 
-def layout_dataset(study: Study, layout: Layout) -> DatasetMeta:
+def layout_dataset(study: Study, layout: Layout,
+                   labels: dict[tuple[str, str], Text] | None = None) -> DatasetMeta:  # fmt: skip
+    labels = dictionary_labels(study) if labels is None else labels
     columns: list[ColumnMeta] = []
     sequence = 0
     for column in layout.columns:
         if column.kind is Kind.KEY:
             key = column.name not in STATUS_CODELISTS
             sequence += key
-            columns.append(_key_column(study, column, sequence if key else None))
+            columns.append(_key_column(study, column, sequence if key else None, labels))
         else:
-            columns.append(_item_column(study, layout, column))
+            columns.append(_item_column(study, layout, column, labels))
     if layout.group is None:
         label = Text(f"{layout.form.number} {layout.form.label.en}",
                      f"{layout.form.number} {layout.form.label.zh}")  # fmt: skip
@@ -311,7 +333,9 @@ def queries_dataset(profile: ExportProfile) -> DatasetMeta:
 def datasets(study: Study, profile: ExportProfile = ExportProfile.SPONSOR_CODED,
              labels: bool = True) -> list[DatasetMeta]:  # fmt: skip
     """Every dataset of the CSV export, in its order, QUERIES.csv last."""
-    result = [layout_dataset(study, layout) for layout in layouts(study, profile, labels)]
+    described = dictionary_labels(study)
+    result = [layout_dataset(study, layout, described)
+              for layout in layouts(study, profile, labels)]  # fmt: skip
     result.append(queries_dataset(profile))
     return result
 

@@ -358,11 +358,12 @@ def _method_defs(mdv: etree._Element, study: Study, used: set[str]) -> None:
 
 COMMENTS: dict[str, Text] = {
     COMMENT_MISSING: Text(
-        "Reason the value of the item is missing: NOT DONE, UNKNOWN or NOT APPLICABLE "
-        "(codelist CL.MISSING_REASON); empty when the value is present or the item was not "
-        "applicable under its condition",
-        "该条目数值缺失的原因：NOT DONE（未做）、UNKNOWN（不详）或 NOT APPLICABLE（不适用）"
-        "（代码表 CL.MISSING_REASON）；有数值或条件不适用时为空"),
+        "Reason the value of the item is missing: NOT DONE, UNKNOWN or NOT APPLICABLE; NOT "
+        "EVALUABLE for a subject-level rate (codelist CL.MISSING_REASON); empty when the value "
+        "is present or the item was not applicable under its condition",
+        "该条目数值缺失的原因：NOT DONE（未做）、UNKNOWN（不详）或 NOT APPLICABLE（不适用）；"
+        "受试者层面比例为 NOT EVALUABLE（不可评估）（代码表 CL.MISSING_REASON）；有数值或条件"
+        "不适用时为空"),
     COMMENT_HAS_REASON: Text(
         "Required or conditionally required item: when the value is empty, the reason for "
         "missing is in the column of the same name with the suffix _MISSING",

@@ -75,6 +75,7 @@ from tnt_desktop.exports.odm_import_report import FormChange, ImportMessage, Imp
 from tnt_desktop.exports.odm_import_write import SubjectImporter
 from tnt_desktop.exports.odm_metadata import OdmIndex, q
 from tnt_desktop.exports.odm_schema import SCHEMA_ENV
+from tnt_desktop.services import deviation_candidates
 from tnt_desktop.services.export_read import ExportProfile
 from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.session import AppSession
@@ -251,8 +252,9 @@ def import_odm(app: AppSession, file: Path, *, reason: str | None = None) -> Imp
         with app.transaction() as session:
             importer = SubjectImporter(app, session, report, reason, file.name)
             start = audit.pending_mark(session)
-            for element in iter_subjects(file):
-                importer.subject(parse_subject(element, index))
+            with deviation_candidates.deferred(session):  # settled once per subject
+                for element in iter_subjects(file):
+                    importer.subject(parse_subject(element, index))
             if report.refused:
                 raise _RollBack()
             if audit.pending_mark(session)[0] == start[0]:

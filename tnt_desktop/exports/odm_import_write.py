@@ -34,7 +34,7 @@ from tnt_desktop.exports.odm_export import value_text
 from tnt_desktop.exports.odm_import_read import ParsedForm, ParsedSubject, has_data
 from tnt_desktop.exports.odm_import_report import FormChange, ImportMessage, ImportReport
 from tnt_desktop.exports.odm_metadata import ASSIGNED
-from tnt_desktop.services import subjects
+from tnt_desktop.services import deviation_candidates, subjects
 from tnt_desktop.services.clinical_data import LoadedSubject, find_subject, load_subject
 from tnt_desktop.services.entry_session import (
     EntrySession,
@@ -249,31 +249,36 @@ class SubjectImporter:
 
     # -- one subject --------------------------------------------------------------------------
     def subject(self, parsed: ParsedSubject) -> None:
+        """One SubjectData (import_odm holds the deviation hook meanwhile: `_subject` settles
+        the subject's candidates and kept queries once, after all its forms are in)."""
+        self._subject(parsed)
+
+    def _subject(self, parsed: ParsedSubject) -> str | None:
         report = self.report
         report.subjects += 1
         file_key = parsed.key
         if parsed.problems:
             report.refused.extend(parsed.problems)
-            return
+            return None
         first = self.keys_seen.get(file_key)
         if first is not None:
             self.refuse(file_key, parsed.where, Text(
                 f"SubjectKey {file_key} appears twice in the file (first at line {first})",
                 f"SubjectKey {file_key} 在文件中出现两次（第一次在第 {first} 行）"))  # fmt: skip
-            return
+            return None
         self.keys_seen[file_key] = parsed.line
         try:
             existing, screening_here, study_id = self.resolve(parsed)
         except _Conflict as conflict:
             self.refuse(file_key, parsed.where, conflict.message)
-            return
+            return None
         if existing is not None:
             seen = self.subjects_seen.get(existing.id)
             if seen is not None:
                 self.refuse(file_key, parsed.where, Text(
                     f"{file_key} names the same subject here as {seen[0]} (line {seen[1]})",
                     f"{file_key} 与 {seen[0]}（第 {seen[1]} 行）在本数据库中是同一受试者"))
-                return
+                return None
         wants_enrolled = parsed.status in ("ENROLLED", "WITHDRAWN") or bool(study_id)
         forms = list(parsed.forms.values())
         ie = [f for f in forms if f.form == "IE" and f.event == "SE.SCR"]
@@ -284,30 +289,33 @@ class SubjectImporter:
                     self.app, number=screening_here))  # fmt: skip
             except TntError as exc:
                 self.refuse(file_key, parsed.where, exc.message)
-                return
+                return None
             loaded = None
         else:
             screening = existing.screening_number
             loaded = load_subject(self.session, self.study, existing)
         self.subjects_seen[find_subject(self.session, screening).id] = (file_key, parsed.line)
         if not self.save_forms(parsed, screening, ie, loaded):
-            return
+            return None
         subject = find_subject(self.session, screening)
         if wants_enrolled and subject.status == subjects.SubjectStatus.SCREENING.value:
             try:
                 self.attempt(lambda: subjects.enrol(self.app, screening, subject_id=study_id))
             except TntError as exc:
                 self.refuse(file_key, "SE.SCR/IE", exc.message)
-                return
+                return None
         self.save_forms(parsed, screening, rest, loaded)
         self.apply_status(parsed, screening)
         subject = find_subject(self.session, screening)
+        # all of the subject's forms are in (its DV log too): candidates and kept queries once
+        deviation_candidates.settle(self.app, self.session, subject, date.today())
         (report.created if existing is None else report.matched).append((file_key, subject.key))
         if subject.key != file_key:
             self.warn(file_key, parsed.where, Text(
                 f"the file gives no study ID: stored as {subject.key} in this database",
                 f"文件中没有研究编号：在本数据库中的编号为 {subject.key}"))  # fmt: skip
         self.after(parsed, screening, forms, existing is None)
+        return screening
 
     def entry_for(self, form: ParsedForm, screening: str,
                   loaded: LoadedSubject | None) -> FormEntry:  # fmt: skip

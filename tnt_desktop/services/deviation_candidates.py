@@ -24,6 +24,8 @@ subject as now stored and brings two things up to date:
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -44,6 +46,7 @@ DV_EVENT, DV_FORM, DV_GROUP = "SE.LOG", "DV", "DV"
 AUTO_SOURCES = ("AUTO_TIMING_CHECK", "AUTO_DOSE_CHECK")
 ELIGIBILITY_CHECK = "IE-ELIGFL"
 _RUNNING = "deviation_candidates.running"  # session.info: the sync's own saves do not recurse
+_DEFERRED = "deviation_candidates.deferred"  # session.info: held until `settle` (an import)
 
 # the date a candidate occurred on (DVSTDAT): an item of the instance the finding is about
 OCCURRED_ON: dict[str, str] = {
@@ -148,7 +151,30 @@ def _instance_of(loaded: LoadedSubject, finding: Finding):
 # ---- the hook -----------------------------------------------------------------------------------
 def after_save(app: AppSession, session: Session, subject: Subject, today: date) -> None:
     """Bring the subject's deviation candidates and kept queries up to date with its stored data,
-    inside the save's transaction (called by the one write path after every save)."""
+    inside the save's transaction (called by the one write path after every save). Held while
+    a use case that saves a subject form by form is `deferred` (it calls `settle` once)."""
+    if session.info.get(_DEFERRED):
+        return
+    settle(app, session, subject, today)
+
+
+@contextmanager
+def deferred(session: Session) -> Iterator[None]:
+    """Hold the hook while an ODM import writes a subject form by form: the file's own DV log
+    (with the source's candidates) arrives after the forms that imply them, so the subject is
+    brought up to date once, by `settle`, when all its forms are in."""
+    held = session.info.get(_DEFERRED)
+    session.info[_DEFERRED] = True
+    try:
+        yield
+    finally:
+        if held is None:
+            session.info.pop(_DEFERRED, None)
+
+
+def settle(app: AppSession, session: Session, subject: Subject, today: date) -> None:
+    """The hook's work for one subject: deviation candidates and kept queries (module
+    docstring), in the caller's transaction."""
     if session.info.get(_RUNNING):
         return
     session.info[_RUNNING] = True
@@ -308,7 +334,9 @@ __all__ = [
     "ORIGIN_CHECK",
     "Candidate",
     "after_save",
+    "deferred",
     "implied_candidates",
     "kept_query_findings",
     "query_findings",
+    "settle",
 ]
