@@ -29,7 +29,7 @@ def db(tmp_path_factory) -> Path:
 def odm(db, tmp_path_factory) -> Path:
     """The demo's clinical data as an ODM file (imported back, it changes nothing or is refused)."""
     out = tmp_path_factory.mktemp("cliwf-odm")
-    done = run("export", "--db", db, "--user", "datamanager", "--out", out, "--formats", "odm",
+    done = run("export", "--db", db, "--user", "coordinator", "--out", out, "--formats", "odm",
                "--profile", "SITE_ARCHIVE")  # fmt: skip
     assert done.returncode == 0, done.stderr
     (file,) = out.glob("*/odm/*.xml")

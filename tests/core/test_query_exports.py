@@ -50,7 +50,9 @@ def world(trial):
     q_closed = raise_query(dm, first, *DM, "Form complete?")
     answer_query(site, q_closed, "yes")
     close_query(dm, q_closed, "thanks")
-    save_form(site, FormEntry(first, "SE.SCR", "DM", values={"HEIGHT": "210"},
+    # a confirmed soft finding on a complete form raises the AUTO query (issue 16: an in-progress
+    # form asks nothing)
+    save_form(site, FormEntry(first, "SE.SCR", "DM", values={"HEIGHT": "210"}, complete=True,
                               reason="TRANSCRIPTION_ERROR",
                               overrides={SOFT_HEIGHT: "tall, measured twice"}))  # fmt: skip
     q_other = raise_query(monitor, second, *DM, "Weight?", item_name="WEIGHT")

@@ -79,6 +79,7 @@ from tnt_desktop.services import deviation_candidates
 from tnt_desktop.services.export_read import ExportProfile
 from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.session import AppSession
+from tnt_desktop.services.workflow import check_database_open
 from tnt_desktop.storage import audit
 from tnt_desktop.study.model import Text
 
@@ -250,6 +251,9 @@ def import_odm(app: AppSession, file: Path, *, reason: str | None = None) -> Imp
     index = OdmIndex(study, ExportProfile.SITE_ARCHIVE)
     try:
         with app.transaction() as session:
+            # a locked database refuses every import, even one that would change nothing: the
+            # user learns the lock now, not after unlocking (services.workflow)
+            check_database_open(session)
             importer = SubjectImporter(app, session, report, reason, file.name)
             start = audit.pending_mark(session)
             with deviation_candidates.deferred(session):  # settled once per subject

@@ -52,12 +52,13 @@ class ConsentVersion:
     added_by: str | None = None  # None: from the study definition, dates not recorded
     added_utc: str | None = None
     builtin: bool = False  # shipped in the study definition
+    defined: Text | None = None  # the study definition's own decode of a shipped version
 
     @property
     def decode(self) -> Text:
         """What a form shows for this code: the label and its real dates (never a placeholder)."""
         if self.version_date is None or self.approval_date is None:
-            return Text(self.label, self.label)
+            return self.defined or Text(self.label, self.label)
         return Text(f"{self.label}, dated {self.version_date.isoformat()} (ethics approval "
                     f"{self.approval_date.isoformat()})",
                     f"{self.label}，版本日期 {self.version_date.isoformat()}（伦理批准 "
@@ -85,17 +86,18 @@ def versions_in(session: Session, study: Study | None = None) -> list[ConsentVer
     result = []
     for code in _builtin_codes():
         row = rows.pop(code.code, None)
-        result.append(_version(code.code, row, builtin=True))
+        result.append(_version(code.code, row, builtin=True, defined=code.label))
     result += [_version(label, row, builtin=False) for label, row in rows.items()]
     return result
 
 
-def _version(label: str, row: ConsentVersionRow | None, *, builtin: bool) -> ConsentVersion:
+def _version(label: str, row: ConsentVersionRow | None, *, builtin: bool,
+             defined: Text | None = None) -> ConsentVersion:  # fmt: skip
     if row is None:
-        return ConsentVersion(label, builtin=builtin)
+        return ConsentVersion(label, builtin=builtin, defined=defined)
     return ConsentVersion(label, date.fromisoformat(row.version_date),
                           date.fromisoformat(row.approval_date), row.added_by, row.added_utc,
-                          builtin)  # fmt: skip
+                          builtin, defined)  # fmt: skip
 
 
 def study_with_versions(study: Study, versions: list[ConsentVersion]) -> Study:
