@@ -663,7 +663,7 @@ def _write_clinical(app: AppSession, target: str | BinaryIO, index: OdmIndex,
         with xf.element(q("ClinicalData"), {"StudyOID": study.oid,
                                             "MetaDataVersionOID": app.metadata_version},
                         nsmap=NSMAP):  # fmt: skip
-            from tnt_desktop.services.queries import export_queries
+            from tnt_desktop.services.export_read import export_queries
 
             queries: dict[str, list] = {}  # subject key → its queries (TNT extension)
             for view in export_queries(app, profile):

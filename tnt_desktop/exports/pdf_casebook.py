@@ -168,7 +168,7 @@ def write_casebook(
     cutoff: date | None = None,
 ) -> int:  # fmt: skip
     """Write one subject's casebook from data already read through export_read (and its
-    queries through services.queries.export_queries: `queries`; its signatures and SDV
+    queries through services.export_read.export_queries: `queries`; its signatures and SDV
     progress: `casebook_signatures`), as of the data cut-off (default today); returns the
     number of pages."""
     with PdfWriter(out, page_info(study, subject, lang, profile, generated)) as writer:
@@ -558,8 +558,8 @@ def casebook_audit(app: AppSession, subject: ExportSubject, profile: ExportProfi
 
 
 def casebook_queries(app: AppSession, subject: ExportSubject, profile: ExportProfile) -> list:
-    """The subject's queries as the profile shows them (services.queries.export_queries)."""
-    from tnt_desktop.services.queries import export_queries
+    """The subject's queries as the profile shows them (services.export_read.export_queries)."""
+    from tnt_desktop.services.export_read import export_queries
 
     return export_queries(app, profile, subject_key=subject.key)
 
