@@ -25,7 +25,8 @@ import pytest
 
 from tnt_desktop.exports.package import PACKAGE_SUFFIX, PackageWriter, publish
 from tnt_desktop.services import auth, subjects
-from tnt_desktop.services.form_entry import FormEntry, save_form
+from tnt_desktop.services.form_entries import FormEntry
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.sponsor.payload import PAYLOAD_NAME, build_payload, payload_bytes
 from tnt_desktop.storage.bulk import read_setting_value

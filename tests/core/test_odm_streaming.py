@@ -29,7 +29,8 @@ from tnt_desktop.exports.odm_metadata import ODM_NS
 from tnt_desktop.exports.odm_schema import odm_schema_path
 from tnt_desktop.services import export_read
 from tnt_desktop.services.export_read import ExportProfile, iter_subject_audit, subject_audit
-from tnt_desktop.services.form_entry import FormEntry, save_form
+from tnt_desktop.services.form_entries import FormEntry
+from tnt_desktop.services.form_entry import save_form
 
 SCHEMA_DIR = odm_schema_path().parent
 N = f"{{{ODM_NS}}}"

@@ -31,12 +31,7 @@ from tnt_desktop.demo.data import (
 from tnt_desktop.services import subjects
 from tnt_desktop.services.clinical_data import find_subject, load_subject
 from tnt_desktop.services.entry_session import Confirm, EntrySession, EntryState, EntryStep
-from tnt_desktop.services.form_entry import (
-    FormEntry,
-    ReasonRequired,
-    RowEntry,
-    SaveResult,
-)
+from tnt_desktop.services.form_entries import FormEntry, ReasonRequired, RowEntry, SaveResult
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.study.derivations.demographics import bsa
 

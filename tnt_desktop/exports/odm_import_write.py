@@ -44,14 +44,14 @@ from tnt_desktop.services.entry_session import (
     Refusal,
     same_value,
 )
-from tnt_desktop.services.form_entry import (
+from tnt_desktop.services.form_entries import (
     ChangeReason,
     FormEntry,
     RowEntry,
     SaveResult,
     ValidationFailed,
-    save_form,
 )
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.services.workflow import COMPLETE_OR_BEYOND
 from tnt_desktop.storage import audit
@@ -257,7 +257,8 @@ class SubjectImporter:
         if screening is not None and len(self.report.refused) == refused:
             try:
                 self.attempt(lambda: deviation_candidates.after_save(
-                    self.app, self.session, find_subject(self.session, screening), date.today()))
+                    self.app, self.session, find_subject(self.session, screening), date.today(),
+                    save_form))
             except TntError as exc:
                 self.refuse(parsed.key, parsed.where, exc.message)
 
@@ -316,7 +317,7 @@ class SubjectImporter:
         self.apply_status(parsed, screening)
         subject = find_subject(self.session, screening)
         # all of the subject's forms are in (its DV log too): candidates and kept queries once
-        deviation_candidates.settle(self.app, self.session, subject, date.today())
+        deviation_candidates.settle(self.app, self.session, subject, date.today(), save_form)
         (report.created if existing is None else report.matched).append((file_key, subject.key))
         if subject.key != file_key:
             self.warn(file_key, parsed.where, Text(

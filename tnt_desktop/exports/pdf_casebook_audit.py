@@ -197,7 +197,7 @@ class AuditSections:
 
     def _reason(self, view: AuditView) -> str:
         """The reason for change in the reader's language (the code decoded), then its text."""
-        from tnt_desktop.services.form_entry import CHANGE_REASON_LABELS, ChangeReason
+        from tnt_desktop.services.form_entries import CHANGE_REASON_LABELS, ChangeReason
 
         code = view.reason_code
         try:
