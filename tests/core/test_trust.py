@@ -540,3 +540,23 @@ def test_an_upgraded_database_defers_the_rekey_until_every_account_has_a_box_key
         trial.sessions.append(auth.login(trial.path, role, PASSWORD))
     auth.reset_password(trial.admin, "coordinator", TEMPORARY)  # now every slot has a box key
     assert [e.action for e in audit_entries(trial.admin, action="DATABASE_REKEYED")]
+
+
+def test_the_casebook_pdf_shows_a_forged_signature_as_invalid(trial, team, signed, tmp_path):
+    import shutil as sh
+
+    from tests.core.test_pdf import pdf_text, squeeze
+    from tnt_desktop.exports.pdf_casebook import casebook_pdf
+    from tnt_desktop.services.export_read import ExportProfile
+
+    if not sh.which("pdftotext"):
+        pytest.skip("poppler-utils not installed (the CI installs it)")
+    c = raw(trial)
+    try:
+        c.execute("UPDATE e_signature SET signature = NULL")
+    finally:
+        c.close()
+    out = tmp_path / "casebook.pdf"
+    casebook_pdf(team["investigator"], signed, out, "en", ExportProfile.SITE_ARCHIVE)
+    text = squeeze(pdf_text(out))
+    assert squeeze("signature INVALID") in text and squeeze("signature valid") not in text

@@ -295,6 +295,9 @@ class _Casebook(AuditSections):
         return role  # coded export: people by role only (REQ-PI-05)
 
     def _signature_state(self, view) -> tuple[str, Any]:
+        if view.state == "INVALID":  # issue 14: not made by the signer's key (forged, altered)
+            return self.t("signature INVALID — not made by the signer's key; run admin verify",
+                          "签名无效（INVALID）— 非签名人密钥所签；请运行 admin verify"), WARN
         if view.state == "BROKEN":
             return self.t("signature broken (BROKEN) — re-signature required",
                           "签名已失效（BROKEN）— 需重新签名"), WARN  # fmt: skip
