@@ -98,6 +98,15 @@ def manager(study_db):
 
 
 @pytest.fixture(scope="module")
+def site_user(study_db):
+    """Reads the SITE_ARCHIVE profile (identifiers included): a site role, which may view
+    identifying information (the data manager may not)."""
+    app = auth.login(study_db[0], "investigator", PASSWORD)
+    yield app
+    auth.logout(app)
+
+
+@pytest.fixture(scope="module")
 def exported(study_db, manager, tmp_path_factory):
     out = tmp_path_factory.mktemp("export")
     calls: list[tuple[int, int]] = []
@@ -214,7 +223,7 @@ def test_numbers_are_numeric_and_dates_parse(exported, frames, manager):
 
 
 @pytest.mark.req("REQ-PI-01", "REQ-PI-02", "REQ-PI-08")
-def test_no_identifier_anywhere(exported, frames, manager, tmp_path):
+def test_no_identifier_anywhere(exported, frames, manager, site_user, tmp_path):
     result, out, _calls = exported
     for name, frame in frames.items():
         for column in frame.columns:
@@ -225,7 +234,8 @@ def test_no_identifier_anywhere(exported, frames, manager, tmp_path):
     assert not {r["variable"] for r in dictionary} & set(IDENTIFIERS)
     assert {(r["identifier"], r["hgr"]) for r in dictionary} == {("N", "N")}
     # the identifiers the site holds appear in no byte of the sponsor export
-    archive = export_csv(manager, tmp_path / "archive", ExportProfile.SITE_ARCHIVE, record=False)
+    archive = export_csv(site_user, tmp_path / "archive", ExportProfile.SITE_ARCHIVE,
+                         record=False)  # fmt: skip
     assert archive.profile is ExportProfile.SITE_ARCHIVE
     site_dm = read(tmp_path / "archive" / "DM.csv")
     secrets = [str(v) for column in ("SUBJNAME", "SUBJPINYIN", "MRN", "PHONE", "ADDRESS")
@@ -289,7 +299,7 @@ def test_formula_injection_neutralised(exported, frames, manager, study_db):
 
 
 @pytest.mark.req("REQ-PI-06")
-def test_subjects_without_consent_to_transfer_are_absent(exported, frames, study_db, manager,
+def test_subjects_without_consent_to_transfer_are_absent(exported, frames, study_db, site_user,
                                                          sponsor_subjects):  # fmt: skip
     blocked = study_db[2]
     keys = {s.key for s in sponsor_subjects}
@@ -297,7 +307,7 @@ def test_subjects_without_consent_to_transfer_are_absent(exported, frames, study
     for frame in frames.values():
         assert blocked not in set(frame[SUBJECT_COLUMN])
     assert "N" not in set(frames["IE"]["ICXFER"])
-    everyone = list(export_subjects(manager, ExportProfile.SITE_ARCHIVE))
+    everyone = list(export_subjects(site_user, ExportProfile.SITE_ARCHIVE))
     refused = {s.key for s in everyone if s.data.value("IE.ICXFER") == "N"}
     assert blocked in refused and len(refused) >= 2  # one N in the demo, one set here
     assert exported[0].subjects == len(everyone) - len(refused)
@@ -434,11 +444,13 @@ def test_sas_program_reads_every_file_with_formats(exported, manager):
 
 # ---- safeguards ------------------------------------------------------------------------------
 @pytest.mark.req("REQ-PI-01")
-def test_identifier_reaching_the_writer_stops_the_export(manager, monkeypatch, tmp_path):
+def test_identifier_reaching_the_writer_stops_the_export(manager, site_user, monkeypatch,
+                                                         tmp_path):  # fmt: skip
     real = csv_export.export_subjects
 
     def leaky(app, profile, **_kw):
-        for subject in real(app, ExportProfile.SITE_ARCHIVE):  # the profile "forgot" its filter
+        # the profile "forgot" its filter
+        for subject in real(site_user, ExportProfile.SITE_ARCHIVE):
             if subject.data.value("IE.ICXFER") != "N":
                 yield subject
 

@@ -249,18 +249,9 @@ class SubjectImporter:
 
     # -- one subject --------------------------------------------------------------------------
     def subject(self, parsed: ParsedSubject) -> None:
-        """One SubjectData. The deviation candidates and kept queries its data imply are
-        brought up to date once, after all its forms are in (the file's own DV log first)."""
-        refused = len(self.report.refused)
-        with deviation_candidates.held(self.session):
-            screening = self._subject(parsed)
-        if screening is not None and len(self.report.refused) == refused:
-            try:
-                self.attempt(lambda: deviation_candidates.after_save(
-                    self.app, self.session, find_subject(self.session, screening), date.today(),
-                    save_form))
-            except TntError as exc:
-                self.refuse(parsed.key, parsed.where, exc.message)
+        """One SubjectData (import_odm holds the deviation hook meanwhile: `_subject` settles
+        the subject's candidates and kept queries once, after all its forms are in)."""
+        self._subject(parsed)
 
     def _subject(self, parsed: ParsedSubject) -> str | None:
         report = self.report

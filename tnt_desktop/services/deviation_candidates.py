@@ -153,19 +153,6 @@ def _instance_of(loaded: LoadedSubject, finding: Finding):
 
 
 # ---- the hook -----------------------------------------------------------------------------------
-@contextmanager
-def held(session: Session) -> Iterator[None]:
-    """No sync while a caller saves many forms of one subject as one step (the ODM import: the
-    file's own DV log comes in as it is); the caller runs `after_save` once at the end."""
-    before = session.info.get(_RUNNING)
-    session.info[_RUNNING] = True
-    try:
-        yield
-    finally:
-        if before is None:
-            session.info.pop(_RUNNING, None)
-
-
 def after_save(app: AppSession, session: Session, subject: Subject, today: date,
                save: SaveForm) -> None:  # fmt: skip
     """Bring the subject's deviation candidates and kept queries up to date with its stored data,
