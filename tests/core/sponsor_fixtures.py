@@ -92,7 +92,7 @@ class SponsorKey:
     cert: pysequoia.Cert
 
     def decryptor(self):
-        from tnt_desktop.exports.package import read_secret_key
+        from tnt_desktop.exports.package_open import read_secret_key
 
         return read_secret_key(self.secret_file)
 

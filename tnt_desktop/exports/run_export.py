@@ -65,15 +65,15 @@ from tnt_desktop.exports.package import (
     MANIFEST_NAME,
     PACKAGE_SUFFIX,
     FileEntry,
-    MemoryFolder,
     PackageWriter,
     manifest_bytes,
     owner_only,
     publish,
     remove_stale_parts,
     sha256_file,
-    site_signer,
 )
+from tnt_desktop.exports.package_memory import MemoryFolder
+from tnt_desktop.exports.package_open import site_signer
 from tnt_desktop.services.anchors import package_origin
 from tnt_desktop.services.export_read import (
     AuditView,
