@@ -30,10 +30,10 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 from tnt_desktop.errors import NotFound, TntError
-from tnt_desktop.exports.odm_export import value_text
 from tnt_desktop.exports.odm_import_read import ParsedForm, ParsedSubject, has_data
 from tnt_desktop.exports.odm_import_report import FormChange, ImportMessage, ImportReport
 from tnt_desktop.exports.odm_metadata import ASSIGNED
+from tnt_desktop.exports.odm_subject import value_text
 from tnt_desktop.services import deviation_candidates, subjects
 from tnt_desktop.services.clinical_data import LoadedSubject, find_subject, load_subject
 from tnt_desktop.services.entry_session import (
