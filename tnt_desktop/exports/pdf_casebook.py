@@ -39,20 +39,22 @@ from tnt_desktop.exports.pdf_casebook_audit import (  # re-exported
 )
 from tnt_desktop.exports.pdf_casebook_review import ReviewSections
 from tnt_desktop.exports.pdf_common import (
-    ACCENT,
-    GREY,
-    WARN,
-    WATERMARK,
-    WATERMARK_SITE,
     Cell,
     Column,
     PageInfo,
     PdfWriter,
     decode_missing,
-    local_time,
     safe_name,
-    tr,
     yes_no,
+)
+from tnt_desktop.exports.pdf_fonts import (
+    ACCENT,
+    GREY,
+    WARN,
+    WATERMARK,
+    WATERMARK_SITE,
+    local_time,
+    tr,
 )
 from tnt_desktop.services.export_read import (
     AuditView,

@@ -5,13 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tnt_desktop.exports.pdf_common import (
-    ACCENT,
-    WARN,
-    Cell,
-    Column,
-    local_time,
-)
+from tnt_desktop.exports.pdf_common import Cell, Column
+from tnt_desktop.exports.pdf_fonts import ACCENT, WARN, local_time
 from tnt_desktop.services.export_read import (
     ExportProfile,
 )

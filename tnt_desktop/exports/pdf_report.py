@@ -29,17 +29,14 @@ from typing import IO, Any
 from reportlab.graphics.shapes import Drawing, Line, PolyLine, Rect
 from reportlab.lib.colors import Color as RLColor
 
-from tnt_desktop.exports.pdf_common import (
+from tnt_desktop.exports.pdf_common import Cell, Column, PageInfo, PdfWriter
+from tnt_desktop.exports.pdf_fonts import (
     ACCENT,
     GREY,
     LIGHT,
     WARN,
     WATERMARK,
     WATERMARK_SITE,
-    Cell,
-    Column,
-    PageInfo,
-    PdfWriter,
     chart_text,
     tr,
 )
