@@ -137,7 +137,7 @@ def shoot_review(lang: str, db: Path, shooter: Shooter, translations) -> None:
     """Issue 6: the monitor's query panel and SDV ticks on F02, the investigator's signature
     dialog for F01 (a query is raised first when the demo has none there)."""
     from tnt_desktop.gui.context import GuiContext
-    from tnt_desktop.gui.form_view import FormView
+    from tnt_desktop.gui.form.view import FormView
     from tnt_desktop.gui.signature_dialog import SignatureDialog
     from tnt_desktop.services import auth, queries
 

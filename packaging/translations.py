@@ -4,7 +4,7 @@ are committed so that a checkout runs without it).
     .venv/bin/python packaging/translations.py           # lupdate (keeps translations) + lrelease
     .venv/bin/python packaging/translations.py --check   # fail if a .qm is older than its .ts
 
-Sources: every tnt_desktop/gui/*.py (self.tr / QCoreApplication.translate) and ui/*.ui. The
+Sources: every tnt_desktop/gui/**/*.py (self.tr / QCoreApplication.translate) and ui/*.ui. The
 Chinese catalogue is resources/translations/tnt_desktop_zh_CN.ts; fill its <translation>
 elements (Qt Linguist, or by hand), then run this again.
 """
@@ -27,7 +27,7 @@ def tool(name: str) -> str:
 
 
 def sources() -> list[str]:
-    gui = sorted(str(p) for p in (ROOT / "tnt_desktop" / "gui").glob("*.py")
+    gui = sorted(str(p) for p in (ROOT / "tnt_desktop" / "gui").rglob("*.py")
                  if not p.name.startswith("ui_"))  # fmt: skip
     return gui + sorted(str(p) for p in (ROOT / "ui").glob("*.ui"))
 

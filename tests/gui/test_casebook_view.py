@@ -8,13 +8,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from tests.core.conftest import ELIGIBLE_IE, audit_entries, enrol_one, screen_eligible
-from tnt_desktop.gui.casebook_view import (
-    EVENT_ROLE,
-    FORM_ROLE,
-    CasebookView,
-    ScreenFailureDialog,
-)
-from tnt_desktop.gui.subject_list_view import OVERDUE_BACKGROUND
+from tnt_desktop.gui.casebook_enrolment import ScreenFailureDialog
+from tnt_desktop.gui.casebook_tree import EVENT_ROLE, FORM_ROLE
+from tnt_desktop.gui.casebook_view import CasebookView
+from tnt_desktop.gui.subject_table import OVERDUE_BACKGROUND
 from tnt_desktop.services import subjects
 from tnt_desktop.services.casebook import form_values, open_casebook
 from tnt_desktop.services.form_entries import FormEntry

@@ -9,13 +9,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 from tests.core.conftest import enrol_one, screen_eligible
-from tnt_desktop.gui.dashboard_view import (
-    DashboardView,
-    EnrolmentChart,
-    StageChart,
-    nice_step,
-)
-from tnt_desktop.gui.subject_list_view import KEY_ROLE
+from tnt_desktop.gui.dashboard_charts import EnrolmentChart, StageChart, nice_step
+from tnt_desktop.gui.dashboard_view import DashboardView
+from tnt_desktop.gui.subject_table import KEY_ROLE
 from tnt_desktop.services import subjects
 from tnt_desktop.services.dashboard import MonthCount, dashboard
 from tnt_desktop.services.form_entries import FormEntry, OverrideRequired

@@ -17,10 +17,10 @@ from PySide6.QtGui import QPalette
 from tests.core.conftest import enrol_one
 from tnt_desktop.exports.package import PACKAGE_SUFFIX
 from tnt_desktop.exports.package_open import open_package
-from tnt_desktop.gui import export_dialog as export_dialog_module
+from tnt_desktop.gui import export_run as export_run_module
 from tnt_desktop.gui.export_dialog import ExportDialog
 from tnt_desktop.gui.main_window import MainWindow
-from tnt_desktop.gui.subject_list_view import OVERDUE_TEXT
+from tnt_desktop.gui.subject_table import OVERDUE_TEXT
 from tnt_desktop.services.export_settings import export_due
 
 PHRASE = "correct horse battery staple"
@@ -122,7 +122,7 @@ def test_passphrase_package_writes_only_ciphertext(qtbot, datamanager, context_f
 def gate_first_progress(monkeypatch) -> threading.Event:
     """run_export, for real, but held at its first progress report until the user has pressed
     Cancel (so the test does not race a fast run). Returns an event set once it is held."""
-    real = export_dialog_module.run_export
+    real = export_run_module.run_export
     held = threading.Event()
 
     def gated(app, out_dir, *, progress, cancel, **kwargs):
@@ -136,7 +136,7 @@ def gate_first_progress(monkeypatch) -> threading.Event:
 
         return real(app, out_dir, progress=report, cancel=cancel, **kwargs)
 
-    monkeypatch.setattr(export_dialog_module, "run_export", gated)
+    monkeypatch.setattr(export_run_module, "run_export", gated)
     return held
 
 

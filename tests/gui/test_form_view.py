@@ -9,10 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QPlainTextEdit
 
 from tests.core.conftest import DM_VALUES, ELIGIBLE_IE, audit_entries, enrol_one
-from tnt_desktop.gui import form_view as form_view_module
-from tnt_desktop.gui.form_dialogs import OverrideDialog, ReasonForChangeDialog
-from tnt_desktop.gui.form_view import FormView
-from tnt_desktop.gui.item_widgets import (
+from tnt_desktop.gui.form import saving as form_saving_module
+from tnt_desktop.gui.form.dialogs import OverrideDialog, ReasonForChangeDialog
+from tnt_desktop.gui.form.item_widgets import (
     ComboEditor,
     DerivedEditor,
     ItemEditor,
@@ -21,6 +20,7 @@ from tnt_desktop.gui.item_widgets import (
     RadioEditor,
     TextAreaEditor,
 )
+from tnt_desktop.gui.form.view import FormView
 from tnt_desktop.services import subjects
 from tnt_desktop.services.casebook import form_values
 from tnt_desktop.services.form_entries import FormEntry
@@ -313,7 +313,7 @@ def test_a_version_conflict_says_so_and_reloads(
     view = open_form(qtbot, context, enrolled, "SE.SCR", "DM")
     save_form(coordinator, FormEntry(enrolled, "SE.SCR", "DM", values=dict(DM_VALUES)))
     shown: list[BaseException] = []
-    monkeypatch.setattr(form_view_module, "show_error", lambda parent, exc: shown.append(exc))
+    monkeypatch.setattr(form_saving_module, "show_error", lambda parent, exc: shown.append(exc))
     enter(qtbot, view.field("WEIGHT"), "71.0")
     assert not view.save()
     assert shown and "saved by someone else" in shown[0].message.en

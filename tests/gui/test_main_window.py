@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDialog, QLineEdit, QMessageBox
 
 from tests.core.conftest import PASSWORD, enrol_one
 from tests.gui.test_form_view import accept_dialog, enter
-from tnt_desktop.gui.form_dialogs import ReasonForChangeDialog
+from tnt_desktop.gui.form.dialogs import ReasonForChangeDialog
 from tnt_desktop.gui.main_window import MainWindow
 from tnt_desktop.services.casebook import form_values
 

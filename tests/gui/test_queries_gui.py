@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QDialog
 
 from tests.core.conftest import enrol_one
 from tests.gui.test_form_view import enter, open_form
-from tnt_desktop.gui.form_dialogs import ReasonForChangeDialog
-from tnt_desktop.gui.query_panel import QueryTextDialog
+from tnt_desktop.gui.form.dialogs import ReasonForChangeDialog
+from tnt_desktop.gui.form.query_panel import QueryTextDialog
 from tnt_desktop.services import queries
 from tnt_desktop.services.form_entries import ChangeReason
 
@@ -49,6 +49,13 @@ def status(app, subject: str) -> list[tuple[str | None, str]]:
     return [(q.item_name, q.status) for q in queries.list_queries(app, subject)]
 
 
+def paints(widget, colour: str) -> bool:
+    """The widget, rendered, shows `colour` (its background from app.qss)."""
+    image = widget.grab().toImage()
+    return any(image.pixelColor(x, y).name() == colour
+               for x in range(image.width()) for y in range(image.height()))  # fmt: skip
+
+
 def visible_steps(view) -> set[str]:
     return {name for name, b in view.review.panel.buttons.items() if b.isVisibleTo(view)}
 
@@ -68,6 +75,7 @@ def test_a_query_through_its_life_cycle_in_the_panel(qtbot, team, subject, conte
     assert seen[0].target() == ("", 0, "WEIGHT")
     assert status(team["monitor"], subject) == [("WEIGHT", "OPEN")]
     assert badge.isVisibleTo(monitor) and badge.text() == "? 1"
+    assert paints(badge, "#b3261e")  # red while it waits for the site (app.qss, no CSS in Python)
     assert "Weight 70 kg?" in monitor.review.panel.thread_view.toPlainText()
 
     site = open_form(qtbot, context_for(team["coordinator"]), subject, "SE.SCR", "DM")
@@ -78,6 +86,7 @@ def test_a_query_through_its_life_cycle_in_the_panel(qtbot, team, subject, conte
     answer_dialog(monkeypatch, "Corrected to 75 kg.")
     assert panel.answer_query()
     assert status(team["monitor"], subject) == [("WEIGHT", "ANSWERED")]
+    assert paints(site.review.marks["WEIGHT"].badge, "#1f5fae")  # blue once every one is answered
     thread = panel.thread_view.toPlainText()
     assert "Corrected to 75 kg." in thread and "coordinator" in thread
 
@@ -131,7 +140,7 @@ def test_subject_list_dashboard_and_casebook_show_the_counts(qtbot, team, subjec
     from tests.gui.test_subject_list_view import make_view as make_list
     from tests.gui.test_subject_list_view import refreshed
     from tests.gui.test_workflow_gui import form_item
-    from tnt_desktop.gui.subject_list_view import Column
+    from tnt_desktop.gui.subject_table import Column
 
     monitor = team["monitor"]
     first = queries.raise_query(monitor, subject, "SE.SCR", 1, "DM", "a?", item_name="SEX")

@@ -7,6 +7,7 @@ roles get no Sign button."""
 from __future__ import annotations
 
 import pytest
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QDialog
 
 from tests.core.conftest import PASSWORD, enrol_one
@@ -84,7 +85,9 @@ def test_signing_through_the_dialog(qtbot, team, subject, context_for, monkeypat
     strip = view.review.signatures
     assert strip.is_broken("IESIG")
     assert "Signature broken — re-signature required" in strip.labels["IESIG"].text()
-    assert "b3261e" in strip.labels["IESIG"].styleSheet()
+    label = strip.labels["IESIG"]
+    assert label.palette().color(QPalette.ColorRole.WindowText).name() == "#b3261e"
+    assert label.font().bold()
     resign = strip.sign_buttons["IESIG"]
     assert resign.isVisibleTo(view) and resign.text() == "Re-sign…"
 

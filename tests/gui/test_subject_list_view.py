@@ -9,13 +9,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from tests.core.conftest import enrol_one, screen_eligible
-from tnt_desktop.gui.subject_list_view import (
-    CHUNK_ROWS,
-    KEY_ROLE,
-    OVERDUE_BACKGROUND,
-    Column,
-    SubjectListView,
-)
+from tnt_desktop.gui.subject_list_view import CHUNK_ROWS, SubjectListView
+from tnt_desktop.gui.subject_table import KEY_ROLE, OVERDUE_BACKGROUND, Column
 from tnt_desktop.services import subjects
 from tnt_desktop.services.subject_list import subject_rows
 

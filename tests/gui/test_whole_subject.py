@@ -10,7 +10,7 @@ import pytest
 
 from tests.core.conftest import DM_VALUES, ELIGIBLE_IE
 from tests.gui.test_form_view import accept_dialog, add_rows, fill, open_form, save_ok
-from tnt_desktop.gui.form_dialogs import OverrideDialog, ReasonForChangeDialog
+from tnt_desktop.gui.form.dialogs import OverrideDialog, ReasonForChangeDialog
 from tnt_desktop.services import subjects
 from tnt_desktop.services.casebook import form_values
 

@@ -16,10 +16,11 @@ from tests.core.test_workflow import DM, complete_dm, status_of
 from tests.gui.test_casebook_view import make_view
 from tests.gui.test_form_view import enter, open_form
 from tests.gui.test_main_window import open_window
-from tnt_desktop.gui import form_view as form_view_module
 from tnt_desktop.gui import workflow_actions
-from tnt_desktop.gui.casebook_view import EVENT_ROLE, FORM_ROLE
-from tnt_desktop.gui.subject_list_view import Column, SubjectListView
+from tnt_desktop.gui.casebook_tree import EVENT_ROLE, FORM_ROLE
+from tnt_desktop.gui.form import saving as form_saving_module
+from tnt_desktop.gui.subject_list_view import SubjectListView
+from tnt_desktop.gui.subject_table import Column
 from tnt_desktop.gui.workflow_actions import ReasonDialog
 from tnt_desktop.services import workflow
 from tnt_desktop.services.casebook import form_values
@@ -63,7 +64,7 @@ def confirm_answer(monkeypatch, yes: bool, asked: list | None = None) -> None:
 def capture_errors(monkeypatch) -> list:
     shown: list = []
     monkeypatch.setattr(workflow_actions, "show_error", lambda parent, exc: shown.append(exc))
-    monkeypatch.setattr(form_view_module, "show_error", lambda parent, exc: shown.append(exc))
+    monkeypatch.setattr(form_saving_module, "show_error", lambda parent, exc: shown.append(exc))
     return shown
 
 

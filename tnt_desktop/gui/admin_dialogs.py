@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from tnt_desktop.errors import TntError
 from tnt_desktop.gui.context import GuiContext
 from tnt_desktop.gui.errors import error_text
-from tnt_desktop.gui.item_widgets import HARD_COLOUR
+from tnt_desktop.gui.form.item_widgets import HARD_COLOUR
 from tnt_desktop.gui.password_rules import PasswordRules
 from tnt_desktop.gui.tasks import run_busy
 from tnt_desktop.services import auth

@@ -1,16 +1,16 @@
 """The main window shell: menus, toolbar, status bar, and the screens it switches between.
 
-Each screen is its own module (dashboard_view, subject_list_view, casebook_view, form_view);
+Each screen is its own module (dashboard_view, subject_list_view, casebook_view, form/view);
 this shell only wires them: navigation with the unsaved-changes guard, Ctrl+S, the idle lock,
-backups, the sponsor export (Ctrl+E) and its "export due" indicator, language, sign-out.
+backups, the sponsor export (Ctrl+E) and its "export due" indicator, language, sign-out. The
+status bar is gui/main_status.py and the menu commands gui/main_commands.py (mixins: their texts
+keep the "MainWindow" translation context).
 """
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPalette
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -23,19 +23,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tnt_desktop import APP_NAME, __version__
-from tnt_desktop.errors import PermissionDenied, TntError
+from tnt_desktop import APP_NAME
 from tnt_desktop.gui.context import GuiContext
 from tnt_desktop.gui.errors import show_error
 from tnt_desktop.gui.idle_lock import IdleLock
-from tnt_desktop.gui.workflow_actions import LOCK_COLOUR, WorkflowActions
-from tnt_desktop.services import auth, backups, subjects
+from tnt_desktop.gui.main_commands import MainCommands
+from tnt_desktop.gui.main_status import MainStatusBar
+from tnt_desktop.gui.workflow_actions import WorkflowActions
+from tnt_desktop.services import auth, backups
 from tnt_desktop.services.permissions import ROLE_LABELS, Permission, Role, allowed
 
 EXPORT_DUE_REFRESH_MS = 60 * 60 * 1000  # the "export due" indicator is read again every hour
 
 
-class MainWindow(QMainWindow):
+class MainWindow(MainStatusBar, MainCommands, QMainWindow):
     signedOut = Signal()
 
     def __init__(self, context: GuiContext, parent: QWidget | None = None) -> None:
@@ -181,35 +182,6 @@ class MainWindow(QMainWindow):
         self.toolbar.addAction(self.act_signout)  # a shared workstation: the next person
         self.addToolBar(self.toolbar)
 
-    def _build_status_bar(self) -> None:
-        self.status_user = QLabel()
-        self.status_site = QLabel()
-        self.status_db = QLabel()
-        self.status_backup = QLabel()
-        self.status_export = QLabel()
-        self.status_idle = QLabel()
-        self.status_db_lock = QLabel()
-        palette = self.status_db_lock.palette()
-        palette.setColor(QPalette.ColorRole.WindowText, LOCK_COLOUR)
-        self.status_db_lock.setPalette(palette)
-        self.status_db_lock.hide()
-        for name, label in (("statusDatabaseLock", self.status_db_lock),
-                            ("statusUser", self.status_user), ("statusSite", self.status_site),
-                            ("statusDatabase", self.status_db),
-                            ("statusBackup", self.status_backup),
-                            ("statusExport", self.status_export),
-                            ("statusIdle", self.status_idle)):  # fmt: skip
-            label.setObjectName(name)
-            self.statusBar().addPermanentWidget(label)
-        from tnt_desktop.gui.subject_list_view import OVERDUE_TEXT
-
-        self._export_palettes = (QPalette(self.status_export.palette()),
-                                 QPalette(self.status_export.palette()))  # (normal, due)
-        self._export_palettes[1].setColor(QPalette.ColorRole.WindowText, OVERDUE_TEXT)
-        # only whoever can make the export is told it is due (issue 16)
-        self._export_due_shown = allowed(self.session.role, Permission.EXPORT)
-        self.status_export.setVisible(self._export_due_shown)
-
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("{app} — TNT-STS eCRF").format(app=APP_NAME))
         names = (
@@ -250,62 +222,6 @@ class MainWindow(QMainWindow):
             self.retranslate()
         super().changeEvent(event)
 
-    def _update_backup_label(self) -> None:
-        last = None
-        try:
-            last = backups.last_backup_utc(self.session)
-        except Exception:
-            last = None
-        if last is None:
-            self.status_backup.setText(self.tr("Last backup: none"))
-        else:
-            local = last.replace(tzinfo=UTC).astimezone() if last.tzinfo is None else last
-            self.status_backup.setText(
-                self.tr("Last backup: {when}").format(when=local.strftime("%Y-%m-%d %H:%M"))
-            )
-
-    def update_export_due(self) -> None:
-        """The status-bar indicator: red "Export due since …" or "Next export …" (hidden for a
-        role that may not read it)."""
-        label = self.status_export
-        if not self._export_due_shown:
-            return
-        from tnt_desktop.services.export_settings import export_due
-
-        try:
-            due = export_due(self.session, self.context.today())
-        except PermissionDenied:
-            self._export_due_shown = False
-            label.hide()
-            return
-        except TntError:
-            return  # keep what it said; the next refresh tries again
-        if due and due.last_utc is None:
-            text = self.tr("Export due: none made yet")
-        elif due:
-            text = self.tr("Export due since {date}").format(date=due.since.isoformat())
-        else:
-            text = self.tr("Next export {date}").format(date=due.since.isoformat())
-        label.setText(text)
-        label.setPalette(self._export_palettes[1 if due else 0])
-        tip = due.message().get(self.context.lang)
-        label.setToolTip(tip[:1].upper() + tip[1:])
-
-    def update_database_lock(self) -> None:
-        """The status-bar mark of a locked database and the Lock / Unlock actions."""
-        from tnt_desktop.services.workflow import is_database_locked
-
-        try:
-            locked = is_database_locked(self.session)
-        except TntError:
-            return
-        self.status_db_lock.setText("■ " + self.tr("Database locked"))
-        self.status_db_lock.setToolTip(self.tr("No data can change until a data manager unlocks "
-                                               "the database with a reason."))  # fmt: skip
-        self.status_db_lock.setVisible(locked)
-        self.act_lock_db.setEnabled(self.workflow.can_lock and not locked)
-        self.act_unlock_db.setEnabled(self.workflow.can_lock and locked)
-
     def _workflow_changed(self) -> None:
         """A form, a subject or the database changed state: every view reads again; an open
         form is opened again (it may have become read-only, or writable)."""
@@ -317,10 +233,6 @@ class MainWindow(QMainWindow):
         if view is not None and source is not view:
             self.open_form(view.event_oid, view.repeat, view.form.code)
         self.subject_list.refresh()
-
-    def _update_idle_label(self, seconds: int) -> None:
-        minutes, secs = divmod(max(0, seconds), 60)
-        self.status_idle.setText(self.tr("Locks in {m}:{s:02d}").format(m=minutes, s=secs))
 
     # ---- navigation with the unsaved-changes guard -------------------------------------------
     def confirm_leave_form(self) -> bool:
@@ -399,7 +311,7 @@ class MainWindow(QMainWindow):
     def open_form(self, event: str, repeat: int, form_code: str) -> None:
         if not self.confirm_leave_form():
             return
-        from tnt_desktop.gui.form_view import FormView
+        from tnt_desktop.gui.form.view import FormView
 
         self._drop_form()
         # building a long form (AE, CT) can take a moment: the busy cursor says so (issue 16)
@@ -453,70 +365,6 @@ class MainWindow(QMainWindow):
         self._update_save()
 
     # ---- commands ------------------------------------------------------------------------------
-    def new_screening(self) -> None:
-        if not self.confirm_leave_form():
-            return
-        try:
-            number = subjects.screen_subject(self.session)
-        except Exception as exc:
-            show_error(self, exc)
-            return
-        self.statusBar().showMessage(self.tr("Screening {number} opened").format(number=number),
-                                     5000)  # fmt: skip
-        self.subject_list.refresh()
-        self.open_subject(number)
-        if self.casebook.select_form("SE.SCR", 1, "IE"):  # the first thing to fill in: F01
-            self.open_form("SE.SCR", 1, "IE")
-
-    def backup_now(self) -> None:
-        def done(path) -> None:
-            self._update_backup_label()
-            self.statusBar().showMessage(self.tr("Backup written: {path}").format(path=path), 8000)
-
-        self.context.run(self, self.tr("Backing up…"),
-                         lambda progress: backups.backup_now(self.session), done)  # fmt: skip
-
-    def export_for_sponsor(self) -> None:
-        """Open the export dialog (window-modal, not blocking: the export runs in a worker)."""
-        if not allowed(self.session.role, Permission.EXPORT):
-            return
-        from tnt_desktop.gui.export_dialog import ExportDialog
-
-        dialog = self.export_dialog
-        if dialog is not None and dialog.isVisible():
-            dialog.raise_()
-            dialog.activateWindow()
-            return
-        if dialog is not None:  # the last one is closed and its run has ended
-            dialog.deleteLater()
-        try:
-            dialog = self.export_dialog = ExportDialog(self.context, self)
-        except Exception as exc:
-            show_error(self, exc)
-            return
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.exported.connect(self._exported)
-        dialog.show()
-
-    def _exported(self, result) -> None:
-        self.update_export_due()
-        if self.pages.currentWidget() is self.dashboard:
-            self.dashboard.refresh()
-        where = result.package or result.folder
-        self.statusBar().showMessage(self.tr("Export written: {path}").format(path=where), 8000)
-
-    def _daily_backup(self) -> None:
-        try:
-            if backups.maybe_daily_backup(self.session) is not None:
-                self._update_backup_label()
-        except Exception as exc:
-            self.statusBar().showMessage(str(getattr(exc, "message", exc)), 10000)
-
-    def change_password(self) -> None:
-        from tnt_desktop.gui.password_dialog import PasswordDialog
-
-        PasswordDialog(self.session, self.context.lang, parent=self).exec()
-
     def set_language(self, lang: str) -> None:
         from tnt_desktop.config import load_preferences, save_preferences
         from tnt_desktop.gui.errors import set_error_language
@@ -529,17 +377,6 @@ class MainWindow(QMainWindow):
         for view in (self.dashboard, self.subject_list, self.casebook, self.form_view):
             if view is not None and hasattr(view, "retranslate"):
                 view.retranslate()
-
-    def about(self) -> None:
-        """The hospital's name on a line of its own, never broken (issue 16)."""
-        from html import escape
-
-        lines = [self.tr("{app} {version}").format(app=APP_NAME, version=__version__),
-                 self.tr("Electronic case report form of the TNT-STS trial (NCT06593899)."),
-                 "<nobr>" + escape(self.tr("Fujian Medical University Union Hospital"))
-                 + "</nobr>"]  # fmt: skip
-        QMessageBox.about(self, self.tr("About TNT Desktop"),
-                          "<p>" + "<br>".join(lines[:2]) + "</p><p>" + lines[2] + "</p>")
 
     def sign_out(self) -> None:
         self._closing_for_signout = True

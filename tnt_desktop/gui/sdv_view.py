@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from tnt_desktop.errors import TntError
 from tnt_desktop.gui.context import GuiContext
-from tnt_desktop.gui.query_panel import QueryBadge, utc_text
+from tnt_desktop.gui.form.query_panel import QueryBadge, utc_text
 from tnt_desktop.services import queries, sdv, signatures
 from tnt_desktop.services.sdv import SdvItem, SdvProgress
 from tnt_desktop.services.signatures import SignatureState

@@ -33,7 +33,8 @@ from PySide6.QtWidgets import (
 from tnt_desktop.errors import TntError
 from tnt_desktop.gui.context import GuiContext
 from tnt_desktop.gui.errors import error_text
-from tnt_desktop.gui.query_panel import role_text, utc_text
+from tnt_desktop.gui.form.query_panel import role_text, utc_text
+from tnt_desktop.gui.styles import set_text_colour
 from tnt_desktop.services import signatures
 from tnt_desktop.services.permissions import Permission, allowed
 from tnt_desktop.services.signatures import SignatureState, SignatureView
@@ -131,7 +132,7 @@ class SignatureDialog(QDialog):
         self.error = QLabel(self)
         self.error.setObjectName("signatureError")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet(f"color: {BROKEN_COLOUR};")
+        set_text_colour(self.error, BROKEN_COLOUR)
         self.error.hide()
         layout.addWidget(self.error)
         self.buttons = QDialogButtonBox(
@@ -231,18 +232,18 @@ class SignatureStrip(QFrame):
                 label.setText(self.tr("Not signed: {label} — “{meaning}”").format(
                     label=self.context.text(point.label),
                     meaning=self.context.text(point.meaning)))  # fmt: skip
-                label.setStyleSheet("")
+                set_text_colour(label, None)
             elif view.state is SignatureState.BROKEN:
                 label.setText(self.tr("Signature broken — re-signature required") + "\n"
                               + manifestation(view, lang))
-                label.setStyleSheet(f"color: {BROKEN_COLOUR}; font-weight: bold;")
+                set_text_colour(label, BROKEN_COLOUR, bold=True)
             elif view.state is SignatureState.INVALID:  # forged or altered outside the app
                 label.setText(self.context.text(signatures.INVALID_TEXT) + "\n"
                               + manifestation(view, lang))
-                label.setStyleSheet(f"color: {BROKEN_COLOUR}; font-weight: bold;")
+                set_text_colour(label, BROKEN_COLOUR, bold=True)
             else:
                 label.setText(manifestation(view, lang))
-                label.setStyleSheet(f"color: {SIGNED_COLOUR};")
+                set_text_colour(label, SIGNED_COLOUR)
             broken = view is not None and view.state is not SignatureState.VALID
             button.setText(self.tr("Re-sign…") if broken else self.tr("Sign…"))
             button.setVisible(self.can_sign and self.status in signatures.SIGNABLE

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from tnt_desktop.errors import TntError
 from tnt_desktop.gui.context import GuiContext
 from tnt_desktop.gui.errors import show_error
+from tnt_desktop.gui.styles import apply_style, repolish
 from tnt_desktop.gui.wording import shows_details
 from tnt_desktop.services import queries
 from tnt_desktop.services.permissions import ROLE_LABELS, Permission, Role, allowed
@@ -126,9 +127,10 @@ class QueryBadge(QToolButton):
         self.open, self.answered = open_, answered
         count = open_ or answered
         self.setText(f"? {count}")
-        colour = OPEN_COLOUR if open_ else ANSWERED_COLOUR
-        self.setStyleSheet(f"QToolButton#queryBadge {{ color: white; background: {colour}; "
-                           "border-radius: 8px; padding: 0px 5px; font-weight: bold; }")
+        if not self.styleSheet():
+            apply_style(self)  # the badge's rules in app.qss, on the badge alone
+        self.setProperty("queryState", "open" if open_ else "answered")
+        repolish(self)
         parts = []
         if open_:
             parts.append(self.tr("{n} open query(ies)").format(n=open_))

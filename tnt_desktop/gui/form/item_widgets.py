@@ -34,13 +34,13 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
-from tnt_desktop.gui.choice_editors import (
+from tnt_desktop.gui.form.choice_editors import (
     ComboEditor,
     MultiEditor,
     MultiMenuEditor,
     RadioEditor,
 )
-from tnt_desktop.gui.item_editor import (
+from tnt_desktop.gui.form.item_editor import (
     HARD_COLOUR,
     LONG_TEXT,
     MAX_RADIO_CODES,

@@ -10,14 +10,14 @@ the queries, SDV marks and signatures again (the view calls it after every reloa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol, cast
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QApplication, QLabel, QSplitter, QWidget
+from PySide6.QtCore import QObject, Qt, SignalInstance
+from PySide6.QtWidgets import QApplication, QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from tnt_desktop.errors import TntError
 from tnt_desktop.gui.errors import show_error
-from tnt_desktop.gui.query_panel import QueryPanel, Target, target_label
+from tnt_desktop.gui.form.query_panel import QueryPanel, Target, target_label
 from tnt_desktop.gui.sdv_view import CRITICAL_COLOUR, CRITICAL_MARK, ItemMarks
 from tnt_desktop.gui.signature_dialog import SignatureStrip
 from tnt_desktop.gui.workflow_actions import ask_reason
@@ -25,13 +25,33 @@ from tnt_desktop.services import sdv
 from tnt_desktop.services.permissions import Permission, allowed
 from tnt_desktop.study.sdv_plan import is_critical
 
-if TYPE_CHECKING:
-    from tnt_desktop.gui.form_view import FormView
+
+class ReviewedForm(Protocol):
+    """What the review needs of the form view (gui/form/view.FormView, a QWidget): named here so
+    that this module does not import the view that builds it."""
+
+    context: Any
+    app: Any
+    snapshot: Any
+    form: Any
+    event_oid: str
+    repeat: int
+    fields: dict[str, Any]
+    tables: dict[str, Any]
+    lock_banner: QWidget
+    scroll_area: QScrollArea
+    content: QWidget
+    workflowChanged: SignalInstance
+
+    def layout(self) -> QVBoxLayout: ...
+
+    def _safe_reload(self) -> None: ...
 
 
 class FormReview(QObject):
-    def __init__(self, view: FormView) -> None:
-        super().__init__(view)
+    def __init__(self, view: ReviewedForm) -> None:
+        parent = cast(QWidget, view)
+        super().__init__(parent)
         self.view = view
         self.context = view.context
         self.app = view.app
@@ -41,21 +61,21 @@ class FormReview(QObject):
         root = view.layout()
         # the signature strip and the SDV line under the banners
         self.signatures = SignatureStrip(view.context, key, view.event_oid, view.repeat, form,
-                                         view)  # fmt: skip
+                                         parent)  # fmt: skip
         self.signatures.signed.connect(self._signed)
-        self.sdv_line = QLabel(view)
+        self.sdv_line = QLabel(parent)
         self.sdv_line.setObjectName("formSdvLine")
         self.sdv_line.setWordWrap(True)
         at = root.indexOf(view.lock_banner) + 1
         root.insertWidget(at, self.signatures)
         root.insertWidget(at + 1, self.sdv_line)
         # the query panel under the form
-        self.panel = QueryPanel(view.context, key, view.event_oid, view.repeat, form, view)
+        self.panel = QueryPanel(view.context, key, view.event_oid, view.repeat, form, parent)
         self.panel.changed.connect(self._queries_changed)
         self.panel.targetActivated.connect(self.show_target)
         index = root.indexOf(view.scroll_area)
         root.removeWidget(view.scroll_area)
-        self.splitter = QSplitter(Qt.Orientation.Vertical, view)
+        self.splitter = QSplitter(Qt.Orientation.Vertical, parent)
         self.splitter.setObjectName("reviewSplitter")
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(view.scroll_area)

@@ -1,7 +1,7 @@
 """The base of every item editor (`ItemEditor`) and what all of them share: colours, the
 reason-for-missing menu, unit and choice texts, key handling. The editors themselves are in
-`gui/item_widgets.py` (text, numbers, dates, derived values, `make_editor`) and
-`gui/choice_editors.py` (radio buttons, combo boxes, multi-select); see `item_widgets` for the
+`gui/form/item_widgets.py` (text, numbers, dates, derived values, `make_editor`) and
+`gui/form/choice_editors.py` (radio buttons, combo boxes, multi-select); see `item_widgets` for the
 whole picture.
 """
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tnt_desktop.gui.item_widgets import SOFT_COLOUR
+from tnt_desktop.gui.form.item_widgets import SOFT_COLOUR
 from tnt_desktop.services.form_entry import CHANGE_REASON_LABELS, ChangeReason
 from tnt_desktop.study.model import Finding
 

@@ -1,5 +1,5 @@
 """Editors for coded items: radio buttons (booleans and short codelists), a searchable combo box
-(long codelists), and multi-select as a checkable list or a menu (see `gui/item_widgets.py`)."""
+(long codelists), and multi-select as a checkable list or a menu (see `item_widgets.py`)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tnt_desktop.gui.item_editor import (
+from tnt_desktop.gui.form.item_editor import (
     CHOICE_WIDTH,
     RETURN_KEYS,
     ItemEditor,
