@@ -15,7 +15,8 @@ from tnt_desktop.services.form_entries import RowEntry
 
 
 class FollowUpSteps:
-    """Part of `SubjectWriter` (see its module); the methods read and write its state."""
+    """The follow-up and end-of-record steps of `SubjectWriter`
+    (demo.subject), mixed into it: they use its state."""
 
     # --- follow-up ------------------------------------------------------------------------------
 

@@ -20,7 +20,8 @@ from tnt_desktop.services.form_entries import RowEntry
 
 
 class ScreeningSteps:
-    """Part of `SubjectWriter` (see its module); the methods read and write its state."""
+    """The screening steps of `SubjectWriter`
+    (demo.subject), mixed into it: they use its state."""
 
     # --- screening ----------------------------------------------------------------------------
 

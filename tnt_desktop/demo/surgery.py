@@ -16,7 +16,8 @@ from tnt_desktop.services.form_entries import RowEntry
 
 
 class SurgerySteps:
-    """Part of `SubjectWriter` (see its module); the methods read and write its state."""
+    """The surgery and wound-check steps of `SubjectWriter`
+    (demo.subject), mixed into it: they use its state."""
 
     # --- surgery --------------------------------------------------------------------------------
 

@@ -19,7 +19,8 @@ from tnt_desktop.study.derivations.demographics import bsa
 
 
 class TreatmentSteps:
-    """Part of `SubjectWriter` (see its module); the methods read and write its state."""
+    """The enrolment, radiotherapy and chemotherapy steps of `SubjectWriter`
+    (demo.subject), mixed into it: they use its state."""
 
     # --- enrolment and radiotherapy -------------------------------------------------------------
 
