@@ -45,7 +45,7 @@ from reportlab.pdfgen.canvas import Canvas  # noqa: E402
 from scratch_rows import copy_subject  # noqa: E402  (benchmarks/scratch_rows.py)
 
 from tnt_desktop.demo import generate_demo  # noqa: E402
-from tnt_desktop.exports import pdf_casebook, pdf_common  # noqa: E402
+from tnt_desktop.exports import pdf_casebook, pdf_common, pdf_fonts  # noqa: E402
 from tnt_desktop.exports.pdf_casebook import casebooks_pdf  # noqa: E402
 from tnt_desktop.services import auth  # noqa: E402
 from tnt_desktop.storage.engine import connect_raw  # noqa: E402
@@ -73,14 +73,14 @@ class RecordingWriter(pdf_common.PdfWriter):
         self.pages.append([])
         super()._new_page()
 
-    def text(self, x, y, text, size, *, bold=False, color=pdf_common.BLACK, align="left"):
-        clean = pdf_common.clean(text)
+    def text(self, x, y, text, size, *, bold=False, color=pdf_fonts.BLACK, align="left"):
+        clean = pdf_fonts.clean(text)
         left = x
         if align != "left":
-            width = pdf_common.text_width(clean, size, bold)
+            width = pdf_fonts.text_width(clean, size, bold)
             left -= width if align == "right" else width / 2
         runs = []
-        for font, run in pdf_common.segments(clean, bold):
+        for font, run in pdf_fonts.segments(clean, bold):
             runs.append((font, run, left))
             left += pdfmetrics.stringWidth(run, font, size)
         self.pages[-1].append(("t", runs, y, size, bold, color))
@@ -90,7 +90,7 @@ class RecordingWriter(pdf_common.PdfWriter):
         self.pages[-1].append(("r", x, y, width, height, color))
         super().fill_rect(x, y, width, height, color)
 
-    def rule(self, x1, y1, x2, y2, color=pdf_common.RULE, width=0.5):
+    def rule(self, x1, y1, x2, y2, color=pdf_fonts.RULE, width=0.5):
         self.pages[-1].append(("l", x1, y1, x2, y2, color, width))
         super().rule(x1, y1, x2, y2, color, width)
 
@@ -118,7 +118,7 @@ def baseline(documents: list[list[list[tuple]]], out_dir: Path, watermark: str) 
                         c.setFillColorRGB(*color)
                         for font, run, x in runs:
                             c.setFont(font, size)
-                            if bold and font == pdf_common.CJK:
+                            if bold and font == pdf_fonts.CJK:
                                 c.setStrokeColorRGB(*color)
                                 c.setLineWidth(size * 0.035)
                                 c.drawString(x, y, run, mode=2)
@@ -134,14 +134,14 @@ def baseline(documents: list[list[list[tuple]]], out_dir: Path, watermark: str) 
                         c.setLineWidth(width)
                         c.line(x1, y1, x2, y2)
                     elif kind == "n":
-                        c.setFont(pdf_common.LATIN, 7)
+                        c.setFont(pdf_fonts.LATIN, 7)
                         c.drawString(A4[0] - 58, 26, str(op[1]))
                 c.saveState()
                 c.translate(A4[0] / 2, A4[1] / 2)
                 c.rotate(52)
-                c.setFillColorRGB(*pdf_common.WATERMARK_COLOR)
+                c.setFillColorRGB(*pdf_fonts.WATERMARK_COLOR)
                 c.setFillAlpha(0.16)
-                c.setFont(pdf_common.LATIN_BOLD, 34)
+                c.setFont(pdf_fonts.LATIN_BOLD, 34)
                 c.drawCentredString(0, -11, watermark)
                 c.restoreState()
                 c.showPage()
@@ -154,7 +154,7 @@ def baseline(documents: list[list[list[tuple]]], out_dir: Path, watermark: str) 
 def ours_against_baseline(db: Path, work: Path) -> dict:
     app = auth.login(db, USER, PASSWORD)
     try:
-        pdf_common.register_fonts()  # once per process (≈ 0.7 s): not a per-page cost
+        pdf_fonts.register_fonts()  # once per process (≈ 0.7 s): not a per-page cost
         start = time.perf_counter()
         batch = casebooks_pdf(app, work / "ours")
         ours = time.perf_counter() - start
@@ -167,7 +167,7 @@ def ours_against_baseline(db: Path, work: Path) -> dict:
             pdf_casebook.PdfWriter = original
         pages = sum(len(d) for d in RecordingWriter.documents)
         assert pages == batch.pages, (pages, batch.pages)
-        reference = baseline(RecordingWriter.documents, work / "baseline", pdf_common.WATERMARK)
+        reference = baseline(RecordingWriter.documents, work / "baseline", pdf_fonts.WATERMARK)
     finally:
         auth.logout(app)
     return {"subjects": batch.subjects, "pages": batch.pages, "ours_s": ours,

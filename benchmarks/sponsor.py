@@ -130,7 +130,7 @@ def seal_package(payload: dict, out: Path, cert, sequence: int) -> Path:
 
 # ---- the child: import packages ----------------------------------------------------------------
 def child(args: argparse.Namespace) -> None:
-    from tnt_desktop.exports.package import read_secret_key
+    from tnt_desktop.exports.package_open import read_secret_key
     from tnt_desktop.sponsor.importer import import_package
     from tnt_desktop.sponsor.store import open_store
 

@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tnt_desktop.services import auth, subjects  # noqa: E402
-from tnt_desktop.services.form_entry import FormEntry, save_form  # noqa: E402
+from tnt_desktop.services.form_entries import FormEntry  # noqa: E402
+from tnt_desktop.services.form_entry import save_form  # noqa: E402
 from tnt_desktop.storage.engine import connect_raw  # noqa: E402
 
 PASSWORD = "Bench-Pass-2026"

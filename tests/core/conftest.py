@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tnt_desktop.services import auth, subjects
-from tnt_desktop.services.form_entry import FormEntry, save_form
+from tnt_desktop.services.form_entries import FormEntry
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.storage import keyslots
 from tnt_desktop.storage.models import AuditEntry

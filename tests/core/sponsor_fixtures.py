@@ -25,7 +25,8 @@ import pytest
 
 from tnt_desktop.exports.package import PACKAGE_SUFFIX, PackageWriter, publish
 from tnt_desktop.services import auth, subjects
-from tnt_desktop.services.form_entry import FormEntry, save_form
+from tnt_desktop.services.form_entries import FormEntry
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.sponsor.payload import PAYLOAD_NAME, build_payload, payload_bytes
 from tnt_desktop.storage.bulk import read_setting_value
@@ -91,7 +92,7 @@ class SponsorKey:
     cert: pysequoia.Cert
 
     def decryptor(self):
-        from tnt_desktop.exports.package import read_secret_key
+        from tnt_desktop.exports.package_open import read_secret_key
 
         return read_secret_key(self.secret_file)
 

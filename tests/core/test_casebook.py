@@ -18,7 +18,9 @@ from tests.core.test_subject_list import (
 )
 from tnt_desktop.errors import NotFound, PermissionDenied
 from tnt_desktop.services.casebook import form_values, open_casebook
-from tnt_desktop.services.form_entry import FormEntry, FormStatus, RowEntry, save_form
+from tnt_desktop.services.form_entries import FormEntry, RowEntry
+from tnt_desktop.services.form_entry import save_form
+from tnt_desktop.services.workflow import FormStatus
 from tnt_desktop.study.schedule import Stage, VisitState
 
 

@@ -34,11 +34,12 @@ from tnt_desktop.exports.cdisc_metadata import datasets
 from tnt_desktop.exports.csv_export import neutralise
 from tnt_desktop.exports.dataset_json import DatasetJsonWriter
 from tnt_desktop.exports.define_xml import DEF_NS, ODM_NS, define_schema
-from tnt_desktop.exports.package import open_package
+from tnt_desktop.exports.package_open import open_package
 from tnt_desktop.exports.run_export import run_export
 from tnt_desktop.services import auth
 from tnt_desktop.services.export_read import ExportProfile, export_subjects
-from tnt_desktop.services.form_entry import FormEntry, RowEntry, save_form
+from tnt_desktop.services.form_entries import FormEntry, RowEntry
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.storage import keyslots
 from tnt_desktop.study.definition import get_study
 

@@ -12,7 +12,8 @@ from tests.core.conftest import audit_entries, screen_eligible
 from tnt_desktop.errors import ConflictError, PermissionDenied
 from tnt_desktop.services import consent_versions as cv
 from tnt_desktop.services.casebook import form_values
-from tnt_desktop.services.form_entry import FormEntry, ValidationFailed, save_form
+from tnt_desktop.services.form_entries import FormEntry, ValidationFailed
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.study.definition import get_study
 
 TODAY = date(2026, 12, 7)

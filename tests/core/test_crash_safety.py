@@ -24,7 +24,8 @@ from tests.core.conftest import ELIGIBLE_IE, PASSWORD, Trial
 from tnt_desktop.errors import DatabaseBusy
 from tnt_desktop.services import auth, subjects
 from tnt_desktop.services.clinical_data import find_subject, load_subject
-from tnt_desktop.services.form_entry import FormEntry, save_form
+from tnt_desktop.services.form_entries import FormEntry
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.storage import audit, engine
 from tnt_desktop.storage.database import integrity_problems
 

@@ -42,7 +42,8 @@ from tnt_desktop.exports.csv_layout import (
 from tnt_desktop.exports.dictionary import QUERY_COLUMNS
 from tnt_desktop.services import auth
 from tnt_desktop.services.export_read import ExportProfile, export_log, export_subjects
-from tnt_desktop.services.form_entry import FormEntry, RowEntry, save_form
+from tnt_desktop.services.form_entries import FormEntry, RowEntry
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.study.derivations import subject_level
 from tnt_desktop.study.dictionary import COLUMNS
 from tnt_desktop.study.model import MISSING_REASONS, DataType

@@ -13,13 +13,8 @@ import pytest
 
 from tests.core.conftest import enrol_one
 from tnt_desktop.services.clinical_data import find_subject, load_subject
-from tnt_desktop.services.form_entry import (
-    FormEntry,
-    OverrideRequired,
-    ValidationFailed,
-    preview_form,
-    save_form,
-)
+from tnt_desktop.services.form_entries import FormEntry, OverrideRequired, ValidationFailed
+from tnt_desktop.services.form_entry import preview_form, save_form
 from tnt_desktop.study.derivations import DERIVE_RANGE, derive_all
 from tnt_desktop.study.model import Severity
 from tnt_desktop.study.parameters import DEFAULT_PARAMETERS as P

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from tests.core.conftest import audit_entries, enrol_one
 from tnt_desktop.services.clinical_data import find_subject, load_subject
 from tnt_desktop.services.deviation_candidates import implied_candidates
-from tnt_desktop.services.form_entry import FormEntry, OverrideRequired, RowEntry, save_form
+from tnt_desktop.services.form_entries import FormEntry, OverrideRequired, RowEntry
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.services.queries import list_queries
 from tnt_desktop.storage.audit import verify_chain
 from tnt_desktop.study.checks import run_checks

@@ -15,7 +15,8 @@ from tnt_desktop.services.entry_session import (
     GiveReason,
     Refusal,
 )
-from tnt_desktop.services.form_entry import FormEntry, save_form
+from tnt_desktop.services.form_entries import FormEntry
+from tnt_desktop.services.form_entry import save_form
 
 SOFT_HEIGHT = "SOFT-RANGE|SE.SCR#1|DM.HEIGHT|"
 

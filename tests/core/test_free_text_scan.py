@@ -21,7 +21,8 @@ from tnt_desktop.exports.run_export import run_export
 from tnt_desktop.services import auth
 from tnt_desktop.services.casebook import form_values
 from tnt_desktop.services.export_read import export_log, export_subjects
-from tnt_desktop.services.form_entry import FormEntry, RowEntry, save_form
+from tnt_desktop.services.form_entries import FormEntry, RowEntry
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.services.free_text_scan import (
     CHECK_ID,
     MARKER,

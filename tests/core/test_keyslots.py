@@ -30,7 +30,8 @@ from tnt_desktop.errors import (
     WrongPassword,
 )
 from tnt_desktop.services import auth, subjects
-from tnt_desktop.services.form_entry import FormEntry, save_form
+from tnt_desktop.services.form_entries import FormEntry
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.storage import keyslots
 from tnt_desktop.storage.keyslots import (
     BASE_LOCK_SECONDS,

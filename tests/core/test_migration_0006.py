@@ -31,7 +31,8 @@ from tnt_desktop.exports.odm_metadata import ODM_NS
 from tnt_desktop.services import queries, sdv, signatures, trust
 from tnt_desktop.services.clinical_data import find_subject, load_subject
 from tnt_desktop.services.export_read import ExportProfile
-from tnt_desktop.services.form_entry import FormEntry, OverrideRequired, RowEntry, save_form
+from tnt_desktop.services.form_entries import FormEntry, OverrideRequired, RowEntry
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.storage import schema
 from tnt_desktop.storage.audit import verify_chain
 from tnt_desktop.storage.models import ESignature, ItemValue, Setting

@@ -24,7 +24,8 @@ from tnt_desktop.exports.odm_metadata import ODM_NS, write_metadata
 from tnt_desktop.exports.odm_schema import odm_schema_path
 from tnt_desktop.services import auth, subjects
 from tnt_desktop.services.export_read import ExportProfile, export_log
-from tnt_desktop.services.form_entry import FormEntry, save_form
+from tnt_desktop.services.form_entries import FormEntry
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.storage import keyslots
 from tnt_desktop.study.definition import get_study
 

@@ -17,7 +17,7 @@ import pytest
 from lxml import etree
 
 from tests.core.conftest import audit_entries, enrol_one
-from tnt_desktop.exports import odm_export
+from tnt_desktop.exports import odm_export, odm_subject
 from tnt_desktop.exports.odm_export import (
     CHUNK,
     FileSpool,
@@ -29,7 +29,8 @@ from tnt_desktop.exports.odm_metadata import ODM_NS
 from tnt_desktop.exports.odm_schema import odm_schema_path
 from tnt_desktop.services import export_read
 from tnt_desktop.services.export_read import ExportProfile, iter_subject_audit, subject_audit
-from tnt_desktop.services.form_entry import FormEntry, save_form
+from tnt_desktop.services.form_entries import FormEntry
+from tnt_desktop.services.form_entry import save_form
 
 SCHEMA_DIR = odm_schema_path().parent
 N = f"{{{ODM_NS}}}"
@@ -98,7 +99,7 @@ def test_a_long_history_exports_the_same_in_batches_and_in_memory(
     assert schema.validate(tree), list(schema.error_log)[:3]
     # every change of the weight, in chain order, each with its own AuditRecord
     changes = [e for e in audit_entries(coordinator, item_name="WEIGHT", form_code="DM")
-               if e.action in odm_export.DATA_ACTIONS]  # fmt: skip
+               if e.action in odm_subject.DATA_ACTIONS]  # fmt: skip
     subject = next(s for s in tree.iter(f"{N}SubjectData") if s.get("SubjectKey") == subject_id)
     weights = [i for i in subject.iter(f"{N}ItemData") if i.get("ItemOID") == "IT.DM.WEIGHT"]
     assert [w.findtext(f"{N}AuditRecord/{N}SourceID") for w in weights] == [

@@ -33,15 +33,14 @@ from tnt_desktop.exports import package as package_module
 from tnt_desktop.exports.package import (
     MANIFEST_NAME,
     PACKAGE_SUFFIX,
-    MemoryFolder,
     PackageDamaged,
     PackageWriter,
     PackageWrongKey,
     build_archive,
-    open_package,
-    read_secret_key,
     seal,
 )
+from tnt_desktop.exports.package_memory import MemoryFolder
+from tnt_desktop.exports.package_open import open_package, read_secret_key
 from tnt_desktop.exports.run_export import ExportCancelled, run_export
 from tnt_desktop.services import auth
 from tnt_desktop.services.export_read import ExportProfile, export_log, removed_items

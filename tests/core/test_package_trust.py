@@ -21,15 +21,14 @@ from tests.core.conftest import PASSWORD, enrol_one
 from tests.core.test_package import Gpg
 from tests.core.test_trust import _recompute_chain, raw
 from tnt_desktop import cli
-from tnt_desktop.exports.package import (
-    MANIFEST_NAME,
+from tnt_desktop.exports.package import MANIFEST_NAME, seal
+from tnt_desktop.exports.package_open import (
     PackageChainBroken,
     PackageNotSigned,
     check_chain,
     load_site_key,
     open_package,
     read_secret_key,
-    seal,
 )
 from tnt_desktop.exports.run_export import run_export
 from tnt_desktop.services import trust

@@ -19,7 +19,7 @@ from tnt_desktop.demo import generate_demo
 from tnt_desktop.errors import NotFound
 from tnt_desktop.exports.pdf_blank_crf import blank_crf_pdf
 from tnt_desktop.exports.pdf_casebook import casebook_pdf, casebooks_pdf, display_value
-from tnt_desktop.exports.pdf_common import segments, text_width, wrap
+from tnt_desktop.exports.pdf_fonts import segments, text_width, wrap
 from tnt_desktop.exports.pdf_report import (
     at_risk_at,
     binom_cdf,

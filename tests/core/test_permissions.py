@@ -13,7 +13,8 @@ from tests.core import conftest
 from tests.core.conftest import DM_VALUES, ROLES, Trial, audit_count
 from tnt_desktop.errors import PermissionDenied
 from tnt_desktop.services import auth, subjects
-from tnt_desktop.services.form_entry import FormEntry, save_form
+from tnt_desktop.services.form_entries import FormEntry
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.services.permissions import (
     ACTION_TEXT,
     PERMISSIONS,

@@ -14,7 +14,8 @@ from tests.core.conftest import audit_count, audit_entries, enrol_one
 from tnt_desktop.errors import NotFound, PermissionDenied
 from tnt_desktop.services import queries, workflow
 from tnt_desktop.services.dashboard import dashboard
-from tnt_desktop.services.form_entry import ChangeReason, FormEntry, OverrideRequired, save_form
+from tnt_desktop.services.form_entries import ChangeReason, FormEntry, OverrideRequired
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.services.queries import (
     QueryCounts,
     QueryStatus,

@@ -25,7 +25,8 @@ from tnt_desktop.exports.odm_metadata import ODM_NS
 from tnt_desktop.exports.odm_schema import odm_schema_path
 from tnt_desktop.exports.pdf_casebook import casebook_pdf
 from tnt_desktop.services.export_read import ExportProfile
-from tnt_desktop.services.form_entry import FormEntry, save_form
+from tnt_desktop.services.form_entries import FormEntry
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.services.queries import answer_query, close_query, list_queries, raise_query
 
 SCHEMA_DIR = odm_schema_path().parent

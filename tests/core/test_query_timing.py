@@ -10,7 +10,8 @@ from datetime import date, timedelta
 import pytest
 
 from tests.core.conftest import audit_entries, enrol_one
-from tnt_desktop.services.form_entry import FormEntry, OverrideRequired, RowEntry, save_form
+from tnt_desktop.services.form_entries import FormEntry, OverrideRequired, RowEntry
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.services.queries import list_queries
 from tnt_desktop.services.query_timing import soft_findings_are_final
 from tnt_desktop.study.parameters import DEFAULT_PARAMETERS

@@ -12,15 +12,15 @@ from tnt_desktop import __version__
 from tnt_desktop.errors import ConflictError, NotFound, TntError
 from tnt_desktop.services import subjects
 from tnt_desktop.services.clinical_data import find_subject, load_subject
-from tnt_desktop.services.form_entry import (
+from tnt_desktop.services.form_entries import (
     ChangeReason,
     FormEntry,
     OverrideRequired,
     ReasonRequired,
     RowEntry,
     ValidationFailed,
-    save_form,
 )
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.storage import audit
 from tnt_desktop.storage.models import CheckOverride, ItemValue
 

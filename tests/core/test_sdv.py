@@ -9,7 +9,8 @@ import pytest
 from tests.core.conftest import ELIGIBLE_IE, audit_entries, enrol_one
 from tnt_desktop.errors import PermissionDenied
 from tnt_desktop.services import sdv, workflow
-from tnt_desktop.services.form_entry import FormEntry, save_form
+from tnt_desktop.services.form_entries import FormEntry
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.services.sdv import SdvError, SdvProgress
 from tnt_desktop.study.definition import get_study
 from tnt_desktop.study.sdv_plan import AREAS, CRITICAL, is_critical

@@ -15,7 +15,8 @@ from tests.core.conftest import PASSWORD, audit_entries, enrol_one
 from tnt_desktop.errors import AccountLocked, PermissionDenied
 from tnt_desktop.services import sdv, workflow
 from tnt_desktop.services import signatures as sg
-from tnt_desktop.services.form_entry import FormEntry, OverrideRequired, save_form
+from tnt_desktop.services.form_entries import FormEntry, OverrideRequired
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.services.signatures import (
     AcknowledgementRequired,
     NotSignable,

@@ -25,7 +25,8 @@ from sqlalchemy import create_engine, text
 from tests.core.sponsor_fixtures import clone_workstation, make_package, make_workstation
 from tnt_desktop import cli
 from tnt_desktop.exports.run_export import run_export
-from tnt_desktop.services.form_entry import FormEntry, save_form
+from tnt_desktop.services.form_entries import FormEntry
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.services.queries import raise_query
 from tnt_desktop.sponsor import review
 from tnt_desktop.sponsor.importer import PackageRefused, import_package, skip_sequence

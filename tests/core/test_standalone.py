@@ -17,7 +17,7 @@ from tnt_desktop import paths
 from tnt_desktop.demo import generate_demo
 from tnt_desktop.exports import odm_extension
 from tnt_desktop.exports.odm_schema import define_schema_path, odm_schema_path, odmlib_folder
-from tnt_desktop.exports.package import open_package
+from tnt_desktop.exports.package_open import open_package
 from tnt_desktop.exports.run_export import run_export
 from tnt_desktop.services import auth
 from tnt_desktop.storage import keyslots

@@ -9,7 +9,8 @@ import pytest
 
 from tnt_desktop.demo import generate_demo
 from tnt_desktop.services import auth, backups
-from tnt_desktop.services.form_entry import FormEntry, save_form
+from tnt_desktop.services.form_entries import FormEntry
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.storage.engine import connect_raw
 
 pytestmark = pytest.mark.req("REQ-SEC-01", "REQ-SEC-02")

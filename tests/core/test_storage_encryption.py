@@ -22,7 +22,8 @@ from tests.core.conftest import (
     mh_row,
 )
 from tnt_desktop.services import subjects
-from tnt_desktop.services.form_entry import FormEntry, RowEntry, save_form
+from tnt_desktop.services.form_entries import FormEntry, RowEntry
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.storage.engine import WrongKeyError, connect_raw
 
 # Values distinctive enough that finding their bytes anywhere means a leak, Chinese included.

@@ -11,13 +11,8 @@ from tests.core.conftest import screen_eligible
 from tnt_desktop.errors import PermissionDenied
 from tnt_desktop.services import subjects
 from tnt_desktop.services.clinical_data import find_subject, load_subject
-from tnt_desktop.services.form_entry import (
-    FormEntry,
-    OverrideRequired,
-    RowEntry,
-    SaveResult,
-    save_form,
-)
+from tnt_desktop.services.form_entries import FormEntry, OverrideRequired, RowEntry, SaveResult
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.services.subject_list import overview, subject_rows
 from tnt_desktop.study.schedule import Stage, VisitState, plan_visits, subject_stage

@@ -12,7 +12,8 @@ from tests.core.conftest import ELIGIBLE_IE, audit_count, audit_entries, screen_
 from tnt_desktop.errors import NotFound, TntError
 from tnt_desktop.services import subjects
 from tnt_desktop.services.clinical_data import find_subject, load_subject
-from tnt_desktop.services.form_entry import FormEntry, ValidationFailed, save_form
+from tnt_desktop.services.form_entries import FormEntry, ValidationFailed
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.storage import audit
 
 

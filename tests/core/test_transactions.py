@@ -11,7 +11,8 @@ from sqlalchemy import event
 from tests.core.conftest import DM_VALUES, audit_count, enrol_one
 from tnt_desktop.services import subjects
 from tnt_desktop.services.clinical_data import find_subject, load_subject
-from tnt_desktop.services.form_entry import FormEntry, ReasonRequired, save_form
+from tnt_desktop.services.form_entries import FormEntry, ReasonRequired
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.storage import audit
 
 

@@ -21,7 +21,8 @@ from tests.core.conftest import (
 from tnt_desktop.errors import KeySlotNotTrusted, TntError
 from tnt_desktop.services import auth, integrity
 from tnt_desktop.services import signatures as sg
-from tnt_desktop.services.form_entry import FormEntry, OverrideRequired, save_form
+from tnt_desktop.services.form_entries import FormEntry, OverrideRequired
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.storage import audit, keyslots
 from tnt_desktop.storage.engine import connect_raw
 from tnt_desktop.storage.signing import public_hex

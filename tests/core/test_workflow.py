@@ -25,10 +25,12 @@ from tnt_desktop.exports.odm_import import import_odm
 from tnt_desktop.exports.odm_metadata import ODM_NS
 from tnt_desktop.services import sdv, subjects, workflow
 from tnt_desktop.services.export_read import ExportProfile
-from tnt_desktop.services.form_entry import FormEntry, FormStatus, ReasonRequired, save_form
+from tnt_desktop.services.form_entries import FormEntry, ReasonRequired
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.services.workflow import (
     DatabaseLocked,
     FormLocked,
+    FormStatus,
     IllegalTransition,
     SubjectFrozen,
     SubjectLocked,

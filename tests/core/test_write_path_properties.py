@@ -50,7 +50,7 @@ from tnt_desktop.services.entry_session import (
     GiveReason,
 )
 from tnt_desktop.services.export_read import ExportProfile
-from tnt_desktop.services.form_entry import RowEntry
+from tnt_desktop.services.form_entries import RowEntry
 from tnt_desktop.storage import keyslots
 
 MAX_EXAMPLES = 15

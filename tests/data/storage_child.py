@@ -23,7 +23,8 @@ if str(ROOT) not in sys.path:
 
 from tnt_desktop.errors import DatabaseBusy  # noqa: E402
 from tnt_desktop.services import auth, subjects  # noqa: E402
-from tnt_desktop.services.form_entry import FormEntry, save_form  # noqa: E402
+from tnt_desktop.services.form_entries import FormEntry  # noqa: E402
+from tnt_desktop.services.form_entry import save_form  # noqa: E402
 from tnt_desktop.storage.engine import connect_raw  # noqa: E402
 from tnt_desktop.storage.keyslots import KeySlotFile, keyslot_path  # noqa: E402
 

@@ -14,7 +14,8 @@ from tnt_desktop.gui.casebook_view import CasebookView
 from tnt_desktop.gui.subject_table import OVERDUE_BACKGROUND
 from tnt_desktop.services import subjects
 from tnt_desktop.services.casebook import form_values, open_casebook
-from tnt_desktop.services.form_entry import FormEntry, save_form
+from tnt_desktop.services.form_entries import FormEntry
+from tnt_desktop.services.form_entry import save_form
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from datetime import date
 import pytest
 
 from tests.core.conftest import PASSWORD, enrol_one
-from tnt_desktop.services.form_entry import FormEntry, RowEntry, preview_form
+from tnt_desktop.services.form_entries import FormEntry, RowEntry
+from tnt_desktop.services.form_entry import preview_form
 
 CHECK_ID = re.compile(r"\b(?:[A-Z]{1,4}-\d{2}[A-Z]?|REQUIRED)\b")
 CAPITALS = re.compile(r"(?<![\w.])[A-Z][A-Z0-9_]*(?:\.[A-Z][A-Z0-9_]*)*(?![\w])")

@@ -14,7 +14,8 @@ from tnt_desktop.gui.dashboard_view import DashboardView
 from tnt_desktop.gui.subject_table import KEY_ROLE
 from tnt_desktop.services import subjects
 from tnt_desktop.services.dashboard import MonthCount, dashboard
-from tnt_desktop.services.form_entry import FormEntry, OverrideRequired, save_form
+from tnt_desktop.services.form_entries import FormEntry, OverrideRequired
+from tnt_desktop.services.form_entry import save_form
 
 TODAY = date(2025, 3, 1)
 

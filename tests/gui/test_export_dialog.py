@@ -15,7 +15,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 
 from tests.core.conftest import enrol_one
-from tnt_desktop.exports.package import PACKAGE_SUFFIX, open_package
+from tnt_desktop.exports.package import PACKAGE_SUFFIX
+from tnt_desktop.exports.package_open import open_package
 from tnt_desktop.gui import export_run as export_run_module
 from tnt_desktop.gui.export_dialog import ExportDialog
 from tnt_desktop.gui.main_window import MainWindow

@@ -23,7 +23,8 @@ from tnt_desktop.gui.form.item_widgets import (
 from tnt_desktop.gui.form.view import FormView
 from tnt_desktop.services import subjects
 from tnt_desktop.services.casebook import form_values
-from tnt_desktop.services.form_entry import FormEntry, save_form
+from tnt_desktop.services.form_entries import FormEntry
+from tnt_desktop.services.form_entry import save_form
 
 # ---- helpers shared with test_whole_subject.py -----------------------------------------------
 

@@ -13,7 +13,7 @@ from tests.gui.test_form_view import enter, open_form
 from tnt_desktop.gui.form.dialogs import ReasonForChangeDialog
 from tnt_desktop.gui.form.query_panel import QueryTextDialog
 from tnt_desktop.services import queries
-from tnt_desktop.services.form_entry import ChangeReason
+from tnt_desktop.services.form_entries import ChangeReason
 
 
 @pytest.fixture
@@ -187,7 +187,8 @@ def test_a_locked_subject_takes_no_query_step_a_frozen_one_does(qtbot, team, sub
 def test_an_automatic_query_says_so_on_its_own_line(qtbot, team, subject, context_for):
     """Issue 16: the thread header read "openRaised automatically"; the status and the note
     that a confirmed warning raised the query are separate."""
-    from tnt_desktop.services.form_entry import FormEntry, save_form
+    from tnt_desktop.services.form_entries import FormEntry
+    from tnt_desktop.services.form_entry import save_form
 
     site = team["coordinator"]
     save_form(site, FormEntry(subject, "SE.SCR", "DM", values={"HEIGHT": "210"},

@@ -12,7 +12,8 @@ from tests.core.conftest import enrol_one
 from tests.gui.test_form_view import open_form
 from tnt_desktop.gui.workflow_actions import ReasonDialog
 from tnt_desktop.services import sdv
-from tnt_desktop.services.form_entry import FormEntry, save_form
+from tnt_desktop.services.form_entries import FormEntry
+from tnt_desktop.services.form_entry import save_form
 
 
 @pytest.fixture

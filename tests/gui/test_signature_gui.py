@@ -15,7 +15,8 @@ from tests.gui.test_form_view import open_form
 from tnt_desktop.gui.signature_dialog import SignatureDialog
 from tnt_desktop.services import signatures
 from tnt_desktop.services.casebook import form_values
-from tnt_desktop.services.form_entry import FormEntry, save_form
+from tnt_desktop.services.form_entries import FormEntry
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.services.signatures import SignatureState
 
 

@@ -24,7 +24,7 @@ from tnt_desktop.gui.subject_table import Column
 from tnt_desktop.gui.workflow_actions import ReasonDialog
 from tnt_desktop.services import workflow
 from tnt_desktop.services.casebook import form_values
-from tnt_desktop.services.form_entry import FormStatus
+from tnt_desktop.services.workflow import FormStatus
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

@@ -171,7 +171,7 @@ def _print_import_report(report, verbose: bool) -> None:
 
 
 def package_open_command(args: argparse.Namespace) -> int:
-    from tnt_desktop.exports.package import (
+    from tnt_desktop.exports.package_open import (
         check_chain,
         load_site_key,
         open_package,

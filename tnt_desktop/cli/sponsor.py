@@ -43,7 +43,7 @@ def sponsor_init(args: argparse.Namespace) -> int:
 
 
 def sponsor_import(args: argparse.Namespace) -> int:
-    from tnt_desktop.exports.package import read_secret_key
+    from tnt_desktop.exports.package_open import read_secret_key
     from tnt_desktop.sponsor.importer import import_package, load_site_cert
 
     passphrase = os.environ.get(args.key_passphrase_env) if args.key_passphrase_env else None

@@ -48,9 +48,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from tnt_desktop.demo.context import DemoContext
 from tnt_desktop.demo.data import Stage, choose_stages, make_plan
 from tnt_desktop.demo.review import ReviewCounts, review_demo
-from tnt_desktop.demo.subject import DemoContext, SubjectWriter
+from tnt_desktop.demo.subject import SubjectWriter
 from tnt_desktop.errors import PasswordRejected
 from tnt_desktop.services import auth
 from tnt_desktop.services.passwords import check_password

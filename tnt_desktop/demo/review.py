@@ -30,7 +30,7 @@ from datetime import date, timedelta
 from tnt_desktop.services import queries, sdv, signatures
 from tnt_desktop.services.casebook import open_casebook
 from tnt_desktop.services.entry_session import Confirm, EntrySession, EntryState
-from tnt_desktop.services.form_entry import FormEntry
+from tnt_desktop.services.form_entries import FormEntry
 from tnt_desktop.services.session import AppSession
 
 SDV_FORMS = ("IE", "DM", "TUBL", "LB")

@@ -19,6 +19,8 @@ from tnt_desktop.exports.csv_layout import (
     Kind,
     Layout,
 )
+from tnt_desktop.exports.dictionary import QUERIES_FILE, QUERY_COLUMNS, QUERY_TYPES
+from tnt_desktop.exports.python_reader import python_reader
 from tnt_desktop.services.export_read import ExportProfile
 from tnt_desktop.study.definition import Study
 from tnt_desktop.study.model import DataType, Item
@@ -27,8 +29,6 @@ R_SCRIPT = "read_tnt_sts.R"
 SAS_PROGRAM = "read_tnt_sts.sas"
 PY_READER = "read_tnt_sts.py"
 GUARD = "'"  # csv_export.neutralise: the leading quote that keeps a cell from being a formula
-# QUERIES.csv (exports.dictionary.QUERY_COLUMNS): read like the data files
-QUERY_TYPES = {"QUERYID": "integer", "REPEAT": "integer", "ROWKEY": "integer", "STEP": "integer"}
 
 R_CLASSES: dict[ColumnType, str] = {
     ColumnType.TEXT: "character",
@@ -221,8 +221,6 @@ def _sas_unguard() -> list[str]:
 
 
 def _sas_queries() -> list[str]:
-    from tnt_desktop.exports.dictionary import QUERIES_FILE, QUERY_COLUMNS
-
     names = [name for name, _kind, _en, _zh in QUERY_COLUMNS]
     lengths = [f"{n} {'8' if n in QUERY_TYPES else '$2000' if n == 'STEPTEXT' else '$64'}"
                for n in names]  # fmt: skip
@@ -280,7 +278,5 @@ def _sas_step(study: Study, layout: Layout) -> list[str]:
 def scripts(study: Study, plan: list[Layout], profile: ExportProfile) -> dict[str, str]:
     """File name → text of the R script, the SAS program and the Python reader for this
     export's layout."""
-    from tnt_desktop.exports.python_reader import python_reader
-
     return {R_SCRIPT: r_script(plan, profile), SAS_PROGRAM: sas_program(study, plan, profile),
             PY_READER: python_reader(plan, profile)}

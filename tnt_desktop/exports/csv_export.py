@@ -280,7 +280,8 @@ def query_rows(app: AppSession, profile: ExportProfile, sites: dict[str, str]
     (`sites`: subject key → site), before neutralising (the Dataset-JSON writer reads them too).
     People by role; user names only in the SITE_ARCHIVE profile (REQ-PI-05); times ISO 8601
     UTC."""
-    from tnt_desktop.services.queries import export_queries, iso_utc
+    from tnt_desktop.services.export_read import export_queries
+    from tnt_desktop.services.queries import iso_utc
 
     names = profile is ExportProfile.SITE_ARCHIVE
     for q in export_queries(app, profile, subject_keys=sites):

@@ -39,6 +39,8 @@ QUERY_COLUMNS: tuple[tuple[str, str, str, str], ...] = (
     ("STEPTEXT", "text", "Text of the step (question, answer, reason)",
      "步骤内容（问题、回复、原因）"),
 )  # fmt: skip
+# the typed (non-text) columns of QUERIES.csv, as the R, SAS and Python readers read them
+QUERY_TYPES = {"QUERYID": "integer", "REPEAT": "integer", "ROWKEY": "integer", "STEP": "integer"}
 # user names: only in the SITE_ARCHIVE profile (REQ-PI-05)
 QUERY_USER_COLUMNS: tuple[tuple[str, str, str, str], ...] = (
     ("RAISEDBY", "text", "User name of the raiser (site archive only)",

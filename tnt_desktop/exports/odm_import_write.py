@@ -30,10 +30,10 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 from tnt_desktop.errors import NotFound, TntError
-from tnt_desktop.exports.odm_export import value_text
 from tnt_desktop.exports.odm_import_read import ParsedForm, ParsedSubject, has_data
 from tnt_desktop.exports.odm_import_report import FormChange, ImportMessage, ImportReport
 from tnt_desktop.exports.odm_metadata import ASSIGNED
+from tnt_desktop.exports.odm_subject import value_text
 from tnt_desktop.services import deviation_candidates, subjects
 from tnt_desktop.services.clinical_data import LoadedSubject, find_subject, load_subject
 from tnt_desktop.services.entry_session import (
@@ -44,14 +44,14 @@ from tnt_desktop.services.entry_session import (
     Refusal,
     same_value,
 )
-from tnt_desktop.services.form_entry import (
+from tnt_desktop.services.form_entries import (
     ChangeReason,
     FormEntry,
     RowEntry,
     SaveResult,
     ValidationFailed,
-    save_form,
 )
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.services.workflow import COMPLETE_OR_BEYOND
 from tnt_desktop.storage import audit
@@ -308,7 +308,7 @@ class SubjectImporter:
         self.apply_status(parsed, screening)
         subject = find_subject(self.session, screening)
         # all of the subject's forms are in (its DV log too): candidates and kept queries once
-        deviation_candidates.settle(self.app, self.session, subject, date.today())
+        deviation_candidates.settle(self.app, self.session, subject, date.today(), save_form)
         (report.created if existing is None else report.matched).append((file_key, subject.key))
         if subject.key != file_key:
             self.warn(file_key, parsed.where, Text(

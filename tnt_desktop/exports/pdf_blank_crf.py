@@ -13,16 +13,8 @@ import os
 from datetime import datetime
 from typing import IO
 
-from tnt_desktop.exports.pdf_common import (
-    ACCENT,
-    GREY,
-    WARN,
-    Cell,
-    Column,
-    PageInfo,
-    PdfWriter,
-    tr,
-)
+from tnt_desktop.exports.pdf_common import Cell, Column, PageInfo, PdfWriter
+from tnt_desktop.exports.pdf_fonts import ACCENT, GREY, WARN, tr
 from tnt_desktop.study.definition import Study
 from tnt_desktop.study.model import Codelist, DataType, Form, Item, ItemGroup, Text
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from tnt_desktop.exports.pdf_common import WARN, Cell, Column, local_time, tr, yes_no
+from tnt_desktop.exports.pdf_common import Cell, Column, yes_no
+from tnt_desktop.exports.pdf_fonts import WARN, local_time, tr
 from tnt_desktop.services.export_read import AuditView, ExportProfile
 from tnt_desktop.services.workflow import FORM_STATUS_LABELS
 from tnt_desktop.study.definition import Study
@@ -197,7 +198,7 @@ class AuditSections:
 
     def _reason(self, view: AuditView) -> str:
         """The reason for change in the reader's language (the code decoded), then its text."""
-        from tnt_desktop.services.form_entry import CHANGE_REASON_LABELS, ChangeReason
+        from tnt_desktop.services.form_entries import CHANGE_REASON_LABELS, ChangeReason
 
         code = view.reason_code
         try:

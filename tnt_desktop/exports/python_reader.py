@@ -17,8 +17,8 @@ from __future__ import annotations
 import json
 
 from tnt_desktop import __version__
-from tnt_desktop.exports.analysis_scripts import QUERY_TYPES
 from tnt_desktop.exports.csv_layout import DICTIONARY_FILE, ColumnType, Layout
+from tnt_desktop.exports.dictionary import QUERY_TYPES
 from tnt_desktop.services.export_read import ExportProfile
 
 PY_TYPES: dict[ColumnType, str] = {

@@ -278,7 +278,7 @@ def collect(app: AppSession, profile: ExportProfile = ExportProfile.SPONSOR_CODE
             cutoff: date | None = None, *, scan: Any = None) -> ReportModel:  # fmt: skip
     """Read everything the report shows through the export read path (one subject in memory
     at a time), as of `cutoff` (default: today)."""
-    from tnt_desktop.services.queries import export_queries
+    from tnt_desktop.services.export_read import export_queries
     from tnt_desktop.services.subjects import count_subjects
 
     cutoff = cutoff or date.today()

@@ -29,6 +29,7 @@ from tnt_desktop.errors import (
     WrongPassword,
 )
 from tnt_desktop.services import trust
+from tnt_desktop.services.key_file import load_slots, save_slots
 from tnt_desktop.services.passwords import check_password
 from tnt_desktop.services.permissions import Permission, Role
 from tnt_desktop.services.rekey import rekey_database
@@ -50,22 +51,6 @@ from tnt_desktop.study.model import Text
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def _load_slots(db_path: Path) -> KeySlotFile:
-    try:
-        return KeySlotFile.load(keyslot_path(db_path))
-    except KeySlotError:
-        if not Path(db_path).exists():
-            raise DatabaseNotFound(db_path) from None
-        raise NotATntDatabase(db_path, "its key file is missing or damaged") from None
-
-
-def _save_slots(slots: KeySlotFile, db_path: Path) -> None:
-    try:
-        slots.save(keyslot_path(db_path))
-    except OSError as exc:
-        raise storage.os_error_to_tnt(exc, keyslot_path(db_path)) from None
 
 
 def _validate_username(username: str) -> None:
@@ -128,7 +113,7 @@ def initialise(
                       f"{slots.site_public[:16]}… and site OpenPGP key made")  # fmt: skip
             app.audit(session, "USER_ADDED", new_value=f"{admin_username}:{Role.ADMIN.value}")
             trust.write_slot(slots, admin_username, secrets, admin_password, key, 0, keys)
-        _save_slots(slots, db_path)
+        save_slots(slots, db_path)
     except BaseException:
         db.close()
         db_path.unlink(missing_ok=True)
@@ -164,7 +149,7 @@ def login(db_path: Path, username: str, password: str, *, before_migration=None)
     db_path = Path(db_path)
     if not db_path.exists():
         raise DatabaseNotFound(db_path)
-    slots = _load_slots(db_path)
+    slots = load_slots(db_path)
     if username not in slots.slots:
         raise _uniform_refusal(slots, username, password)
     locked = slots.seconds_locked(username)
@@ -174,7 +159,7 @@ def login(db_path: Path, username: str, password: str, *, before_migration=None)
         opened = slots.open_slot(username, password)
     except BadPassword:
         started = slots.record_failure(username)
-        _save_slots(slots, db_path)
+        save_slots(slots, db_path)
         if started:
             raise AccountLocked(username, started) from None
         remaining = MAX_FAILURES_BEFORE_LOCK - slots.slots[username].failures
@@ -224,10 +209,10 @@ def login(db_path: Path, username: str, password: str, *, before_migration=None)
                 trust.write_slot(slots, username, done.secrets, password, key,
                                  trust.epoch(session), done.keys)  # fmt: skip
                 slots.record_success(username)
-                _save_slots(slots, db_path)
+                save_slots(slots, db_path)
         if slots.slots[username].failures:
             slots.record_success(username)
-            _save_slots(slots, db_path)
+            save_slots(slots, db_path)
         return app
     except BaseException:
         db.close()
@@ -248,7 +233,7 @@ def lock(app: AppSession) -> None:
 
 
 def unlock(app: AppSession, password: str) -> None:
-    slots = _load_slots(app.db.path)
+    slots = load_slots(app.db.path)
     locked = slots.seconds_locked(app.username)
     if locked:
         raise AccountLocked(app.username, locked)
@@ -256,14 +241,14 @@ def unlock(app: AppSession, password: str) -> None:
         slots.open_slot(app.username, password)
     except (BadPassword, KeyError, KeySlotError):
         started = slots.record_failure(app.username)
-        _save_slots(slots, app.db.path)
+        save_slots(slots, app.db.path)
         with app.transaction() as session:
             app.audit(session, "UNLOCK_FAILED")
         if started:
             raise AccountLocked(app.username, started) from None
         raise WrongPassword(app.username) from None
     slots.record_success(app.username)
-    _save_slots(slots, app.db.path)
+    save_slots(slots, app.db.path)
     with app.transaction() as session:
         app.audit(session, "SESSION_UNLOCKED")
     app.locked = False
@@ -271,7 +256,7 @@ def unlock(app: AppSession, password: str) -> None:
 
 
 def change_password(app: AppSession, old_password: str, new_password: str) -> None:
-    slots = _load_slots(app.db.path)
+    slots = load_slots(app.db.path)
     try:
         slots.open_slot(app.username, old_password)
     except BadPassword:
@@ -289,7 +274,7 @@ def change_password(app: AppSession, old_password: str, new_password: str) -> No
         user.must_change_password = False
         user.password_changed_utc = _now()
         app.audit(session, "PASSWORD_CHANGED", detail=app.username)
-        _save_slots(slots, app.db.path)  # inside the transaction: no audit without the slot
+        save_slots(slots, app.db.path)  # inside the transaction: no audit without the slot
     app.must_change_password = False
 
 
@@ -309,7 +294,7 @@ def add_user(
                  f"未知角色 {role!r}；可选：{roles}")
         ) from None  # fmt: skip
     check_password(username, temporary_password)
-    slots = _load_slots(app.db.path)
+    slots = load_slots(app.db.path)
     with app.transaction() as session:
         if session.scalar(select(User).where(User.username == username)) is not None:
             raise TntError(
@@ -323,7 +308,7 @@ def add_user(
         )  # fmt: skip
         app.audit(session, "USER_ADDED", new_value=f"{username}:{role}")
         _issue_keys(app, session, slots, username, role, temporary_password)
-        _save_slots(slots, app.db.path)
+        save_slots(slots, app.db.path)
 
 
 def _issue_keys(app: AppSession, session, slots: KeySlotFile, username: str, role: str,
@@ -353,7 +338,7 @@ def reset_password(app: AppSession, username: str, temporary_password: str, *,
     copy of the old key file with the old password opens nothing any more."""
     app.require(Permission.MANAGE_USERS)
     check_password(username, temporary_password)
-    slots = _load_slots(app.db.path)
+    slots = load_slots(app.db.path)
     with app.transaction() as session:
         user = _user(session, username)
         if not user.active:
@@ -364,7 +349,7 @@ def reset_password(app: AppSession, username: str, temporary_password: str, *,
             app.audit(session, "KEY_REVOKED", detail=f"signing key of {username}: reset")
         _issue_keys(app, session, slots, username, user.role, temporary_password)
         slots.record_success(username)  # a reset also lifts a lock-out
-        _save_slots(slots, app.db.path)
+        save_slots(slots, app.db.path)
     if rekey:
         rekey_database(app, f"password reset of {username}")
 
@@ -377,7 +362,7 @@ def deactivate_user(app: AppSession, username: str) -> None:
         raise TntError(
             Text("you cannot deactivate your own account", "不能停用自己的账户")
         )
-    slots = _load_slots(app.db.path)
+    slots = load_slots(app.db.path)
     with app.transaction() as session:
         user = _user(session, username)
         user.active = False
@@ -386,7 +371,7 @@ def deactivate_user(app: AppSession, username: str) -> None:
             app.audit(session, "KEY_REVOKED", detail=f"signing key of {username}: deactivated")
         slots.remove(username)
         slots.envelopes.pop(username, None)
-        _save_slots(slots, app.db.path)
+        save_slots(slots, app.db.path)
     rekey_database(app, f"deactivation of {username}")
 
 

@@ -20,9 +20,10 @@ from tnt_desktop.services.clinical_data import (
     find_subject,
     load_subject,
 )
-from tnt_desktop.services.form_entry import FormStatus, finding_key, row_key_of
+from tnt_desktop.services.form_entries import finding_key, row_key_of
 from tnt_desktop.services.permissions import Permission, allowed
 from tnt_desktop.services.session import AppSession
+from tnt_desktop.services.workflow import FormStatus
 from tnt_desktop.storage.models import CheckOverride
 from tnt_desktop.study.checks import run_checks
 from tnt_desktop.study.definition import Study

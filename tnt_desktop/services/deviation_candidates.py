@@ -24,7 +24,7 @@ subject as now stored and brings two things up to date:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -33,6 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tnt_desktop.services.clinical_data import LoadedSubject, load_subject
+from tnt_desktop.services.form_entries import FormEntry, RowEntry, SaveResult, row_key_of
 from tnt_desktop.services.queries import ORIGIN_CHECK
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.storage.models import DataQuery, Subject
@@ -41,6 +42,9 @@ from tnt_desktop.study.model import Finding, Severity
 from tnt_desktop.study.subject import SubjectData
 
 log = logging.getLogger(__name__)
+
+# the one write path (form_entry.save_form), passed in by its caller: this module runs inside it
+SaveForm = Callable[..., SaveResult]
 
 DV_EVENT, DV_FORM, DV_GROUP = "SE.LOG", "DV", "DV"
 AUTO_SOURCES = ("AUTO_TIMING_CHECK", "AUTO_DOSE_CHECK")
@@ -149,13 +153,15 @@ def _instance_of(loaded: LoadedSubject, finding: Finding):
 
 
 # ---- the hook -----------------------------------------------------------------------------------
-def after_save(app: AppSession, session: Session, subject: Subject, today: date) -> None:
+def after_save(app: AppSession, session: Session, subject: Subject, today: date,
+               save: SaveForm) -> None:  # fmt: skip
     """Bring the subject's deviation candidates and kept queries up to date with its stored data,
-    inside the save's transaction (called by the one write path after every save). Held while
-    a use case that saves a subject form by form is `deferred` (it calls `settle` once)."""
+    inside the save's transaction (called by the one write path after every save, which passes
+    itself as `save` to write the DV log through). Held while a use case that saves a subject
+    form by form is `deferred` (it calls `settle` once)."""
     if session.info.get(_DEFERRED):
         return
-    settle(app, session, subject, today)
+    settle(app, session, subject, today, save)
 
 
 @contextmanager
@@ -172,9 +178,10 @@ def deferred(session: Session) -> Iterator[None]:
             session.info.pop(_DEFERRED, None)
 
 
-def settle(app: AppSession, session: Session, subject: Subject, today: date) -> None:
+def settle(app: AppSession, session: Session, subject: Subject, today: date,
+           save: SaveForm) -> None:  # fmt: skip
     """The hook's work for one subject: deviation candidates and kept queries (module
-    docstring), in the caller's transaction."""
+    docstring), in the caller's transaction; the DV log is written through `save`."""
     if session.info.get(_RUNNING):
         return
     session.info[_RUNNING] = True
@@ -184,15 +191,15 @@ def settle(app: AppSession, session: Session, subject: Subject, today: date) -> 
         _sync_queries(app, session, loaded, kept_query_findings(loaded, findings),
                       query_findings(findings))  # fmt: skip
         implied = implied_candidates(loaded.data, findings, subject.subject_id is not None)
-        _sync_log(app, session, loaded, implied, today)
+        _sync_log(app, session, loaded, implied, today, save)
     finally:
         session.info.pop(_RUNNING, None)
 
 
 # ---- the DV log ---------------------------------------------------------------------------------
 def _sync_log(app: AppSession, session: Session, loaded: LoadedSubject,
-              implied: dict[tuple[str, str], Candidate], today: date) -> None:  # fmt: skip
-    from tnt_desktop.services.form_entry import FormEntry, RowEntry
+              implied: dict[tuple[str, str], Candidate], today: date,
+              save: SaveForm) -> None:  # fmt: skip
     from tnt_desktop.services.workflow import FormStatus
 
     log_form = loaded.form(DV_EVENT, 1, DV_FORM)
@@ -241,7 +248,7 @@ def _sync_log(app: AppSession, session: Session, loaded: LoadedSubject,
                       reason="OTHER",
                       reason_text=("System-detected protocol deviation candidates (after a save "
                                    f"by {app.username}): " + "; ".join(notes))[:1000])  # fmt: skip
-    if not _write(app, session, entry, today):
+    if not _write(app, session, entry, today, save):
         return
     for action, key, reason in events:  # who caused it (the user), that the system did it
         app.audit(session, action, subject_key=loaded.subject.key, event_oid=DV_EVENT,
@@ -255,15 +262,14 @@ def _label(key: tuple[str, str]) -> str:
     return f"{key[0]} {key[1]}".strip()
 
 
-def _write(app: AppSession, session: Session, entry, today: date) -> bool:
+def _write(app: AppSession, session: Session, entry, today: date, save: SaveForm) -> bool:
     """Through the one write path, inside the save's transaction. A refusal (the log locked
     under us, a check on the log itself) must not undo the site's own save: it is logged and
     the candidates follow at the next save."""
     from tnt_desktop.errors import TntError
-    from tnt_desktop.services.form_entry import save_form
 
     try:  # joins the save's open transaction; a refusal undoes only its own writes
-        save_form(app, entry, today=today)
+        save(app, entry, today=today)
     except TntError as exc:  # nothing of the log was written: the checks come before writes
         log.warning("deviation candidates of %s not written: %s", entry.subject, exc.message.en)
         return False
@@ -275,7 +281,6 @@ def _query_keys(app: AppSession, loaded: LoadedSubject, findings: list[Finding]
                 ) -> dict[tuple, Finding]:  # fmt: skip
     """(event, repeat, form, group, row key, item, check ID) of the item each finding names."""
     from tnt_desktop.services import queries
-    from tnt_desktop.services.form_entry import row_key_of
 
     keyed: dict[tuple, Finding] = {}
     for finding in findings:

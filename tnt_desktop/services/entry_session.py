@@ -59,17 +59,15 @@ from typing import Any
 from tnt_desktop.errors import ConflictError, PermissionDenied, TntError
 from tnt_desktop.services import subjects
 from tnt_desktop.services.casebook import FormSnapshot, form_values
-from tnt_desktop.services.form_entry import (
+from tnt_desktop.services.form_entries import (
     ChangeReason,
     FormEntry,
     OverrideRequired,
-    Preview,
     ReasonRequired,
     RowEntry,
     ValidationFailed,
-    preview_form,
-    save_form,
 )
+from tnt_desktop.services.form_entry import Preview, preview_form, save_form
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.services.workflow import WorkflowError
 from tnt_desktop.study.model import Finding, Text

@@ -21,20 +21,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from tnt_desktop.services.clinical_data import load_subject
+from tnt_desktop.services.clinical_data import find_subject, load_subject
+from tnt_desktop.services.free_text_scan import FreeTextScan, Identifiers
 from tnt_desktop.services.permissions import Permission
+from tnt_desktop.services.queries import QueryStep, QueryView, read_views
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.storage.audit import utc_now_text
 from tnt_desktop.storage.models import AuditEntry, ExportLog, Subject
 from tnt_desktop.study.definition import Study
 from tnt_desktop.study.subject import SubjectData
-
-if TYPE_CHECKING:
-    from tnt_desktop.services.free_text_scan import FreeTextScan
 
 CHUNK = 200  # subjects whose ids are fetched at a time
 
@@ -111,8 +109,6 @@ def _scan_for(app: AppSession, profile: ExportProfile, scan: FreeTextScan | None
         return None, False
     if scan is not None:
         return scan, False
-    from tnt_desktop.services.free_text_scan import FreeTextScan
-
     return FreeTextScan(app), True
 
 
@@ -252,9 +248,6 @@ def iter_subject_audit(
 
 
 def _learn_identifiers(app: AppSession, scan: FreeTextScan, keys: list[str]) -> None:
-    from tnt_desktop.services.clinical_data import find_subject
-    from tnt_desktop.services.free_text_scan import Identifiers
-
     with app.transaction(write=False) as session:
         for key in keys:
             try:
@@ -303,3 +296,40 @@ def export_log(app: AppSession) -> list[ExportLog]:
     app.require(Permission.VIEW_DATA)
     with app.transaction(write=False) as session:
         return list(session.scalars(select(ExportLog).order_by(ExportLog.id)))
+
+
+# ---- queries ----------------------------------------------------------------------------------
+def export_queries(app: AppSession, profile: ExportProfile = ExportProfile.SPONSOR_CODED,
+                   subject_keys: Iterable[str] | None = None, *,
+                   subject_key: str | None = None) -> list[QueryView]:  # fmt: skip
+    """Queries as an export shows them. SPONSOR_CODED: queries on items the profile removes
+    (identifiers, genetic data) are left out, and people are named by role only (REQ-PI-05:
+    `raised_by` and each step's `username` hold the stable user OID, export_read.user_oids;
+    user names only in SITE_ARCHIVE).
+    `subject_keys`: only these subjects (those the export's profile let through);
+    `subject_key`: one subject (read with one statement, for a casebook)."""
+    app.require(Permission.EXPORT if profile is ExportProfile.SPONSOR_CODED
+                else Permission.VIEW_DATA)  # fmt: skip
+    wanted = None if subject_keys is None else set(subject_keys)
+    removed = removed_items(app.study, profile)
+    site_archive = profile is ExportProfile.SITE_ARCHIVE
+    with app.transaction(write=False) as session:
+        views = read_views(session, subject_key)
+    oids = {} if site_archive else user_oids(app)
+    result = []
+    for view in views:
+        if wanted is not None and view.subject_key not in wanted:
+            continue
+        if view.item_name is not None and (view.form_code, view.item_name) in removed:
+            continue
+        if not site_archive:
+            view = QueryView(
+                view.id, view.subject_key, view.event_oid, view.repeat_key, view.form_code,
+                view.group_name, view.row_key, view.item_name, view.status, view.origin,
+                view.check_id, oids.get(view.raised_by, view.raised_role), view.raised_role,
+                view.raised_utc, view.updated_utc,
+                tuple(QueryStep(s.ts_utc, oids.get(s.username, s.role), s.role, s.kind, s.text)
+                      for s in view.steps),
+            )  # fmt: skip
+        result.append(view)
+    return result

@@ -27,7 +27,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from tnt_desktop.errors import NotFound, TntError
 from tnt_desktop.services.clinical_data import collected_form, find_subject
-from tnt_desktop.services.export_read import ExportProfile, removed_items
 from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.session import SYSTEM_USER, AppSession
 from tnt_desktop.services.workflow import IllegalTransition, check_writable
@@ -415,9 +414,10 @@ def _view(query: DataQuery, subject_key: str) -> QueryView:
     )  # fmt: skip
 
 
-def _read(session: Session, subject_key: str | None = None, *, event: str | None = None,
-          repeat: int | None = None, form_code: str | None = None,
-          status: str | Iterable[str] | None = None) -> list[QueryView]:  # fmt: skip
+def read_views(session: Session, subject_key: str | None = None, *, event: str | None = None,
+               repeat: int | None = None, form_code: str | None = None,
+               status: str | Iterable[str] | None = None) -> list[QueryView]:  # fmt: skip
+    """The queries (with their steps) in the caller's transaction; no permission check."""
     statement = (select(DataQuery, Subject).join(Subject, Subject.id == DataQuery.subject_pk)
                  .options(selectinload(DataQuery.messages)))  # fmt: skip
     if subject_key is not None:
@@ -443,7 +443,7 @@ def list_queries(app: AppSession, subject_key: str | None = None, *, event: str 
     order; optionally of one event / repeat / form and in one or more statuses."""
     app.require(Permission.VIEW_DATA)
     with app.transaction(write=False) as session:
-        return _read(session, subject_key, event=event, repeat=repeat, form_code=form_code,
+        return read_views(session, subject_key, event=event, repeat=repeat, form_code=form_code,
                      status=status)  # fmt: skip
 
 
@@ -506,45 +506,6 @@ def subject_query_counts(app: AppSession, subject_key: str) -> QueryCounts:
     return _counts({status: count for status, count in rows})
 
 
-# ---- for exports --------------------------------------------------------------------------------
-def export_queries(app: AppSession, profile: ExportProfile = ExportProfile.SPONSOR_CODED,
-                   subject_keys: Iterable[str] | None = None, *,
-                   subject_key: str | None = None) -> list[QueryView]:  # fmt: skip
-    """Queries as an export shows them. SPONSOR_CODED: queries on items the profile removes
-    (identifiers, genetic data) are left out, and people are named by role only (REQ-PI-05:
-    `raised_by` and each step's `username` hold the stable user OID, export_read.user_oids;
-    user names only in SITE_ARCHIVE).
-    `subject_keys`: only these subjects (those the export's profile let through);
-    `subject_key`: one subject (read with one statement, for a casebook)."""
-    app.require(Permission.EXPORT if profile is ExportProfile.SPONSOR_CODED
-                else Permission.VIEW_DATA)  # fmt: skip
-    wanted = None if subject_keys is None else set(subject_keys)
-    removed = removed_items(app.study, profile)
-    site_archive = profile is ExportProfile.SITE_ARCHIVE
-    with app.transaction(write=False) as session:
-        views = _read(session, subject_key)
-    from tnt_desktop.services.export_read import user_oids
-
-    oids = {} if site_archive else user_oids(app)
-    result = []
-    for view in views:
-        if wanted is not None and view.subject_key not in wanted:
-            continue
-        if view.item_name is not None and (view.form_code, view.item_name) in removed:
-            continue
-        if not site_archive:
-            view = QueryView(
-                view.id, view.subject_key, view.event_oid, view.repeat_key, view.form_code,
-                view.group_name, view.row_key, view.item_name, view.status, view.origin,
-                view.check_id, oids.get(view.raised_by, view.raised_role), view.raised_role,
-                view.raised_utc, view.updated_utc,
-                tuple(QueryStep(s.ts_utc, oids.get(s.username, s.role), s.role, s.kind, s.text)
-                      for s in view.steps),
-            )  # fmt: skip
-        result.append(view)
-    return result
-
-
 def counts_of(views: Iterable[QueryView]) -> QueryCounts:
     by_status: dict[str, int] = {}
     for view in views:
@@ -579,13 +540,13 @@ __all__ = [
     "close_query",
     "counts_by_subject_pk",
     "counts_of",
-    "export_queries",
     "get_query",
     "list_queries",
     "query_counts",
     "raise_auto_query",
     "raise_check_query",
     "raise_query",
+    "read_views",
     "reopen_query",
     "study_query_counts",
     "subject_query_counts",

@@ -14,6 +14,7 @@ envelope first, so a crash at any point leaves a database that opens.
 
 from __future__ import annotations
 
+from tnt_desktop.services.key_file import load_slots, save_slots
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.storage import database as storage
 from tnt_desktop.storage.bulk import write_setting_value
@@ -25,10 +26,9 @@ def rekey_database(app: AppSession, why: str) -> bool:
     database that has not logged in since has no box key yet, so nothing could be sealed to it
     (it would be locked out). The deferral is audited with the accounts' names."""
     from tnt_desktop.services import trust
-    from tnt_desktop.services.auth import _load_slots, _save_slots
 
     new_key = storage.new_key()
-    slots = _load_slots(app.db.path)
+    slots = load_slots(app.db.path)
     waiting = sorted(name for name, slot in slots.slots.items() if slot.box_public is None)
     if waiting:
         with app.transaction() as session:
@@ -41,7 +41,7 @@ def rekey_database(app: AppSession, why: str) -> bool:
         app.audit(session, "DATABASE_REKEYED", detail=f"database key replaced ({why}); "
                   f"key epoch {epoch}")  # fmt: skip
     slots.seal_all(new_key, epoch, keep_old=True)
-    _save_slots(slots, app.db.path)
+    save_slots(slots, app.db.path)
     path = app.db.path
     app.db.close()
     connection = connect_raw(path, app.key)
@@ -54,5 +54,5 @@ def rekey_database(app: AppSession, why: str) -> bool:
     app.key = new_key
     app.db = storage.open_database(path, new_key)
     slots.seal_all(new_key, epoch)
-    _save_slots(slots, path)
+    save_slots(slots, path)
     return True

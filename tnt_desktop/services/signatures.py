@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from tnt_desktop.errors import AccountLocked, TntError
 from tnt_desktop.services.clinical_data import find_subject
+from tnt_desktop.services.key_file import load_slots, save_slots
 from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.storage.audit import utc_now_text
@@ -376,14 +377,13 @@ def username_required(app: AppSession) -> bool:
 def _check_password(app: AppSession, password: str, what: str) -> None:
     """The user's password, checked by unwrapping their key slot (as a login does). A failure
     counts toward the lock-out and is audited; the password is never logged."""
-    from tnt_desktop.services.auth import _load_slots, _save_slots
     from tnt_desktop.storage.keyslots import (
         MAX_FAILURES_BEFORE_LOCK,
         BadPassword,
         KeySlotError,
     )
 
-    slots = _load_slots(app.db.path)
+    slots = load_slots(app.db.path)
     locked = slots.seconds_locked(app.username)
     if locked:
         raise AccountLocked(app.username, locked)
@@ -391,7 +391,7 @@ def _check_password(app: AppSession, password: str, what: str) -> None:
         slots.open_slot(app.username, password or "")
     except (BadPassword, KeyError, KeySlotError):
         started = slots.record_failure(app.username)
-        _save_slots(slots, app.db.path)
+        save_slots(slots, app.db.path)
         with app.transaction() as session:
             app.audit(session, "SIGNATURE_FAILED", detail=f"{what}: wrong user name or password")
         if started:
@@ -400,7 +400,7 @@ def _check_password(app: AppSession, password: str, what: str) -> None:
         raise SignaturePasswordWrong(app.username, max(remaining, 0)) from None
     if slots.slots[app.username].failures:
         slots.record_success(app.username)
-        _save_slots(slots, app.db.path)
+        save_slots(slots, app.db.path)
 
 
 def needs_acknowledgement(app: AppSession) -> bool:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tnt_desktop.services.clinical_data import LoadedForm, LoadedSubject
-from tnt_desktop.services.form_entry import FormEntry, finding_key
+from tnt_desktop.services.form_entries import FormEntry, finding_key
 from tnt_desktop.storage.models import CheckOverride
 from tnt_desktop.study.derivations import DERIVATIONS, Where
 from tnt_desktop.study.forms import forms_by_code

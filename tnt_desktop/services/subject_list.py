@@ -24,10 +24,10 @@ from sqlalchemy import String, bindparam, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from tnt_desktop.services.clinical_data import MAIN, typed
-from tnt_desktop.services.form_entry import FormStatus
 from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.queries import NO_QUERIES, QueryCounts, counts_by_subject_pk
 from tnt_desktop.services.session import AppSession
+from tnt_desktop.services.workflow import FormStatus
 from tnt_desktop.storage.models import EventInstance, FormInstance, ItemValue, Subject
 from tnt_desktop.study.definition import Study
 from tnt_desktop.study.model import DataType, Text

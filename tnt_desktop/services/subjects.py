@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from tnt_desktop.errors import TntError
 from tnt_desktop.services.clinical_data import MAIN, find_subject, load_subject
-from tnt_desktop.services.form_entry import FormEntry, save_form
+from tnt_desktop.services.form_entries import FormEntry
+from tnt_desktop.services.form_entry import save_form
 from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.sequences import SCREENING, STUDY_ID, claim_number, next_in_block
 from tnt_desktop.services.session import AppSession

@@ -3,7 +3,7 @@
 For each package:
 1. Known already (its SHA-256 is in store_package) → "already imported", with no decryption
    and no other work: re-importing changes nothing.
-2. Open it (exports.package.open_package: companion hash, OpenPGP integrity, every manifest
+2. Open it (exports.package_open.open_package: companion hash, OpenPGP integrity, every manifest
    hash; the site's signature when a site key is given), read its origin (site, workstation,
    sequence, previous package's SHA-256, signed chain head) and its payload (sponsor.payload).
 3. Check the audit chain it carries: ids 1…n without a hole, each entry linked to the previous
@@ -33,7 +33,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from tnt_desktop.errors import TntError, UsageError
-from tnt_desktop.exports.package import PackageError, open_package, sha256_file
+from tnt_desktop.exports.package import PackageError, sha256_file
+from tnt_desktop.exports.package_open import open_package
 from tnt_desktop.sponsor.merge import Consolidator, fingerprint, insert_rows
 from tnt_desktop.sponsor.models import (
     StoreAction,
@@ -103,7 +104,7 @@ class ImportResult:
 
 # ---- opening and checking -----------------------------------------------------------------------
 def open_verified(path: Path, decryptor, site_cert=None):
-    """exports.package.open_package, with the site's OpenPGP signature checked when the site's
+    """exports.package_open.open_package, with the site's OpenPGP signature checked when the site's
     public key is given (`open_package(site_key=…)`, the trust work; refused, never skipped,
     by a release whose open_package cannot check it)."""
     if site_cert is None:
@@ -116,10 +117,9 @@ def open_verified(path: Path, decryptor, site_cert=None):
 
 def load_site_cert(path: Path):
     """The site's public key file (`admin site-key` writes it)."""
-    from tnt_desktop.exports import package
+    from tnt_desktop.exports.package_open import load_site_key
 
-    loader = getattr(package, "load_site_key", None) or package.load_recipient
-    return loader(Path(path))
+    return load_site_key(Path(path))
 
 
 @dataclass

@@ -59,7 +59,7 @@ Place = tuple[str, int, str, str, int, str]  # event, repeat, form, group, row, 
 
 
 def state_of(value: str | None, missing: str | None) -> str | None:
-    """The text an audit entry records for a value (services.form_entry._show)."""
+    """The text an audit entry records for a value (services.form_values.shown)."""
     return f"[{missing}]" if missing else value
 
 
