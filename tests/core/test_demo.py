@@ -225,3 +225,12 @@ def test_the_deviation_log_holds_the_candidates_the_data_imply(demo, coordinator
                     recorded.append((subject.key, row["DVCHKID"], row.get("DVCHKREF", "")))
     assert expected, "the demo plans out-of-window data: some candidates must be implied"
     assert sorted(recorded) == sorted(expected)  # each exactly once
+
+
+def test_a_demo_larger_than_a_default_block_numbers_on_to_the_formats_capacity():
+    # 300 subjects do not fit workstation 1's default study-ID block (TNT-01-001…099)
+    from tnt_desktop.demo.generator import _demo_blocks
+
+    assert _demo_blocks(300, 1) == {"screening_block": None, "id_block": "1-999"}
+    assert _demo_blocks(51, 1) == {"screening_block": None, "id_block": None}
+    assert _demo_blocks(60, 3) == {"screening_block": None, "id_block": None}

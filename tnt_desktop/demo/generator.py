@@ -53,7 +53,7 @@ from tnt_desktop.demo.data import Stage, choose_stages, make_plan
 from tnt_desktop.demo.review import ReviewCounts, review_demo
 from tnt_desktop.demo.subject import SubjectWriter
 from tnt_desktop.errors import PasswordRejected
-from tnt_desktop.services import auth
+from tnt_desktop.services import auth, sequences
 from tnt_desktop.services.passwords import check_password
 from tnt_desktop.services.permissions import Role
 from tnt_desktop.services.session import AppSession
@@ -118,12 +118,25 @@ def new_password() -> str:
         return password
 
 
-def _accounts(db_path: Path, password: str, site_id: str,
-              workstation: int = 1) -> dict[str, AppSession]:  # fmt: skip
+def _demo_blocks(subjects: int, workstation: int) -> dict[str, str | None]:
+    """Number blocks for a demo larger than its workstation's default blocks (a 300-subject
+    test database): it numbers on up to the format's capacity. A demo stands alone, so the
+    wider block cannot clash with another workstation's data."""
+    blocks: dict[str, str | None] = {"screening_block": None, "id_block": None}
+    for name, argument in ((sequences.SCREENING, "screening_block"),
+                           (sequences.STUDY_ID, "id_block")):  # fmt: skip
+        first, last = sequences.default_block(name, workstation)
+        if subjects > last - first + 1:
+            blocks[argument] = f"{first}-{sequences.CAPACITY[name]}"
+    return blocks
+
+
+def _accounts(db_path: Path, password: str, site_id: str, workstation: int = 1,
+              subjects: int = 0) -> dict[str, AppSession]:  # fmt: skip
     """The five accounts; returns the sessions of all but the admin, still logged in."""
     auth.initialise(db_path, site_id=site_id, admin_username="admin", admin_password=password,
-                    admin_display_name="Demo administrator",
-                    workstation=workstation)  # fmt: skip
+                    admin_display_name="Demo administrator", workstation=workstation,
+                    **_demo_blocks(subjects, workstation))  # fmt: skip
     admin = auth.login(db_path, "admin", password)
     sessions = {}
     try:
@@ -163,7 +176,8 @@ def generate_demo(
     stages = choose_stages(rng, subjects)
     plans = [make_plan(rng, index, stage, today) for index, stage in enumerate(stages)]
     plans.sort(key=lambda plan: (plan.screening, plan.index))
-    sessions = _accounts(db_path, password, site_id or DEFAULT_PARAMETERS.site_id, workstation)
+    sessions = _accounts(db_path, password, site_id or DEFAULT_PARAMETERS.site_id, workstation,
+                         subjects)  # fmt: skip
     coordinator, investigator = sessions["coordinator"], sessions["investigator"]
     ctx = DemoContext(coordinator, investigator, today)
     done: list[tuple[str, str]] = []
