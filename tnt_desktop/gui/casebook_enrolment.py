@@ -28,8 +28,8 @@ from tnt_desktop.gui.wording import describe_finding
 from tnt_desktop.services import entry_session, subjects
 from tnt_desktop.services.casebook import Casebook
 from tnt_desktop.services.entry_session import Answer, Confirm, EntryState, EntryStep, GiveReason
-from tnt_desktop.services.form_entry import FormStatus
 from tnt_desktop.services.subjects import SubjectStatus
+from tnt_desktop.services.workflow import FormStatus
 from tnt_desktop.study.derivations.eligibility import INCLUSION, EligibilityVerdict
 from tnt_desktop.study.model import Finding
 

@@ -28,8 +28,7 @@ from tnt_desktop.gui.workflow_actions import (
     LOCK_COLOUR,
 )
 from tnt_desktop.services.casebook import Casebook, CasebookEvent, CasebookForm
-from tnt_desktop.services.form_entry import FormStatus
-from tnt_desktop.services.workflow import status_label
+from tnt_desktop.services.workflow import FormStatus, status_label
 from tnt_desktop.study.schedule import VISIT_STATE_LABELS, VisitState
 
 EVENT_ROLE = Qt.ItemDataRole.UserRole + 1  # (event OID, repeat)

@@ -505,8 +505,3 @@ def _status(entry, old, findings, form, record, derived) -> str:
         if not any(f.check_id == "REQUIRED" for f in still):
             return FormStatus.COMPLETE.value
     return FormStatus.IN_PROGRESS.value
-
-
-# gui/form/row_values.py and gui/form/dialogs.py still import these two from here (gui/ was being
-# moved by another change at the same time); every other importer takes them from form_entries
-from tnt_desktop.services.form_entries import CHANGE_REASON_LABELS, RowEntry  # noqa: E402, F401

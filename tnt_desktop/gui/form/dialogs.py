@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from tnt_desktop.gui.form.item_widgets import SOFT_COLOUR
-from tnt_desktop.services.form_entry import CHANGE_REASON_LABELS, ChangeReason
+from tnt_desktop.services.form_entries import CHANGE_REASON_LABELS, ChangeReason
 from tnt_desktop.study.model import Finding
 
 

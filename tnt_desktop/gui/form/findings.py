@@ -18,7 +18,7 @@ from tnt_desktop.gui.form.fields import Field
 from tnt_desktop.gui.form.item_widgets import HARD_COLOUR, SOFT_COLOUR, ItemEditor
 from tnt_desktop.gui.form.row_table import RowTable
 from tnt_desktop.gui.wording import describe_finding, finding_tooltip, shows_details
-from tnt_desktop.services.form_entry import finding_key
+from tnt_desktop.services.form_entries import finding_key
 from tnt_desktop.study.model import Finding, Severity
 
 translate = QCoreApplication.translate  # the texts keep the view's context, "FormView"

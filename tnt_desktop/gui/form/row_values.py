@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
-from tnt_desktop.services.form_entry import RowEntry
+from tnt_desktop.services.form_entries import RowEntry
 from tnt_desktop.study.model import Item
 
 translate = QCoreApplication.translate  # the texts keep the context "RowTable"

@@ -21,7 +21,7 @@ from tnt_desktop.services.entry_session import (
     GiveReason,
     Refusal,
 )
-from tnt_desktop.services.form_entry import ChangeReason, FormEntry
+from tnt_desktop.services.form_entries import ChangeReason, FormEntry
 from tnt_desktop.study.model import Finding, Severity
 
 translate = QCoreApplication.translate  # the texts keep the view's context, "FormView"
