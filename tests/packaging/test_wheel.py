@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import venv
@@ -29,8 +30,13 @@ RESOURCES = "tnt_desktop/_resources/"
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     dist = tmp_path_factory.mktemp("wheel-dist")
+    # built from a clean copy of the sources: a build/ folder left in the checkout by an earlier
+    # build would otherwise fill in files the packaging itself forgets
+    source = tmp_path_factory.mktemp("wheel-src") / "src"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache"))
     built = subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist),
-                            str(ROOT)], capture_output=True, text=True)  # fmt: skip
+                            str(source)], capture_output=True, text=True)  # fmt: skip
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     wheels = sorted(dist.glob("*.whl"))
     assert len(wheels) == 1, wheels
@@ -63,6 +69,10 @@ def test_the_wheel_carries_the_resources(wheel):
                       if p.is_file() and p.suffix != ".ts" and not p.name.startswith(".")}
     assert {RESOURCES + rel for rel in every_resource} <= names
     assert "tnt_desktop/storage/migrations/script.py.mako" in names
+    # every module of the package, namespace packages (no __init__.py) included
+    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "tnt_desktop").rglob("*.py")
+               if "__pycache__" not in p.parts}  # fmt: skip
+    assert modules - names == set()
     assert any(n.startswith("tnt_desktop/storage/migrations/versions/0001") for n in names)
 
 
