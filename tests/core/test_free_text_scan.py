@@ -31,7 +31,7 @@ from tnt_desktop.services.free_text_scan import (
     id_checksum_ok,
     normalise,
 )
-from tnt_desktop.services.queries import list_queries
+from tnt_desktop.services.queries import answer_query, list_queries, raise_query
 
 TODAY = date(2026, 3, 16)
 PASSWORD = "Demo-Pass-2468"
@@ -125,6 +125,16 @@ def planted(demo):
                   + [RowEntry(key=row.key, values={"AETERM": term})]
                   + [RowEntry(key=r.key) for r in snap.rows["AE"][1:]]},
             reason="TRANSCRIPTION_ERROR", reason_text=f"typed {dm['PHONE']} by mistake"))
+        # a query's own messages are free text too: the monitor names the subject, the site
+        # answers with the phone number
+        monitor = auth.login(demo, "monitor", PASSWORD)
+        try:
+            query = raise_query(monitor, subject.key, record.event, record.repeat, "AE",
+                                f"Source says {dm['SUBJNAME']} stopped early; please confirm",
+                                item_name="AETERM", group_name="AE", row_key=row.key)
+        finally:
+            auth.logout(monitor)
+        answer_query(coordinator, query, f"confirmed by phone {dm['PHONE']}")
         secrets = [dm["SUBJNAME"], dm["PHONE"], dm["MRN"], national, "pat@example.org"]
         return subject.key, record, row.key, secrets
     finally:
@@ -172,6 +182,17 @@ def test_a_planted_identifier_reaches_no_file_but_the_log_and_a_query(exported, 
     assert f"REQ-PI-04 withheld: {key} {record.event}#{record.repeat} AE AE#{row_key} AETERM" \
         in log
     assert not any(secret in log for secret in secrets)
+    # the query's texts are withheld from QUERIES.csv (and the ODM and casebook, above) and
+    # logged; the site copy of the query keeps its words
+    queries_csv = next(t for p, t in texts.items() if p.endswith("QUERIES.csv"))
+    assert queries_csv.count(MARKER) == 2
+    query_line = next(line for line in log.splitlines() if line.endswith("(query text)"))
+    assert query_line.startswith(
+        f"REQ-PI-04 withheld: {key} {record.event}#{record.repeat} AE AE#{row_key} AETERM: ")
+    assert "NAME" in query_line and "PHONE" in query_line  # the question and the answer
+    manual = [q for q in list_queries(manager, key) if q.origin == "MANUAL"
+              and q.item_name == "AETERM" and q.row_key == row_key]  # fmt: skip
+    assert manual and secrets[0] in manual[-1].text
     queries = [q for q in list_queries(manager, key) if q.check_id == CHECK_ID]
     assert [(q.form_code, q.item_name, q.row_key, q.status) for q in queries] == [
         ("AE", "AETERM", row_key, "OPEN")]  # fmt: skip

@@ -274,17 +274,17 @@ def profile_study(study: Study, profile: ExportProfile) -> Study:
 
 
 # ---- queries ---------------------------------------------------------------------------------
-def query_rows(app: AppSession, profile: ExportProfile, sites: dict[str, str]
-               ) -> Iterator[list[Any]]:  # fmt: skip
+def query_rows(app: AppSession, profile: ExportProfile, sites: dict[str, str],
+               scan: Any = None) -> Iterator[list[Any]]:  # fmt: skip
     """The cells of QUERIES.csv, one list per step of every query of the exported subjects
     (`sites`: subject key → site), before neutralising (the Dataset-JSON writer reads them too).
     People by role; user names only in the SITE_ARCHIVE profile (REQ-PI-05); times ISO 8601
-    UTC."""
+    UTC. Texts pass the run's REQ-PI-04 `scan` (services.export_read.export_queries)."""
     from tnt_desktop.services.export_read import export_queries
     from tnt_desktop.services.queries import iso_utc
 
     names = profile is ExportProfile.SITE_ARCHIVE
-    for q in export_queries(app, profile, subject_keys=sites):
+    for q in export_queries(app, profile, subject_keys=sites, scan=scan):
         for number, step in enumerate(q.steps, 1):
             cells = [q.id, sites.get(q.subject_key, ""), q.subject_key,
                      q.event_oid, q.repeat_key, q.form_code, q.group_name, q.row_key,
@@ -296,15 +296,15 @@ def query_rows(app: AppSession, profile: ExportProfile, sites: dict[str, str]
             yield cells
 
 
-def queries_csv(app: AppSession, profile: ExportProfile, sites: dict[str, str]
-                ) -> tuple[bytes, int]:  # fmt: skip
+def queries_csv(app: AppSession, profile: ExportProfile, sites: dict[str, str],
+                scan: Any = None) -> tuple[bytes, int]:  # fmt: skip
     """QUERIES.csv: one row per step of every query of the exported subjects (`query_rows`),
     read through services.queries; texts neutralised like every other cell. Returns (bytes with
     BOM, data rows)."""
     names = profile is ExportProfile.SITE_ARCHIVE
     header = [c[0] for c in QUERY_COLUMNS] + ([c[0] for c in QUERY_USER_COLUMNS] if names else [])
     lines = ["\ufeff" + csv_line(header)]
-    for cells in query_rows(app, profile, sites):
+    for cells in query_rows(app, profile, sites, scan):
         lines.append(csv_line([neutralise(c) if isinstance(c, str) else c for c in cells]))
     return "".join(lines).encode("utf-8"), len(lines) - 1
 
@@ -441,7 +441,7 @@ def export_csv(
         files += _beside(study, profile, plan_list, out_dir, others)
         query_part = out_dir / f".{QUERIES_FILE}.part"
         others.append(query_part)
-        data, query_rows = queries_csv(app, profile, sites)
+        data, query_rows = queries_csv(app, profile, sites, scan)
         query_part.write_bytes(data)
         files.append(ExportedFile(QUERIES_FILE, "queries", query_rows, *file_sha256(query_part)))
         result = CsvExportResult(out_dir, profile, subjects, files)

@@ -426,11 +426,13 @@ def casebook_audit(app: AppSession, subject: ExportSubject, profile: ExportProfi
     return [views[i] for i in sorted(views)]
 
 
-def casebook_queries(app: AppSession, subject: ExportSubject, profile: ExportProfile) -> list:
-    """The subject's queries as the profile shows them (services.export_read.export_queries)."""
+def casebook_queries(app: AppSession, subject: ExportSubject, profile: ExportProfile,
+                     scan: Any = None) -> list:  # fmt: skip
+    """The subject's queries as the profile shows them (services.export_read.export_queries),
+    texts through the run's REQ-PI-04 `scan`."""
     from tnt_desktop.services.export_read import export_queries
 
-    return export_queries(app, profile, subject_key=subject.key)
+    return export_queries(app, profile, subject_key=subject.key, scan=scan)
 
 
 def casebook_signatures(app: AppSession, subject: ExportSubject) -> tuple[list, Any]:

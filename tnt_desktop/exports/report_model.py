@@ -291,5 +291,5 @@ def collect(app: AppSession, profile: ExportProfile = ExportProfile.SPONSOR_CODE
         count_subject(model, subject, values, reasons)
         count_events(model, subject)
         keys.append(subject.key)
-    count_queries(model, export_queries(app, profile, subject_keys=keys))
+    count_queries(model, export_queries(app, profile, subject_keys=keys, scan=scan))
     return model

@@ -99,7 +99,7 @@ class RunFiles:
         signed, progress = casebook_signatures(self.app, subject)
         write_casebook(out, self.app.study, subject, self._audit(subject), lang=self.lang,
                        profile=self.profile, generated=self.generated,
-                       queries=casebook_queries(self.app, subject, self.profile),
+                       queries=casebook_queries(self.app, subject, self.profile, self.scan),
                        signatures=signed, sdv=progress, cutoff=self.cutoff)  # fmt: skip
 
     def dictionary_bytes(self) -> bytes:
@@ -330,7 +330,8 @@ class MemoryCsv:
         writer.writerows(export_dictionary_rows(
             study, user_names=self.profile is ExportProfile.SITE_ARCHIVE))  # fmt: skip
         self.memory.write(f"csv/{DICTIONARY_FILE}", text.getvalue().encode("utf-8-sig"))
-        queries, _rows = self.cx.queries_csv(self.app, self.profile, self.sites)
+        queries, _rows = self.cx.queries_csv(self.app, self.profile, self.sites,
+                                            self.scan)  # fmt: skip
         self.memory.write(f"csv/{QUERIES_FILE}", queries)
         for name, script in analysis_scripts.scripts(self.app.study, self.plan_list,
                                                      self.profile).items():  # fmt: skip

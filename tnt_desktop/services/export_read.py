@@ -301,13 +301,17 @@ def export_log(app: AppSession) -> list[ExportLog]:
 # ---- queries ----------------------------------------------------------------------------------
 def export_queries(app: AppSession, profile: ExportProfile = ExportProfile.SPONSOR_CODED,
                    subject_keys: Iterable[str] | None = None, *,
-                   subject_key: str | None = None) -> list[QueryView]:  # fmt: skip
+                   subject_key: str | None = None,
+                   scan: FreeTextScan | None = None) -> list[QueryView]:  # fmt: skip
     """Queries as an export shows them. SPONSOR_CODED: queries on items the profile removes
     (identifiers, genetic data) are left out, and people are named by role only (REQ-PI-05:
     `raised_by` and each step's `username` hold the stable user OID, export_read.user_oids;
     user names only in SITE_ARCHIVE).
     `subject_keys`: only these subjects (those the export's profile let through);
-    `subject_key`: one subject (read with one statement, for a casebook)."""
+    `subject_key`: one subject (read with one statement, for a casebook).
+    Under SPONSOR_CODED every step's text passes the REQ-PI-04 scan as well (`scan`, the run's;
+    one of its own without): a text holding an identifier is replaced by the marker and logged.
+    No site query is raised for it: a query's messages are a permanent record nobody edits."""
     app.require(Permission.EXPORT if profile is ExportProfile.SPONSOR_CODED
                 else Permission.VIEW_DATA)  # fmt: skip
     wanted = None if subject_keys is None else set(subject_keys)
@@ -316,6 +320,7 @@ def export_queries(app: AppSession, profile: ExportProfile = ExportProfile.SPONS
     with app.transaction(write=False) as session:
         views = read_views(session, subject_key)
     oids = {} if site_archive else user_oids(app)
+    scan, _own = _scan_for(app, profile, scan)
     result = []
     for view in views:
         if wanted is not None and view.subject_key not in wanted:
@@ -328,8 +333,21 @@ def export_queries(app: AppSession, profile: ExportProfile = ExportProfile.SPONS
                 view.group_name, view.row_key, view.item_name, view.status, view.origin,
                 view.check_id, oids.get(view.raised_by, view.raised_role), view.raised_role,
                 view.raised_utc, view.updated_utc,
-                tuple(QueryStep(s.ts_utc, oids.get(s.username, s.role), s.role, s.kind, s.text)
+                tuple(QueryStep(s.ts_utc, oids.get(s.username, s.role), s.role, s.kind,
+                                _query_text(app, scan, view, s.text))
                       for s in view.steps),
             )  # fmt: skip
         result.append(view)
     return result
+
+
+def _query_text(app: AppSession, scan: FreeTextScan | None, view: QueryView, text: str) -> str:
+    """A query step's text as the sponsor may see it (REQ-PI-04)."""
+    if scan is None or not text:
+        return text
+    if view.subject_key not in scan.identifiers:
+        _learn_identifiers(app, scan, [view.subject_key])
+    where = {"event": view.event_oid or "", "repeat": view.repeat_key or 1,
+             "group": view.group_name or "", "row_key": view.row_key or 0, "where": "query"}
+    return scan.audit_text([view.subject_key], view.form_code, view.item_name, text,
+                           where) or text  # fmt: skip

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tnt_desktop.services.session import AppSession
@@ -49,6 +49,7 @@ _SEPARATORS = re.compile(r"[\s\-./·_()（）]+")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 
+_WHERE_NOTE = {"audit": " (audit trail)", "query": " (query text)"}
 KINDS: dict[str, Text] = {
     "NAME": Text("the subject's name", "受试者姓名"),
     "PHONE": Text("the subject's phone number", "受试者电话号码"),
@@ -109,12 +110,12 @@ class Hit:
     group: str = ""
     row_key: int = 0
     kinds: tuple[str, ...] = ()
-    where: str = "value"  # "value", or "audit" for the audit trail only
+    where: str = "value"  # "value"; "audit" (the audit trail only); "query" (a query's text)
 
     def describe(self) -> str:
         row = f" {self.group}#{self.row_key}" if self.group else ""
         return (f"{self.subject_key} {self.event}#{self.repeat} {self.form}{row} {self.item}: "
-                f"{', '.join(self.kinds)}" + (" (audit trail)" if self.where == "audit" else ""))
+                f"{', '.join(self.kinds)}" + _WHERE_NOTE.get(self.where, ""))
 
 
 class FreeTextScan:
@@ -165,10 +166,12 @@ class FreeTextScan:
             return False
         hit = Hit(key, kinds=kinds, **where)
         ident = (hit.subject_key, hit.event, hit.repeat, hit.form, hit.group, hit.row_key,
-                 hit.item)  # fmt: skip
+                 hit.item, hit.where == "query")  # fmt: skip
         known = self.hits.get(ident)
-        if known is None or (known.where == "audit" and hit.where == "value"):
-            self.hits[ident] = hit
+        if known is not None:  # one line per place, naming every kind found there
+            keep = hit if (known.where == "audit" and hit.where == "value") else known
+            hit = replace(keep, kinds=tuple(dict.fromkeys(known.kinds + hit.kinds)))
+        self.hits[ident] = hit
         return True
 
     # -- what export_read calls --
@@ -228,8 +231,8 @@ class FreeTextScan:
             return 0
         with app.transaction() as session:
             for hit in self.hits.values():
-                if not hit.form or not hit.event:
-                    continue
+                if not hit.form or not hit.event or hit.where == "query":
+                    continue  # a query's own text: logged, never corrected (export_queries)
                 try:
                     subject = find_subject(session, hit.subject_key)
                     check_writable(session, subject, data_entry=False)
