@@ -511,6 +511,14 @@
         <translation>再次输入(&amp;R)：</translation>
     </message>
     <message>
+        <source>Data cut-o&amp;ff:</source>
+        <translation>数据截止日(&amp;F)：</translation>
+    </message>
+    <message>
+        <source>The data cut-off: the report counts follow-up, survival and wound checks up to this day. Today unless the data manager chose an earlier day.</source>
+        <translation>数据截止日：报告中的随访、生存和伤口检查统计到此日为止。默认为今天，数据管理员可选择更早的日期。</translation>
+    </message>
+    <message>
         <source>P&amp;urpose (optional):</source>
         <translation>用途（可选）(&amp;U)：</translation>
     </message>

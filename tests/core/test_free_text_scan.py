@@ -125,13 +125,13 @@ def planted(demo):
                   + [RowEntry(key=row.key, values={"AETERM": term})]
                   + [RowEntry(key=r.key) for r in snap.rows["AE"][1:]]},
             reason="TRANSCRIPTION_ERROR", reason_text=f"typed {dm['PHONE']} by mistake"))
-        # a query's own messages are free text too: the monitor names the subject, the site
-        # answers with the phone number
+        # a query's own messages are free text too, on any item (here a date): the monitor
+        # names the subject, the site answers with the phone number
         monitor = auth.login(demo, "monitor", PASSWORD)
         try:
             query = raise_query(monitor, subject.key, record.event, record.repeat, "AE",
                                 f"Source says {dm['SUBJNAME']} stopped early; please confirm",
-                                item_name="AETERM", group_name="AE", row_key=row.key)
+                                item_name="AESTDAT", group_name="AE", row_key=row.key)
         finally:
             auth.logout(monitor)
         answer_query(coordinator, query, f"confirmed by phone {dm['PHONE']}")
@@ -188,10 +188,10 @@ def test_a_planted_identifier_reaches_no_file_but_the_log_and_a_query(exported, 
     assert queries_csv.count(MARKER) == 2
     query_line = next(line for line in log.splitlines() if line.endswith("(query text)"))
     assert query_line.startswith(
-        f"REQ-PI-04 withheld: {key} {record.event}#{record.repeat} AE AE#{row_key} AETERM: ")
+        f"REQ-PI-04 withheld: {key} {record.event}#{record.repeat} AE AE#{row_key} AESTDAT: ")
     assert "NAME" in query_line and "PHONE" in query_line  # the question and the answer
     manual = [q for q in list_queries(manager, key) if q.origin == "MANUAL"
-              and q.item_name == "AETERM" and q.row_key == row_key]  # fmt: skip
+              and q.item_name == "AESTDAT" and q.row_key == row_key]  # fmt: skip
     assert manual and secrets[0] in manual[-1].text
     queries = [q for q in list_queries(manager, key) if q.check_id == CHECK_ID]
     assert [(q.form_code, q.item_name, q.row_key, q.status) for q in queries] == [
@@ -205,6 +205,25 @@ def test_a_second_export_raises_no_second_query(exported, planted, tmp_path):
     key = planted[0]
     run_export(manager, tmp_path, formats=("csv",), cutoff=TODAY)
     assert len([q for q in list_queries(manager, key) if q.check_id == CHECK_ID]) == 1
+
+
+@pytest.mark.req("REQ-PI-04")
+def test_an_encrypted_package_withholds_the_same_texts(exported, planted, tmp_path):
+    """The package path writes its files in memory (run_files.MemoryCsv): the same scan."""
+    from tnt_desktop.exports.package_open import open_package
+
+    manager, _result = exported
+    secrets = planted[3]
+    phrase = "package passphrase 2468"
+    result = run_export(manager, tmp_path, formats=("csv", "odm"), package=True,
+                        passphrase=phrase, cutoff=TODAY)  # fmt: skip
+    opened = open_package(result.package, passphrase=phrase)
+    texts = {name: data.decode("utf-8", errors="replace") for name, data in opened.files.items()}
+    for name, text in texts.items():
+        assert not any(secret in text for secret in secrets), name
+    queries = next(t for n, t in texts.items() if n.endswith("QUERIES.csv"))
+    assert queries.count(MARKER) == 2
+    assert any(MARKER in t for n, t in texts.items() if n.endswith("AE_AE.csv"))
 
 
 @pytest.mark.req("REQ-ES-02")

@@ -295,3 +295,26 @@ def test_the_dialog_offers_define_xml_and_dataset_json(qtbot, datamanager, conte
     stems = {p.stem for p in (folder / "csv").glob("*.csv")} - {"data_dictionary"}
     assert {p.stem for p in (folder / "dsjson").glob("*.json")} == stems
     assert dialog.result.formats == ("csv", "define", "dsjson")
+
+
+@pytest.mark.req("REQ-EX-01")
+def test_the_data_manager_sets_the_data_cut_off(qtbot, datamanager, context_for, tmp_path):
+    """Clarification 23: the cut-off is set when exporting; today by default, never later, and
+    the run (manifest, result line) states the day chosen. Labelled in Chinese too."""
+    import json
+
+    chinese = make_dialog(qtbot, context_for(datamanager, "zh"))
+    assert chinese.cutoff_label.text().startswith("数据截止日")
+    chinese.close()
+    dialog = make_dialog(qtbot, context_for(datamanager))
+    today = date.today()
+    assert dialog.cutoff.date().toPython() == today
+    dialog.cutoff.setDate(dialog.cutoff.date().addDays(5))  # clamped: no cut-off after today
+    assert dialog.cutoff.date().toPython() == today
+    chosen = today - timedelta(days=10)
+    dialog.cutoff.setDate(chosen)
+    choose(dialog, tmp_path / "out", {"csv"}, package=False)
+    run(qtbot, dialog)
+    manifest = json.loads((dialog.result.folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["data_cutoff"] == chosen.isoformat()
+    assert chosen.isoformat() in dialog.result_label.text()

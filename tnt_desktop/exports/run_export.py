@@ -196,7 +196,7 @@ def run_export(
                     steps.check()
             from tnt_desktop.sponsor.payload import PAYLOAD_NAME, build_payload, payload_bytes
 
-            payload = payload_bytes(build_payload(app, profile))  # the sponsor store's data
+            payload = payload_bytes(build_payload(app, profile, run.scan))  # the store's data
             writer.write(PAYLOAD_NAME, payload)
             if plain:
                 (part / PAYLOAD_NAME).parent.mkdir(exist_ok=True)

@@ -232,7 +232,7 @@ class RunFiles:
         A file's clear bytes are dropped as soon as they are compressed into the archive."""
         study = self.app.study
         writer.write(DICTIONARY, self.dictionary_bytes())
-        csv_out = (MemoryCsv(self.app, self.profile, writer, self.cutoff)
+        csv_out = (MemoryCsv(self.app, self.profile, writer, self.cutoff, self.scan)
                    if "csv" in self.formats else None)  # fmt: skip
         pdfs = self._pdf_modules() if "pdf" in self.formats else None
         if pdfs:
@@ -288,7 +288,8 @@ class MemoryCsv:
     mirrors its loop here; test_package checks that both give byte-identical files."""
 
     def __init__(self, app: AppSession, profile: ExportProfile, memory: MemoryFolder,
-                 cutoff: date | None = None) -> None:  # fmt: skip
+                 cutoff: date | None = None, scan: FreeTextScan | None = None
+                 ) -> None:  # fmt: skip
         from tnt_desktop.exports import csv_export
         from tnt_desktop.exports.csv_layout import layouts
 
@@ -300,6 +301,7 @@ class MemoryCsv:
         self.sinks: dict[str, MemorySink] = {}
         self.sites: dict[str, str] = {}  # exported subject key → site (QUERIES.csv)
         self.cutoff = cutoff
+        self.scan = scan  # the run's REQ-PI-04 scan (QUERIES.csv texts)
 
     def _sink(self, layout) -> MemorySink:
         found = self.sinks.get(layout.name)

@@ -16,11 +16,12 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QStandardPaths, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QObject, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QDateEdit,
     QDialog,
     QFileDialog,
     QGridLayout,
@@ -191,6 +192,19 @@ class ExportDialog(ExportRun, QDialog):
         self.key_file_label.hide()
 
         purpose_row = QHBoxLayout()
+        # the data cut-off (clarification 23): set by the data manager, today by default, never
+        # in the future; the report's "as of" statements and censoring dates are capped by it
+        self.cutoff_label = QLabel(self)
+        self.cutoff = QDateEdit(QDate.currentDate(), self)
+        self.cutoff.setObjectName("dataCutoff")
+        self.cutoff.setCalendarPopup(True)
+        self.cutoff.setDisplayFormat("yyyy-MM-dd")
+        self.cutoff.setMaximumDate(QDate.currentDate())
+        self.cutoff.setMinimumDate(QDate(2024, 1, 1))
+        self.cutoff_label.setBuddy(self.cutoff)
+        purpose_row.addWidget(self.cutoff_label)
+        purpose_row.addWidget(self.cutoff)
+        purpose_row.addSpacing(16)
         self.purpose_label = QLabel(self)
         self.purpose = QLineEdit(self)
         self.purpose.setObjectName("purpose")
@@ -261,8 +275,8 @@ class ExportDialog(ExportRun, QDialog):
         order = [*self.format_boxes.values(), self.folder, self.folder_button, self.as_package,
                  self.as_folder, self.use_sponsor, self.use_key_file, self.key_file,
                  self.key_file_button, self.use_passphrase, self.passphrase,
-                 self.passphrase_again, self.purpose, self.export_button, self.cancel_button,
-                 self.show_button, self.close_button]  # fmt: skip
+                 self.passphrase_again, self.cutoff, self.purpose, self.export_button,
+                 self.cancel_button, self.show_button, self.close_button]  # fmt: skip
         for first, second in pairwise(order):
             QWidget.setTabOrder(first, second)
 
@@ -298,6 +312,10 @@ class ExportDialog(ExportRun, QDialog):
         self.passphrase.setPlaceholderText(
             self.tr("At least {n} characters").format(n=MIN_PASSPHRASE))
         self.again_label.setText(self.tr("&Repeat:"))
+        self.cutoff_label.setText(self.tr("Data cut-o&ff:"))
+        self.cutoff.setToolTip(self.tr(
+            "The data cut-off: the report counts follow-up, survival and wound checks up to "
+            "this day. Today unless the data manager chose an earlier day."))
         self.purpose_label.setText(self.tr("P&urpose (optional):"))
         self.purpose.setPlaceholderText(self.tr("e.g. weekly transfer"))
         self.export_button.setText(self.tr("E&xport"))
@@ -331,7 +349,8 @@ class ExportDialog(ExportRun, QDialog):
         package; the key file or passphrase fields only when chosen."""
         idle = not self.running
         for widget in (*self.format_boxes.values(), self.folder, self.folder_button,
-                       self.as_package, self.as_folder, self.purpose):  # fmt: skip
+                       self.as_package, self.as_folder, self.cutoff,
+                       self.purpose):  # fmt: skip
             widget.setEnabled(idle)
         package = self.as_package.isChecked()
         self.recipient_box.setEnabled(idle and package)

@@ -73,7 +73,8 @@ class ExportRun:
             return None
         purpose = self.purpose.text().strip() or None
         return {"out_dir": Path(folder).expanduser(), "formats": formats, "package": package,
-                "recipient_key": key_file, "passphrase": passphrase, "purpose": purpose}
+                "recipient_key": key_file, "passphrase": passphrase, "purpose": purpose,
+                "cutoff": self.cutoff.date().toPython()}
 
     def start_export(self) -> bool:
         """Start a run (False when the input is not complete or a run is under way)."""

@@ -90,9 +90,14 @@ class Identifiers:
 
     @classmethod
     def of(cls, data: SubjectData) -> Identifiers:
+        return cls.from_items({name: data.value(f"DM.{name}") for name in IDENTITY_ITEMS})
+
+    @classmethod
+    def from_items(cls, items: dict[str, Any]) -> Identifiers:
+        """From the DM items of IDENTITY_ITEMS (item name → value)."""
         found: dict[str, str] = {}
         for name in IDENTITY_ITEMS:
-            value = data.value(f"DM.{name}")
+            value = items.get(name)
             if isinstance(value, str) and value.strip():
                 kind = "NAME" if name in ("SUBJNAME", "SUBJPINYIN") else name
                 key = kind if kind not in found else f"{kind}2"
@@ -199,7 +204,9 @@ class FreeTextScan:
 
     def audit_text(self, keys: Iterable[str | None], form: str | None, item: str | None,
                    text: str | None, where: dict[str, Any]) -> str | None:
-        """An audit trail value or reason as the sponsor may see it."""
+        """A text as the sponsor may see it: an audit trail value or reason, a query message,
+        a value of the sponsor store's payload (`where["where"]` says which); the subject's
+        identifiers are those learnt under the first of `keys` the scan knows."""
         if not text:
             return text
         ids = Identifiers()

@@ -10,12 +10,18 @@ names replaced by roles — REQ-PI-01/05/06):
   item values (group, row, item, value, reason for missing, derived);
 - `audit`: the workstation's whole audit chain, one entry per row: id, previous hash, hash and,
   for an entry about a transferable subject's non-identifier data, its content (user name
-  replaced by the role). Other entries (logins, user administration, identifier items) keep only
-  id, hashes, time and action: the store can still check that the chain is unbroken and that a
-  later package extends the earlier one, without learning what the site keeps to itself;
+  replaced by the role; its detail only for a row-key renumbering). Other entries (logins, user
+  administration, identifier items) keep only id, hashes, time and action: the store can still
+  check that the chain is unbroken and that a later package extends the earlier one, without
+  learning what the site keeps to itself;
 - `queries` (with their messages) and `signatures`, verbatim but for user names;
 - `consent_versions`: the site's configured consent form versions (clarification 24), which the
   exports' ICVER decodes read.
+
+Under SPONSOR_CODED every free-text value, the audit trail's free-text values, reasons and
+details, and every query message pass the export run's REQ-PI-04 scan (services.free_text_scan)
+as the other files of the package do: a text holding an identifier travels as the marker. The
+chain stays checkable: the store links entries by their hashes, it never recomputes them.
 
 Deviation candidates are entries of the deviation log (F14) and travel as its item values.
 
@@ -32,7 +38,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tnt_desktop.services.export_read import ExportProfile, removed_items
+from tnt_desktop.services.export_read import RENUMBERED, ExportProfile, removed_items
+from tnt_desktop.services.free_text_scan import IDENTITY_ITEMS, FreeTextScan, Identifiers
 from tnt_desktop.services.permissions import Permission
 from tnt_desktop.services.session import AppSession
 from tnt_desktop.storage.models import (
@@ -95,12 +102,19 @@ def package_origin(manifest: dict) -> Origin:
 
 
 # ---- writing (at the workstation) --------------------------------------------------------------
-def build_payload(app: AppSession, profile: ExportProfile = ExportProfile.SPONSOR_CODED
-                  ) -> dict[str, Any]:  # fmt: skip
+def build_payload(app: AppSession, profile: ExportProfile = ExportProfile.SPONSOR_CODED,
+                  scan: FreeTextScan | None = None) -> dict[str, Any]:  # fmt: skip
+    """The payload (module docstring); `scan`: the export run's REQ-PI-04 scan (one of its own
+    under SPONSOR_CODED without it; none for the site archive)."""
     app.require(Permission.EXPORT if profile is ExportProfile.SPONSOR_CODED
                 else Permission.VIEW_DATA)  # fmt: skip
     removed = removed_items(app.study, profile)
     names = profile is ExportProfile.SITE_ARCHIVE
+    if profile is ExportProfile.SPONSOR_CODED and scan is None:
+        scan = FreeTextScan(app)
+    if names:
+        scan = None
+    identity: dict[int, dict[str, str]] = {}  # subject pk → DM identity items (REQ-PI-04)
     with app.transaction(write=False) as session:
         subjects = list(session.scalars(select(Subject).order_by(Subject.id)))
         rows = session.execute(
@@ -123,6 +137,8 @@ def build_payload(app: AppSession, profile: ExportProfile = ExportProfile.SPONSO
                     "values": []}  # fmt: skip
             if value is None:
                 continue
+            if form.form_code == "DM" and value.item_name in IDENTITY_ITEMS:
+                identity.setdefault(subject_pk, {})[value.item_name] = value.value
             if (form.form_code, value.item_name) == ("IE", "ICXFER") and value.value == "N" \
                     and profile is ExportProfile.SPONSOR_CODED:
                 blocked.add(subject_pk)
@@ -131,6 +147,8 @@ def build_payload(app: AppSession, profile: ExportProfile = ExportProfile.SPONSO
             entry["values"].append([value.group_name, value.row_key, value.item_name, value.value,
                                     value.missing_reason, bool(value.derived)])  # fmt: skip
         by_pk = {s.id: s.screening_number for s in subjects}
+        withhold = _Withhold(scan, subjects, identity)
+        withhold.values(forms)
         out_subjects, keys = [], {}
         for subject in subjects:
             if subject.id in blocked:
@@ -154,6 +172,7 @@ def build_payload(app: AppSession, profile: ExportProfile = ExportProfile.SPONSO
                 content = {name: getattr(entry, name) for name in CONTENT_FIELDS}
                 if not names:
                     content["username"] = entry.role  # REQ-PI-05: roles, not people
+                withhold.audit(content)
             else:
                 content = {"ts_utc": entry.ts_utc, "action": entry.action}
             audit.append([entry.id, entry.prev_hash, entry.hash, shown, content])
@@ -173,7 +192,8 @@ def build_payload(app: AppSession, profile: ExportProfile = ExportProfile.SPONSO
                 else query.raised_by, "raised_role": query.raised_role,
                 "raised_utc": query.raised_utc, "updated_utc": query.updated_utc,
                 "messages": [[m.ts_utc, m.role if not names else m.username, m.role, m.kind,
-                              m.text] for m in query.messages]})  # fmt: skip
+                              withhold.query(query, subject_key, m.text)]
+                             for m in query.messages]})  # fmt: skip
         signatures = []
         form_keys = {form_id: (pk, f) for pk, by_form in forms.items()
                      for form_id, f in by_form.items()}  # fmt: skip
@@ -199,6 +219,64 @@ def build_payload(app: AppSession, profile: ExportProfile = ExportProfile.SPONSO
             "profile": profile.value, "subjects": out_subjects, "audit": audit,
             "queries": queries, "signatures": signatures,
             "consent_versions": consent_versions}  # fmt: skip
+
+
+class _Withhold:
+    """REQ-PI-04 for the payload: the run's scan applied to its free texts (module docstring)."""
+
+    def __init__(self, scan: FreeTextScan | None, subjects: list[Subject],
+                 identity: dict[int, dict[str, str]]) -> None:  # fmt: skip
+        self.scan = scan
+        self.keys: dict[int, list[str]] = {}
+        if scan is None:
+            return
+        for subject in subjects:
+            keys = [k for k in (subject.screening_number, subject.subject_id) if k]
+            self.keys[subject.id] = keys
+            known = next((scan.identifiers[k] for k in keys if k in scan.identifiers), None)
+            ids = known or Identifiers.from_items(identity.get(subject.id, {}))
+            for key in keys:
+                scan.identifiers.setdefault(key, ids)
+
+    def _text(self, keys: list[str], form: str | None, item: str | None, text: Any,
+              where: dict[str, Any]) -> Any:  # fmt: skip
+        if self.scan is None or not isinstance(text, str):
+            return text
+        return self.scan.audit_text(keys, form, item, text, where)
+
+    def values(self, forms: dict[int, dict[int, dict]]) -> None:
+        if self.scan is None:
+            return
+        for subject_pk, by_form in forms.items():
+            keys = self.keys.get(subject_pk, [])
+            for form in by_form.values():
+                for value in form["values"]:
+                    group, row_key, item, text = value[0], value[1], value[2], value[3]
+                    if (form["form_code"], item) in self.scan.free_text:
+                        value[3] = self._text(keys, form["form_code"], item, text, {
+                            "event": form["event_oid"], "repeat": form["repeat_key"],
+                            "group": group or "", "row_key": row_key or 0, "where": "value"})
+
+    def audit(self, content: dict[str, Any]) -> None:
+        if self.scan is None:
+            return
+        keys = [content["subject_key"]]
+        form, item = content["form_code"], content["item_name"]
+        where = {"event": content["event_oid"] or "", "repeat": content["repeat_key"] or 1,
+                 "group": content["group_name"] or "", "row_key": content["row_key"] or 0,
+                 "where": "audit"}  # fmt: skip
+        if content["action"] != RENUMBERED:  # signers' names, check texts: kept at the site
+            content["detail"] = None  # (REQ-PI-05; as services.export_read shows the trail)
+        fields = ["reason_text", "detail"]
+        if (form, item) in self.scan.free_text or content["action"].startswith("QUERY_"):
+            fields += ["old_value", "new_value"]  # a free text, or a query's message
+        for name in fields:
+            content[name] = self._text(keys, form, item, content[name], where)
+
+    def query(self, query: DataQuery, subject_key: str, text: str) -> str:
+        return self._text([subject_key], query.form_code, query.item_name, text, {
+            "event": query.event_oid or "", "repeat": query.repeat_key or 1,
+            "group": query.group_name or "", "row_key": query.row_key or 0, "where": "query"})
 
 
 def _iso(moment) -> str | None:
