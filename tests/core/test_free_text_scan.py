@@ -224,6 +224,9 @@ def test_an_encrypted_package_withholds_the_same_texts(exported, planted, tmp_pa
     queries = next(t for n, t in texts.items() if n.endswith("QUERIES.csv"))
     assert queries.count(MARKER) == 2
     assert any(MARKER in t for n, t in texts.items() if n.endswith("AE_AE.csv"))
+    # a query's message is withheld, never queried back: still the one site query on the term
+    raised = [q.item_name for q in list_queries(manager, planted[0]) if q.check_id == CHECK_ID]
+    assert raised == ["AETERM"]
 
 
 @pytest.mark.req("REQ-ES-02")

@@ -230,7 +230,9 @@ def iter_subject_audit(
             if scan is not None and not hidden:  # REQ-PI-04: free text in the trail as well
                 where = {"event": event_oid or "", "repeat": repeat_key or 1,
                          "group": group_name or "", "row_key": row_key or 0, "where": "audit"}
-                free = (form_code, item_name) in scan.free_text or action.startswith("QUERY_")
+                if action.startswith("QUERY_"):  # its new value is a query's message
+                    where["where"] = "query"
+                free = (form_code, item_name) in scan.free_text or where["where"] == "query"
                 if free:
                     old_value = scan.audit_text(keys, form_code, item_name, old_value, where)
                     new_value = scan.audit_text(keys, form_code, item_name, new_value, where)

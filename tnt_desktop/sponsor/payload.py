@@ -264,11 +264,12 @@ class _Withhold:
         form, item = content["form_code"], content["item_name"]
         where = {"event": content["event_oid"] or "", "repeat": content["repeat_key"] or 1,
                  "group": content["group_name"] or "", "row_key": content["row_key"] or 0,
-                 "where": "audit"}  # fmt: skip
+                 "where": "query" if content["action"].startswith("QUERY_")
+                 else "audit"}  # fmt: skip
         if content["action"] != RENUMBERED:  # signers' names, check texts: kept at the site
             content["detail"] = None  # (REQ-PI-05; as services.export_read shows the trail)
         fields = ["reason_text", "detail"]
-        if (form, item) in self.scan.free_text or content["action"].startswith("QUERY_"):
+        if (form, item) in self.scan.free_text or where["where"] == "query":
             fields += ["old_value", "new_value"]  # a free text, or a query's message
         for name in fields:
             content[name] = self._text(keys, form, item, content[name], where)
