@@ -243,6 +243,23 @@ def shoot_review_set(lang: str, db: Path, shooter: Shooter, translations,
     home.close()
     home.deleteLater()
     settle(50)
+    shoot_export_dialog(lang, db, shooter, translations)
+
+
+def shoot_export_dialog(lang: str, db: Path, shooter: Shooter, translations) -> None:
+    """The data manager's export for the sponsor: formats, destination, data cut-off."""
+    from tnt_desktop.gui.context import GuiContext
+    from tnt_desktop.gui.export_dialog import ExportDialog
+    from tnt_desktop.services import auth
+
+    manager = auth.login(db, "datamanager", PASSWORD)
+    dialog = ExportDialog(GuiContext(manager, translations))
+    dialog.show()
+    shooter.save(dialog, "dialog-export", lang)
+    dialog.close()
+    dialog.deleteLater()
+    auth.logout(manager)
+    settle(50)
 
 
 def main(argv: list[str] | None = None) -> int:
