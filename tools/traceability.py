@@ -452,10 +452,15 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "REQ-PI-04",
         "Free text is exported only after a pattern scan (ID numbers, mobile numbers, the "
         "subject's name) and manual review",
-        _N,
-        "No scan yet: free text is exported as entered (the help texts of some free-text items "
-        "already announce the scan).",
-        UNSCHEDULED,
+        _I,
+        "services/free_text_scan.py, in the one export read path: every free-text value, the "
+        "audit trail's free texts and reasons, query messages and the sponsor payload are "
+        "scanned for the subject's own name, phone, national ID and record number (exact and "
+        "normalised) and for patterns (18-digit ID with its check digit, mobile numbers, "
+        "e-mail, the site's record-number pattern). A hit is withheld (a marker), listed in the "
+        "export log and raised to the site as a query: the manual review is the site's, which "
+        "corrects the record with a reason or answers that it is no identifier. A query's own "
+        "message is withheld and logged, never queried back.",
     ),
     Requirement(
         "REQ-PI-05",

@@ -297,7 +297,6 @@ def test_the_dialog_offers_define_xml_and_dataset_json(qtbot, datamanager, conte
     assert dialog.result.formats == ("csv", "define", "dsjson")
 
 
-@pytest.mark.req("REQ-EX-01")
 def test_the_data_manager_sets_the_data_cut_off(qtbot, datamanager, context_for, tmp_path):
     """Clarification 23: the cut-off is set when exporting; today by default, never later, and
     the run (manifest, result line) states the day chosen. Labelled in Chinese too."""
