@@ -154,7 +154,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         db = folder / "bench.db"
-        auth.initialise(db, site_id="01", admin_username="admin", admin_password=PASSWORD)
+        # more screenings than workstation 1's default block (1–999) holds: the whole range
+        auth.initialise(db, site_id="01", admin_username="admin", admin_password=PASSWORD,
+                        screening_block="1-9999")  # fmt: skip
         admin = auth.login(db, "admin", PASSWORD)
         auth.add_user(admin, "coordinator", "coordinator", "Temp-Pass-2026")
         auth.logout(admin)
